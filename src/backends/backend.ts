@@ -1,0 +1,89 @@
+/** What every kind of backend provides: a scrape that returns an exposition's text. */
+
+/** Why a scrape failed, as counted in `reverse_exporter_exporter_scrape_failures_total`. */
+export type FailureCause =
+  | "timeout"
+  | "connect"
+  | "http_status"
+  | "body_too_large"
+  | "invalid_body"
+  | "decode"
+  | "canceled";
+
+/** A failed scrape of one backend, with a cause and a human-readable reason. */
+export class ScrapeFailure extends Error {
+  /** The failure's category, for metrics. */
+  readonly category: FailureCause;
+
+  constructor(category: FailureCause, message: string) {
+    super(message);
+    this.name = "ScrapeFailure";
+    this.category = category;
+  }
+}
+
+/** The raw result of a backend scrape, before decoding. */
+export interface Payload {
+  readonly text: string;
+  /** The Content-Type the backend declared (http), if any. */
+  readonly contentType: string | undefined;
+}
+
+/** What a scrape of a configured path passes to each of its backends. */
+export interface ScrapeContext {
+  /** Aborts when the exporter's deadline passes or the client goes away. */
+  readonly signal: AbortSignal;
+  /** The query parameters of the request to the configured path. */
+  readonly query: URLSearchParams;
+}
+
+/** A source of metrics: one configured exporter. */
+export interface Backend {
+  /** Scrapes once; rejects with {@linkcode ScrapeFailure}. */
+  scrape(context: ScrapeContext): Promise<Payload>;
+  /** Releases what the backend holds (connections, timers, processes). */
+  close(): void;
+}
+
+/** Reads a byte stream into text, failing once it exceeds `limit` bytes. */
+export async function readLimited(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  what: string,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        throw new ScrapeFailure(
+          "body_too_large",
+          `${what} is larger than the limit of ${limit} bytes`,
+        );
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScrapeFailure("invalid_body", `${what} is not valid UTF-8`);
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

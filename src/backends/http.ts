@@ -1,0 +1,136 @@
+/**
+ * The `http` backend: scrapes a Prometheus exporter over HTTP(S).
+ *
+ * Permissions: `net` to the address's host and port; `read` of its TLS files;
+ * `read` and `write` of its `unix_socket`.
+ */
+import type { HttpExporterConfig } from "../config/types.ts";
+import { USER_AGENT } from "../version.ts";
+import {
+  type Backend,
+  type Payload,
+  readLimited,
+  type ScrapeContext,
+  ScrapeFailure,
+} from "./backend.ts";
+
+/** The Accept header of a scrape: text 0.0.4 first. */
+export const SCRAPE_ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+
+/** The Deno permissions an `http` exporter needs. */
+export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
+  const { address, tls, unixSocket } = config;
+  const port = address.port || (address.protocol === "https:" ? "443" : "80");
+  const out: Deno.PermissionDescriptor[] = [];
+  if (unixSocket === undefined) out.push({ name: "net", host: `${address.hostname}:${port}` });
+  else out.push({ name: "read", path: unixSocket }, { name: "write", path: unixSocket });
+  for (const path of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
+    if (path !== undefined) out.push({ name: "read", path });
+  }
+  return out;
+}
+
+/** Creates the backend of an `http` exporter; reads its TLS files. */
+export async function createHttpBackend(config: HttpExporterConfig): Promise<Backend> {
+  if (config.tls?.insecureSkipVerify) {
+    throw new Error(
+      `exporter "${config.name}": tls.insecure_skip_verify is not supported: Deno's HTTP client ` +
+        "cannot skip verification for one exporter; give the exporter's CA in tls.ca_file",
+    );
+  }
+  const clientOptions: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
+  if (config.unixSocket !== undefined) {
+    clientOptions.proxy = { transport: "unix", path: config.unixSocket };
+  }
+  const tls = config.tls;
+  if (tls?.caFile !== undefined) clientOptions.caCerts = [await Deno.readTextFile(tls.caFile)];
+  if (tls?.certFile !== undefined && tls.keyFile !== undefined) {
+    clientOptions.cert = await Deno.readTextFile(tls.certFile);
+    clientOptions.key = await Deno.readTextFile(tls.keyFile);
+  }
+  const client = Object.keys(clientOptions).length > 0
+    ? Deno.createHttpClient(clientOptions as Deno.CreateHttpClientOptions)
+    : undefined;
+  return new HttpBackend(config, client);
+}
+
+class HttpBackend implements Backend {
+  readonly #config: HttpExporterConfig;
+  readonly #client: Deno.HttpClient | undefined;
+  readonly #headers: Headers;
+
+  constructor(config: HttpExporterConfig, client: Deno.HttpClient | undefined) {
+    this.#config = config;
+    this.#client = client;
+    this.#headers = new Headers(config.headers);
+    this.#headers.set("Accept", SCRAPE_ACCEPT);
+    this.#headers.set("Accept-Encoding", "gzip");
+    this.#headers.set("User-Agent", USER_AGENT);
+    if (config.basicAuth !== undefined) {
+      const { username, password } = config.basicAuth;
+      const bytes = new TextEncoder().encode(`${username}:${password}`);
+      this.#headers.set("Authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
+    }
+  }
+
+  async scrape(context: ScrapeContext): Promise<Payload> {
+    const url = this.#url(context.query);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: this.#headers,
+        signal: context.signal,
+        redirect: "follow",
+        ...(this.#client === undefined ? {} : { client: this.#client }),
+      });
+    } catch (error) {
+      throw failure(error, context.signal, `GET ${url}`);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new ScrapeFailure(
+        "http_status",
+        `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
+      );
+    }
+    const contentType = response.headers.get("Content-Type") ?? undefined;
+    if (response.body === null) return { text: "", contentType };
+    try {
+      const text = await readLimited(
+        response.body,
+        this.#config.bodySizeLimit,
+        `body of GET ${url}`,
+      );
+      return { text, contentType };
+    } catch (error) {
+      await response.body.cancel().catch(() => {});
+      throw failure(error, context.signal, `reading the body of GET ${url}`);
+    }
+  }
+
+  close(): void {
+    this.#client?.close();
+  }
+
+  /** The address, with the scrape's query parameters added after its own when forwarding. */
+  #url(query: URLSearchParams): string {
+    const address = this.#config.address;
+    if (!this.#config.forwardUrlParams || query.size === 0) return address.href;
+    const url = new URL(address);
+    for (const [k, v] of query) url.searchParams.append(k, v);
+    return url.href;
+  }
+}
+
+function failure(error: unknown, signal: AbortSignal, what: string): ScrapeFailure {
+  if (error instanceof ScrapeFailure) return error;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof DOMException && reason.name === "TimeoutError") {
+      return new ScrapeFailure("timeout", `${what}: deadline exceeded`);
+    }
+    return new ScrapeFailure("canceled", `${what}: canceled (client went away)`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ScrapeFailure("connect", `${what}: ${message}`);
+}

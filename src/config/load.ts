@@ -1,0 +1,66 @@
+/** Loading of the configuration: the embedded default, or a YAML file read from disk. */
+import { parseYaml } from "../std/yaml.ts";
+import type { Config } from "./types.ts";
+import { ConfigError, resolvePath, validateConfig } from "./validate.ts";
+
+/** The file read when `--config-file` is not given. */
+export const DEFAULT_CONFIG_FILE = "reverse_exporter.yml";
+
+/** The configuration used when no file is given and the default file does not exist. */
+export const EMBEDDED_CONFIG: Config = {
+  file: undefined,
+  web: {
+    listen: [{ scheme: "tcp", url: "tcp://[::]:9998", hostname: "::", port: 9998 }],
+    readHeaderTimeoutMs: 1000,
+    contextPath: "",
+    auth: undefined,
+  },
+  reverseExporters: [
+    { path: "/metrics", backendMetrics: false, auth: undefined, exporters: [], ownMetrics: true },
+  ],
+};
+
+/** Reads, parses and validates a configuration file; throws {@linkcode ConfigError}. */
+export async function loadConfigFile(path: string): Promise<Config> {
+  const file = resolvePath(Deno.cwd(), path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read the configuration file: ${describe(error)}`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${file}: invalid YAML: ${describe(error)}`]);
+  }
+  const config = validateConfig(document, {
+    file,
+    baseDir: file.slice(0, file.lastIndexOf("/")) || "/",
+  });
+  await checkTlsFiles(config);
+  return config;
+}
+
+/** Reports listener TLS files that do not exist, naming the listen URL. */
+async function checkTlsFiles(config: Config): Promise<void> {
+  const problems: string[] = [];
+  for (const [i, address] of config.web.listen.entries()) {
+    if (address.scheme !== "tcps" && address.scheme !== "unixs") continue;
+    const { certFile, keyFile, clientCaFile } = address.tls;
+    for (const f of [certFile, keyFile, clientCaFile]) {
+      if (f === undefined) continue;
+      try {
+        await Deno.stat(f);
+      } catch (error) {
+        problems.push(`${config.file}: web.listen[${i}]: TLS file ${f}: ${describe(error)}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

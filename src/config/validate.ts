@@ -1,0 +1,670 @@
+/** Validation of a parsed YAML document into a {@linkcode Config}. Pure: no I/O. */
+import { parseByteSize, parseDuration } from "../duration.ts";
+import type { Label } from "../exposition/types.ts";
+import { closest } from "./suggest.ts";
+import type {
+  AuthConfig,
+  BasicAuthCredential,
+  ClientTls,
+  Config,
+  ExporterConfig,
+  ExporterKind,
+  ListenAddress,
+  ListenTls,
+  PathConfig,
+  WebConfig,
+} from "./types.ts";
+
+/** The label every sample gets, naming its exporter. */
+export const EXPORTER_NAME_LABEL = "exporter_name";
+
+/** Default `timeout` of http and exec exporters. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Default limit on the size of one exporter's output. */
+export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
+
+/** A configuration that failed validation: every problem found, each naming its key path. */
+export class ConfigError extends Error {
+  /** One line per problem: `file: key.path: what is wrong`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Where a document came from: its file name for messages, and the directory for relative paths. */
+export interface ConfigSource {
+  /** Absolute path of the file; undefined for the embedded default. */
+  readonly file: string | undefined;
+  /** Directory that relative paths resolve against. */
+  readonly baseDir: string;
+}
+
+type Mapping = Record<string, unknown>;
+
+class Context {
+  readonly problems: string[] = [];
+  readonly #label: string;
+  readonly baseDir: string;
+
+  constructor(source: ConfigSource) {
+    this.#label = source.file ?? "embedded default configuration";
+    this.baseDir = source.baseDir;
+  }
+
+  problem(path: string, message: string): void {
+    this.problems.push(`${this.#label}: ${path || "(top level)"}: ${message}`);
+  }
+
+  resolve(path: string): string {
+    return resolvePath(this.baseDir, path);
+  }
+}
+
+/** Resolves `path` against `baseDir` unless it is absolute, removing "." and ".." segments. */
+export function resolvePath(baseDir: string, path: string): string {
+  const joined = path.startsWith("/") ? path : `${baseDir}/${path}`;
+  const out: string[] = [];
+  for (const segment of joined.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return "/" + out.join("/");
+}
+
+function key(path: string, name: string): string {
+  return path === "" ? name : `${path}.${name}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The mapping at `path`, with its unknown keys reported; undefined when it is not a mapping. */
+function mapping(
+  ctx: Context,
+  value: unknown,
+  path: string,
+  known: readonly string[],
+): Mapping | undefined {
+  if (value === undefined || value === null) return {};
+  if (!isMapping(value)) {
+    ctx.problem(path, `expected a mapping, got ${typeName(value)}`);
+    return undefined;
+  }
+  for (const k of Object.keys(value)) {
+    if (known.includes(k)) continue;
+    const suggestion = closest(k, known);
+    ctx.problem(
+      key(path, k),
+      `unknown key${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}; ` +
+        `known keys here: ${known.join(", ")}`,
+    );
+  }
+  return value;
+}
+
+function list(ctx: Context, value: unknown, path: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    ctx.problem(path, `expected a list, got ${typeName(value)}`);
+    return [];
+  }
+  return value;
+}
+
+function optionalString(ctx: Context, m: Mapping, name: string, path: string): string | undefined {
+  const value = m[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    ctx.problem(key(path, name), `expected a string, got ${typeName(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+function requiredString(ctx: Context, m: Mapping, name: string, path: string): string | undefined {
+  const value = optionalString(ctx, m, name, path);
+  if (value === undefined && (m[name] === undefined || m[name] === null)) {
+    ctx.problem(key(path, name), "required");
+  } else if (value === "") {
+    ctx.problem(key(path, name), "must not be empty");
+    return undefined;
+  }
+  return value;
+}
+
+function boolean(ctx: Context, m: Mapping, name: string, path: string, fallback: boolean): boolean {
+  const value = m[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") {
+    ctx.problem(key(path, name), `expected true or false, got ${typeName(value)}`);
+    return fallback;
+  }
+  return value;
+}
+
+function duration(
+  ctx: Context,
+  m: Mapping,
+  name: string,
+  path: string,
+  fallback: number,
+): number {
+  const value = m[name];
+  if (value === undefined || value === null) return fallback;
+  const ms = value === 0 ? 0 : typeof value === "string" ? parseDuration(value) : undefined;
+  if (ms === undefined) {
+    ctx.problem(
+      key(path, name),
+      `invalid duration ${JSON.stringify(value)}: use Prometheus syntax such as 500ms, 10s, 1m30s`,
+    );
+    return fallback;
+  }
+  return ms;
+}
+
+function byteSize(ctx: Context, m: Mapping, name: string, path: string, fallback: number): number {
+  const value = m[name];
+  if (value === undefined || value === null) return fallback;
+  const bytes = typeof value === "number" && Number.isSafeInteger(value) && value > 0
+    ? value
+    : typeof value === "string"
+    ? parseByteSize(value)
+    : undefined;
+  if (bytes === undefined || bytes <= 0) {
+    ctx.problem(
+      key(path, name),
+      `invalid size ${JSON.stringify(value)}: use bytes or a unit such as 512KiB, 64MiB, 1GiB`,
+    );
+    return fallback;
+  }
+  return bytes;
+}
+
+function stringMap(
+  ctx: Context,
+  m: Mapping,
+  name: string,
+  path: string,
+): Record<string, string> {
+  const value = m[name];
+  const out: Record<string, string> = {};
+  if (value === undefined || value === null) return out;
+  if (!isMapping(value)) {
+    ctx.problem(key(path, name), `expected a mapping, got ${typeName(value)}`);
+    return out;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+      out[k] = String(v);
+    } else {
+      ctx.problem(key(key(path, name), k), `expected a string, got ${typeName(v)}`);
+    }
+  }
+  return out;
+}
+
+function stringList(ctx: Context, m: Mapping, name: string, path: string): string[] {
+  const out: string[] = [];
+  list(ctx, m[name], key(path, name)).forEach((v, i) => {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+      out.push(String(v));
+    } else {
+      ctx.problem(`${key(path, name)}[${i}]`, `expected a string, got ${typeName(v)}`);
+    }
+  });
+  return out;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+// ---------------------------------------------------------------- web
+
+const WEB_KEYS = ["listen", "read_header_timeout", "context_path", "auth"] as const;
+const DEFAULT_LISTEN = ["tcp://[::]:9998"];
+
+function parseWeb(ctx: Context, value: unknown): WebConfig {
+  const m = mapping(ctx, value, "web", WEB_KEYS) ?? {};
+  const listenValue = m["listen"] ?? DEFAULT_LISTEN;
+  const listen: ListenAddress[] = [];
+  list(ctx, listenValue, "web.listen").forEach((entry, i) => {
+    const address = parseListen(ctx, entry, `web.listen[${i}]`);
+    if (address !== undefined) listen.push(address);
+  });
+  if (Array.isArray(listenValue) && listenValue.length === 0) {
+    ctx.problem("web.listen", "must list at least one address");
+  }
+  const contextPath = optionalString(ctx, m, "context_path", "web") ?? "";
+  if (contextPath !== "" && (!contextPath.startsWith("/") || contextPath.endsWith("/"))) {
+    ctx.problem("web.context_path", 'must be empty or start with "/" and not end with "/"');
+  } else if (contextPath !== "" && !isCleanPath(contextPath)) {
+    ctx.problem("web.context_path", "must not contain empty, '.' or '..' segments, '?' or '#'");
+  }
+  return {
+    listen,
+    readHeaderTimeoutMs: duration(ctx, m, "read_header_timeout", "web", 1000),
+    contextPath,
+    auth: parseAuth(ctx, m["auth"], "web.auth"),
+  };
+}
+
+function parseListen(ctx: Context, value: unknown, path: string): ListenAddress | undefined {
+  if (typeof value !== "string") {
+    ctx.problem(path, `expected a listen URL string, got ${typeName(value)}`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.problem(path, `invalid listen URL ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== "tcp" && scheme !== "tcps" && scheme !== "unix" && scheme !== "unixs") {
+    ctx.problem(
+      path,
+      `unknown scheme "${scheme}" in ${
+        JSON.stringify(value)
+      }: use tcp://, tcps://, unix:// or unixs://`,
+    );
+    return undefined;
+  }
+  const known = scheme === "tcps" || scheme === "unixs" ? ["tlscert", "tlskey", "tlsclientca"] : [];
+  for (const param of url.searchParams.keys()) {
+    if (!known.includes(param)) {
+      ctx.problem(path, `unknown parameter "${param}" in ${JSON.stringify(value)}`);
+    }
+  }
+  let tls: ListenTls | undefined;
+  if (scheme === "tcps" || scheme === "unixs") {
+    const certFile = url.searchParams.get("tlscert");
+    const keyFile = url.searchParams.get("tlskey");
+    const clientCa = url.searchParams.get("tlsclientca");
+    if (!certFile || !keyFile) {
+      ctx.problem(path, `${scheme}:// needs both tlscert= and tlskey= parameters`);
+      return undefined;
+    }
+    tls = {
+      certFile: ctx.resolve(certFile),
+      keyFile: ctx.resolve(keyFile),
+      clientCaFile: clientCa ? ctx.resolve(clientCa) : undefined,
+    };
+  }
+  if (scheme === "unix" || scheme === "unixs") {
+    const socketPath = decodeURIComponent(url.host + url.pathname);
+    if (socketPath === "" || socketPath === "/") {
+      ctx.problem(path, `no socket path in ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    const resolved = ctx.resolve(socketPath);
+    return tls === undefined
+      ? { scheme: "unix", url: value, path: resolved }
+      : { scheme: "unixs", url: value, path: resolved, tls };
+  }
+  if (url.port === "" || url.hostname === "") {
+    ctx.problem(path, `${JSON.stringify(value)} needs a host and a port, e.g. tcp://0.0.0.0:9998`);
+    return undefined;
+  }
+  const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const port = Number(url.port);
+  return tls === undefined
+    ? { scheme: "tcp", url: value, hostname, port }
+    : { scheme: "tcps", url: value, hostname, port, tls };
+}
+
+// ---------------------------------------------------------------- auth
+
+function parseAuth(ctx: Context, value: unknown, path: string): AuthConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const m = mapping(ctx, value, path, ["basic_auth"]);
+  if (m === undefined) return undefined;
+  const basicAuth: BasicAuthCredential[] = [];
+  list(ctx, m["basic_auth"], key(path, "basic_auth")).forEach((entry, i) => {
+    const p = `${key(path, "basic_auth")}[${i}]`;
+    const c = mapping(ctx, entry, p, ["username", "password", "password_hash"]);
+    if (c === undefined) return;
+    const username = requiredString(ctx, c, "username", p);
+    const password = optionalString(ctx, c, "password", p);
+    const passwordHash = optionalString(ctx, c, "password_hash", p);
+    if ((password === undefined) === (passwordHash === undefined)) {
+      ctx.problem(p, "needs exactly one of password and password_hash");
+      return;
+    }
+    if (passwordHash !== undefined && !/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) {
+      ctx.problem(key(p, "password_hash"), "is not a bcrypt hash ($2y$10$...)");
+      return;
+    }
+    if (username === undefined) return;
+    basicAuth.push(
+      password !== undefined ? { username, password } : { username, passwordHash: passwordHash! },
+    );
+  });
+  if (basicAuth.length === 0) return undefined;
+  return { basicAuth };
+}
+
+// ---------------------------------------------------------------- exporters
+
+const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit"] as const;
+
+/** The keys each kind of exporter accepts. */
+export const EXPORTER_KEYS: Readonly<Record<ExporterKind, readonly string[]>> = {
+  http: [
+    ...COMMON_KEYS,
+    "address",
+    "timeout",
+    "forward_url_params",
+    "unix_socket",
+    "tls",
+    "basic_auth",
+    "headers",
+  ],
+  file: [...COMMON_KEYS, "path"],
+  exec: [...COMMON_KEYS, "command", "args", "timeout", "env", "working_dir"],
+  exec_cached: [
+    ...COMMON_KEYS,
+    "command",
+    "args",
+    "timeout",
+    "env",
+    "working_dir",
+    "exec_interval",
+    "max_age",
+  ],
+};
+
+const KINDS = Object.keys(EXPORTER_KEYS) as ExporterKind[];
+
+function parseTargetLabels(
+  ctx: Context,
+  m: Mapping,
+  path: string,
+  name: string,
+  noRewrite: boolean,
+) {
+  const labels = stringMap(ctx, m, "labels", path);
+  const out: Label[] = [];
+  for (const [labelName, value] of Object.entries(labels)) {
+    const p = key(key(path, "labels"), labelName);
+    if (labelName === EXPORTER_NAME_LABEL) {
+      ctx.problem(
+        p,
+        `"${EXPORTER_NAME_LABEL}" is set from the exporter's name and cannot be a label`,
+      );
+    } else if (!LABEL_NAME.test(labelName)) {
+      ctx.problem(p, "invalid label name: use letters, digits and _, not starting with a digit");
+    } else if (labelName.startsWith("__")) {
+      ctx.problem(p, 'invalid label name: names starting with "__" are reserved');
+    } else {
+      out.push({ name: labelName, value });
+    }
+  }
+  out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (!noRewrite) out.push({ name: EXPORTER_NAME_LABEL, value: name });
+  return out;
+}
+
+function parseClientTls(ctx: Context, value: unknown, path: string): ClientTls | undefined {
+  if (value === undefined || value === null) return undefined;
+  const m = mapping(ctx, value, path, ["ca_file", "cert_file", "key_file", "insecure_skip_verify"]);
+  if (m === undefined) return undefined;
+  const file = (name: string) => {
+    const v = optionalString(ctx, m, name, path);
+    return v === undefined ? undefined : ctx.resolve(v);
+  };
+  const tls: ClientTls = {
+    caFile: file("ca_file"),
+    certFile: file("cert_file"),
+    keyFile: file("key_file"),
+    insecureSkipVerify: boolean(ctx, m, "insecure_skip_verify", path, false),
+  };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    ctx.problem(path, "cert_file and key_file go together");
+  }
+  return tls;
+}
+
+function parseExporter(
+  ctx: Context,
+  kind: ExporterKind,
+  m: Mapping,
+  path: string,
+): ExporterConfig | undefined {
+  const name = requiredString(ctx, m, "name", path) ?? "";
+  const noRewrite = boolean(ctx, m, "no_rewrite", path, false);
+  const common = {
+    name,
+    noRewrite,
+    targetLabels: parseTargetLabels(ctx, m, path, name, noRewrite),
+    bodySizeLimit: byteSize(ctx, m, "body_size_limit", path, DEFAULT_BODY_SIZE_LIMIT),
+  };
+  switch (kind) {
+    case "http": {
+      const addressText = requiredString(ctx, m, "address", path);
+      let address: URL | undefined;
+      if (addressText !== undefined) {
+        try {
+          address = new URL(addressText);
+        } catch {
+          ctx.problem(key(path, "address"), `invalid URL ${JSON.stringify(addressText)}`);
+        }
+        if (address && address.protocol !== "http:" && address.protocol !== "https:") {
+          ctx.problem(
+            key(path, "address"),
+            `must be an http:// or https:// URL, got ${addressText}`,
+          );
+          address = undefined;
+        }
+      }
+      const basicAuthMap = m["basic_auth"] === undefined || m["basic_auth"] === null
+        ? undefined
+        : mapping(ctx, m["basic_auth"], key(path, "basic_auth"), ["username", "password"]);
+      let basicAuth: { username: string; password: string } | undefined;
+      if (basicAuthMap !== undefined) {
+        const p = key(path, "basic_auth");
+        const username = requiredString(ctx, basicAuthMap, "username", p);
+        const password = optionalString(ctx, basicAuthMap, "password", p) ?? "";
+        if (username !== undefined) basicAuth = { username, password };
+      }
+      const unixSocket = optionalString(ctx, m, "unix_socket", path);
+      if (address === undefined) return undefined;
+      return {
+        kind,
+        ...common,
+        address,
+        timeoutMs: timeout(ctx, m, path, DEFAULT_TIMEOUT_MS),
+        forwardUrlParams: boolean(ctx, m, "forward_url_params", path, false),
+        unixSocket: unixSocket === undefined ? undefined : ctx.resolve(unixSocket),
+        tls: parseClientTls(ctx, m["tls"], key(path, "tls")),
+        basicAuth,
+        headers: stringMap(ctx, m, "headers", path),
+      };
+    }
+    case "file": {
+      const file = requiredString(ctx, m, "path", path);
+      if (file === undefined) return undefined;
+      return { kind, ...common, path: ctx.resolve(file) };
+    }
+    case "exec":
+    case "exec_cached": {
+      const command = requiredString(ctx, m, "command", path);
+      const workingDir = optionalString(ctx, m, "working_dir", path);
+      const exec = {
+        ...common,
+        command: command === undefined || !command.includes("/")
+          ? command ?? ""
+          : ctx.resolve(command),
+        args: stringList(ctx, m, "args", path),
+        env: stringMap(ctx, m, "env", path),
+        workingDir: workingDir === undefined ? undefined : ctx.resolve(workingDir),
+      };
+      if (kind === "exec") {
+        return { kind, ...exec, timeoutMs: timeout(ctx, m, path, DEFAULT_TIMEOUT_MS) };
+      }
+      const execIntervalMs = duration(ctx, m, "exec_interval", path, 0);
+      if (m["exec_interval"] === undefined) ctx.problem(key(path, "exec_interval"), "required");
+      else if (execIntervalMs === 0) ctx.problem(key(path, "exec_interval"), "must be more than 0");
+      return {
+        kind,
+        ...exec,
+        execIntervalMs,
+        timeoutMs: timeout(ctx, m, path, execIntervalMs),
+        maxAgeMs: duration(ctx, m, "max_age", path, 3 * execIntervalMs),
+      };
+    }
+  }
+}
+
+/** `timeout`, where 0 means no timeout of its own (Infinity). */
+function timeout(ctx: Context, m: Mapping, path: string, fallback: number): number {
+  const ms = duration(ctx, m, "timeout", path, fallback);
+  return ms === 0 ? Infinity : ms;
+}
+
+type Defaults = Readonly<Record<ExporterKind, Mapping>>;
+
+function parseDefaults(ctx: Context, value: unknown): Defaults {
+  const m = mapping(ctx, value, "exporter_defaults", KINDS) ?? {};
+  const defaults: Record<ExporterKind, Mapping> = { http: {}, file: {}, exec: {}, exec_cached: {} };
+  for (const kind of KINDS) {
+    const path = `exporter_defaults.${kind}`;
+    const allowed = EXPORTER_KEYS[kind].filter((k) => k !== "name");
+    const d = mapping(ctx, m[kind], path, allowed);
+    if (d === undefined) continue;
+    // Check the defaults on their own, so a bad value is reported once, at its own key.
+    const before = ctx.problems.length;
+    parseExporter(ctx, kind, { name: "defaults", ...requiredStandIns(kind), ...d }, path);
+    if (ctx.problems.length === before) defaults[kind] = d;
+  }
+  return defaults;
+}
+
+/** Values for the required keys, so that defaults can be checked without them. */
+function requiredStandIns(kind: ExporterKind): Mapping {
+  switch (kind) {
+    case "http":
+      return { address: "http://127.0.0.1/" };
+    case "file":
+      return { path: "defaults" };
+    case "exec":
+      return { command: "defaults" };
+    case "exec_cached":
+      return { command: "defaults", exec_interval: "1s" };
+  }
+}
+
+/** Merges `defaults` under `own`, key by key; nested mappings (labels, headers) merge too. */
+function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
+  const out: Mapping = { ...defaults };
+  for (const [k, v] of Object.entries(own)) {
+    const d = defaults[k];
+    out[k] = isMapping(d) && isMapping(v) ? mergeDefaults(d, v) : v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- paths
+
+const PATH_KEYS = ["path", "backend_metrics", "auth", "exporters"] as const;
+
+function isCleanPath(path: string): boolean {
+  if (/[?#\s%\\]/.test(path)) return false;
+  return path.slice(1).split("/").every((s) => s !== "" && s !== "." && s !== "..");
+}
+
+function parsePath(ctx: Context, value: unknown, path: string, defaults: Defaults) {
+  const m = mapping(ctx, value, path, PATH_KEYS);
+  if (m === undefined) return undefined;
+  const servedPath = requiredString(ctx, m, "path", path);
+  if (servedPath !== undefined) {
+    if (!servedPath.startsWith("/")) {
+      ctx.problem(key(path, "path"), `must start with "/", got ${JSON.stringify(servedPath)}`);
+    } else if (servedPath === "/" || servedPath === "/-" || servedPath.startsWith("/-/")) {
+      ctx.problem(
+        key(path, "path"),
+        `${servedPath} collides with the program's own routes (/ and /-/...)`,
+      );
+    } else if (!isCleanPath(servedPath)) {
+      ctx.problem(
+        key(path, "path"),
+        "must not end with / or contain empty, '.' or '..' segments, '?', '#', '%', '\\' or spaces",
+      );
+    }
+  }
+  const exportersPath = key(path, "exporters");
+  const exportersMap = mapping(ctx, m["exporters"], exportersPath, KINDS) ?? {};
+  const exporters: ExporterConfig[] = [];
+  const names = new Set<string>();
+  for (const kind of KINDS) {
+    list(ctx, exportersMap[kind], key(exportersPath, kind)).forEach((entry, i) => {
+      const p = `${key(exportersPath, kind)}[${i}]`;
+      const own = mapping(ctx, entry, p, EXPORTER_KEYS[kind]);
+      if (own === undefined) return;
+      const exporter = parseExporter(ctx, kind, mergeDefaults(defaults[kind], own), p);
+      if (exporter === undefined || exporter.name === "") return;
+      if (names.has(exporter.name)) {
+        ctx.problem(
+          key(p, "name"),
+          `duplicate exporter name "${exporter.name}" in path ${servedPath}: names must be unique within a path`,
+        );
+      }
+      names.add(exporter.name);
+      exporters.push(exporter);
+    });
+  }
+  if (servedPath === undefined) return undefined;
+  const config: PathConfig = {
+    path: servedPath,
+    backendMetrics: boolean(ctx, m, "backend_metrics", path, true),
+    auth: parseAuth(ctx, m["auth"], key(path, "auth")),
+    exporters,
+    ownMetrics: false,
+  };
+  return config;
+}
+
+// ---------------------------------------------------------------- top level
+
+const TOP_KEYS = ["web", "exporter_defaults", "reverse_exporters"] as const;
+
+/**
+ * Validates a parsed YAML document. Returns the configuration, or throws a
+ * {@linkcode ConfigError} listing every problem found.
+ */
+export function validateConfig(document: unknown, source: ConfigSource): Config {
+  const ctx = new Context(source);
+  const top = mapping(ctx, document, "", TOP_KEYS) ?? {};
+  const web = parseWeb(ctx, top["web"]);
+  const defaults = parseDefaults(ctx, top["exporter_defaults"]);
+  const reverseExporters: PathConfig[] = [];
+  const seen = new Set<string>();
+  list(ctx, top["reverse_exporters"], "reverse_exporters").forEach((entry, i) => {
+    const p = `reverse_exporters[${i}]`;
+    const parsed = parsePath(ctx, entry, p, defaults);
+    if (parsed === undefined) return;
+    if (seen.has(parsed.path)) {
+      ctx.problem(
+        key(p, "path"),
+        `duplicate path ${parsed.path}: each path may be configured once`,
+      );
+    }
+    seen.add(parsed.path);
+    reverseExporters.push(parsed);
+  });
+  if (ctx.problems.length > 0) throw new ConfigError(ctx.problems);
+  return { file: source.file, web, reverseExporters };
+}

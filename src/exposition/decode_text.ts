@@ -1,0 +1,473 @@
+/** Decoder for the Prometheus text exposition format 0.0.4. Pure: no I/O. */
+import type { Label, MetricFamily, MetricType, Sample } from "./types.ts";
+
+/** A decoding failure, positioned at a 1-based line and column of the input. */
+export class DecodeError extends Error {
+  /** 1-based line of the input where decoding failed. */
+  readonly line: number;
+  /** 1-based column (UTF-16 code unit) of the input where decoding failed. */
+  readonly column: number;
+
+  constructor(reason: string, line: number, column: number) {
+    super(`line ${line}, column ${column}: ${reason}`);
+    this.name = "DecodeError";
+    this.line = line;
+    this.column = column;
+  }
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+const METRIC_TYPES: ReadonlySet<string> = new Set([
+  "counter",
+  "gauge",
+  "histogram",
+  "summary",
+  "untyped",
+]);
+
+interface FamilyBuilder {
+  name: string;
+  type: MetricType;
+  help: string | undefined;
+  samples: Sample[];
+}
+
+/** Decodes a text 0.0.4 exposition into its metric families, in order of first appearance. */
+export function decodeText(text: string): MetricFamily[] {
+  return new TextDecoder004(text).decode();
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+function isLabelNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function isLabelNameChar(c: number): boolean {
+  return isLabelNameStart(c) || (c >= 48 && c <= 57);
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB;
+}
+
+/** Parses a sample value as Go's strconv.ParseFloat would; NaN when it is not a number. */
+function parseValue(token: string): number {
+  const first = token.charCodeAt(0);
+  // Digits, '.', or a sign followed by a digit or '.': the common case.
+  if ((first >= 48 && first <= 57) || first === 46 || first === 45 || first === 43) {
+    const second = token.charCodeAt(1);
+    const numeric = first >= 48 && first <= 57 || first === 46 ||
+      (second >= 48 && second <= 57) || second === 46;
+    if (numeric) {
+      // Number() accepts hex, octal and binary prefixes that ParseFloat does not.
+      const x = token.charCodeAt(first === 48 ? 1 : 2) | 0x20;
+      if (token.length > 1 && (x === 120 || x === 111 || x === 98)) return NaN;
+      return Number(token);
+    }
+  }
+  switch (token.toLowerCase()) {
+    case "nan":
+      return NaN;
+    case "inf":
+    case "+inf":
+    case "infinity":
+    case "+infinity":
+      return Infinity;
+    case "-inf":
+    case "-infinity":
+      return -Infinity;
+  }
+  return Number.NaN;
+}
+
+function isNaNToken(token: string): boolean {
+  return token.length === 3 && token.toLowerCase() === "nan";
+}
+
+function belongsTo(family: FamilyBuilder, sampleName: string): boolean {
+  const base = family.name;
+  if (sampleName === base) return family.type !== "histogram";
+  if (family.type !== "histogram" && family.type !== "summary") return false;
+  if (sampleName.length <= base.length || !sampleName.startsWith(base)) return false;
+  const suffix = sampleName.slice(base.length);
+  return suffix === "_sum" || suffix === "_count" ||
+    (suffix === "_bucket" && family.type === "histogram");
+}
+
+class TextDecoder004 {
+  readonly #text: string;
+  #pos = 0;
+  #line = 1;
+  #lineStart = 0;
+  readonly #families = new Map<string, FamilyBuilder>();
+  #current: FamilyBuilder | undefined;
+  /** Names of the families that had a `# TYPE` line. */
+  readonly #typed = new Set<string>();
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  decode(): MetricFamily[] {
+    const text = this.#text;
+    const end = text.length;
+    while (this.#pos < end) {
+      this.#skipBlanks();
+      const c = text.charCodeAt(this.#pos);
+      if (this.#pos >= end) break;
+      if (c === LF || c === CR) {
+        this.#endLine();
+      } else if (c === HASH) {
+        this.#comment();
+      } else {
+        this.#sample();
+      }
+    }
+    const out: MetricFamily[] = [];
+    for (const f of this.#families.values()) {
+      out.push(
+        f.help === undefined
+          ? { name: f.name, type: f.type, samples: f.samples }
+          : { name: f.name, type: f.type, help: f.help, samples: f.samples },
+      );
+    }
+    return out;
+  }
+
+  #fail(reason: string, at = this.#pos): never {
+    throw new DecodeError(reason, this.#line, at - this.#lineStart + 1);
+  }
+
+  #skipBlanks(): void {
+    const text = this.#text;
+    while (isBlank(text.charCodeAt(this.#pos))) this.#pos++;
+  }
+
+  /** Expects the end of a line (LF, CRLF or end of input) and moves past it. */
+  #endLine(): void {
+    const text = this.#text;
+    let c = text.charCodeAt(this.#pos);
+    if (c === CR) {
+      this.#pos++;
+      c = text.charCodeAt(this.#pos);
+      if (c !== LF && this.#pos < text.length) {
+        this.#fail("carriage return not followed by newline");
+      }
+    }
+    if (c === LF) {
+      this.#pos++;
+      this.#line++;
+      this.#lineStart = this.#pos;
+    } else if (this.#pos < text.length) {
+      this.#fail(`unexpected character ${JSON.stringify(text[this.#pos])}, expected end of line`);
+    }
+  }
+
+  #skipLine(): void {
+    const next = this.#text.indexOf("\n", this.#pos);
+    this.#pos = next === -1 ? this.#text.length : next;
+    this.#endLine();
+  }
+
+  #atLineEnd(): boolean {
+    const c = this.#text.charCodeAt(this.#pos);
+    return c === LF || c === CR || this.#pos >= this.#text.length;
+  }
+
+  #readToken(): string {
+    const text = this.#text;
+    const start = this.#pos;
+    let c = text.charCodeAt(this.#pos);
+    while (this.#pos < text.length && !isBlank(c) && c !== LF && c !== CR) {
+      c = text.charCodeAt(++this.#pos);
+    }
+    return text.slice(start, this.#pos);
+  }
+
+  #readMetricName(): string {
+    const text = this.#text;
+    const start = this.#pos;
+    const first = text.charCodeAt(start);
+    if (first === QUOTE) {
+      this.#fail("quoted metric names are not supported");
+    }
+    if (!isNameStart(first)) this.#fail("invalid metric name");
+    this.#pos++;
+    while (isNameChar(text.charCodeAt(this.#pos))) this.#pos++;
+    return text.slice(start, this.#pos);
+  }
+
+  /** `# HELP name text`, `# TYPE name type`, or any other comment. */
+  #comment(): void {
+    this.#pos++; // '#'
+    this.#skipBlanks();
+    const keyword = this.#readToken();
+    if (keyword !== "HELP" && keyword !== "TYPE") {
+      this.#skipLine();
+      return;
+    }
+    this.#skipBlanks();
+    if (this.#atLineEnd()) {
+      // "# HELP" alone is a plain comment, as in the Prometheus Go parser.
+      this.#endLine();
+      return;
+    }
+    const nameAt = this.#pos;
+    const name = this.#readMetricName();
+    const c = this.#text.charCodeAt(this.#pos);
+    if (!isBlank(c) && !this.#atLineEnd()) this.#fail("invalid metric name", nameAt);
+    this.#skipBlanks();
+    if (keyword === "HELP") this.#help(name);
+    else this.#type(name, nameAt);
+  }
+
+  #help(name: string): void {
+    const text = this.#text;
+    let lineEnd = text.indexOf("\n", this.#pos);
+    if (lineEnd === -1) lineEnd = text.length;
+    let stop = lineEnd;
+    if (stop > this.#pos && text.charCodeAt(stop - 1) === CR) stop--;
+    const raw = text.slice(this.#pos, stop);
+    this.#pos = lineEnd;
+    const family = this.#family(name);
+    // A second HELP for the same family keeps the first, as Prometheus does when scraping.
+    if (family.help === undefined) family.help = unescapeHelp(raw);
+    this.#endLine();
+  }
+
+  #type(name: string, nameAt: number): void {
+    const typeAt = this.#pos;
+    const token = this.#readToken();
+    if (!METRIC_TYPES.has(token)) {
+      this.#fail(`unknown metric type ${JSON.stringify(token)}`, typeAt);
+    }
+    const type = token as MetricType;
+    this.#skipBlanks();
+    if (!this.#atLineEnd()) this.#fail("unexpected text after metric type");
+    const existing = this.#families.get(name);
+    if (existing === undefined) {
+      this.#current = { name, type, help: undefined, samples: [] };
+      this.#families.set(name, this.#current);
+    } else if (existing.type !== type) {
+      if (existing.samples.length > 0) {
+        this.#fail(`TYPE line for ${name} after its samples`, nameAt);
+      }
+      if (existing.type !== "untyped" || this.#typed.has(name)) {
+        this.#fail(`second TYPE line for ${name} with another type`, nameAt);
+      }
+      existing.type = type;
+      this.#current = existing;
+    } else {
+      this.#current = existing;
+    }
+    this.#typed.add(name);
+    this.#endLine();
+  }
+
+  /** The family named `name`, created untyped if it does not exist yet. */
+  #family(name: string): FamilyBuilder {
+    let family = this.#families.get(name);
+    if (family === undefined) {
+      family = { name, type: "untyped", help: undefined, samples: [] };
+      this.#families.set(name, family);
+    }
+    this.#current = family;
+    return family;
+  }
+
+  /** The family a sample of this name belongs to, created untyped when there is none. */
+  #familyOfSample(sampleName: string, nameAt: number): FamilyBuilder {
+    const current = this.#current;
+    if (current !== undefined && belongsTo(current, sampleName)) return current;
+    const exact = this.#families.get(sampleName);
+    if (exact !== undefined) {
+      if (!belongsTo(exact, sampleName)) {
+        this.#fail(
+          `sample ${sampleName} of histogram ${sampleName} must be named ` +
+            `${sampleName}_bucket, ${sampleName}_sum or ${sampleName}_count`,
+          nameAt,
+        );
+      }
+      this.#current = exact;
+      return exact;
+    }
+    const cut = sampleName.lastIndexOf("_");
+    if (cut > 0) {
+      const parent = this.#families.get(sampleName.slice(0, cut));
+      if (parent !== undefined && belongsTo(parent, sampleName)) {
+        this.#current = parent;
+        return parent;
+      }
+    }
+    return this.#family(sampleName);
+  }
+
+  #sample(): void {
+    const text = this.#text;
+    const nameAt = this.#pos;
+    const name = this.#readMetricName();
+    this.#skipBlanks();
+    let labels: Label[] = [];
+    if (text.charCodeAt(this.#pos) === OPEN_BRACE) {
+      this.#pos++;
+      labels = this.#labels();
+      this.#skipBlanks();
+    } else if (!isBlank(text.charCodeAt(this.#pos - 1))) {
+      if (this.#atLineEnd()) this.#fail("missing value");
+      this.#fail("invalid metric name", nameAt);
+    }
+    if (this.#atLineEnd()) this.#fail("missing value");
+    const valueAt = this.#pos;
+    const token = this.#readToken();
+    const value = parseValue(token);
+    if (Number.isNaN(value) && !isNaNToken(token)) {
+      this.#fail(`invalid value ${JSON.stringify(token)}`, valueAt);
+    }
+    this.#skipBlanks();
+    let timestampMs: number | undefined;
+    if (!this.#atLineEnd()) {
+      const tsAt = this.#pos;
+      const ts = this.#readToken();
+      timestampMs = parseTimestamp(ts);
+      if (timestampMs === undefined) this.#fail(`invalid timestamp ${JSON.stringify(ts)}`, tsAt);
+      this.#skipBlanks();
+      if (!this.#atLineEnd()) this.#fail("unexpected text after timestamp");
+    }
+    const family = this.#familyOfSample(name, nameAt);
+    if (family.type === "histogram" && name.endsWith("_bucket") && !hasLabel(labels, "le")) {
+      this.#fail(`histogram bucket ${name} has no "le" label`, nameAt);
+    }
+    if (family.type === "summary" && name === family.name && !hasLabel(labels, "quantile")) {
+      this.#fail(`summary quantile ${name} has no "quantile" label`, nameAt);
+    }
+    family.samples.push({ name, labels, value, timestampMs });
+    this.#endLine();
+  }
+
+  /** Reads `name="value", ...}` after the opening brace. */
+  #labels(): Label[] {
+    const text = this.#text;
+    const labels: Label[] = [];
+    for (;;) {
+      this.#skipBlanks();
+      let c = text.charCodeAt(this.#pos);
+      if (c === CLOSE_BRACE) {
+        this.#pos++;
+        return labels;
+      }
+      const nameAt = this.#pos;
+      if (c === QUOTE) this.#fail("quoted label names are not supported");
+      if (!isLabelNameStart(c)) this.#fail("invalid label name");
+      this.#pos++;
+      while (isLabelNameChar(text.charCodeAt(this.#pos))) this.#pos++;
+      const name = text.slice(nameAt, this.#pos);
+      for (const l of labels) {
+        if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
+      }
+      this.#skipBlanks();
+      if (text.charCodeAt(this.#pos) !== EQUALS) this.#fail(`expected "=" after label ${name}`);
+      this.#pos++;
+      this.#skipBlanks();
+      if (text.charCodeAt(this.#pos) !== QUOTE) {
+        this.#fail(`expected '"' to open the value of ${name}`);
+      }
+      this.#pos++;
+      labels.push({ name, value: this.#labelValue() });
+      this.#skipBlanks();
+      c = text.charCodeAt(this.#pos);
+      if (c === COMMA) {
+        this.#pos++;
+      } else if (c !== CLOSE_BRACE) {
+        this.#fail('expected "," or "}" after a label value');
+      }
+    }
+  }
+
+  /** Reads a label value up to and past its closing quote, unescaping it. */
+  #labelValue(): string {
+    const text = this.#text;
+    const start = this.#pos;
+    let c = text.charCodeAt(this.#pos);
+    // Fast path: no escapes.
+    while (c !== QUOTE && c !== BACKSLASH && c !== LF && this.#pos < text.length) {
+      c = text.charCodeAt(++this.#pos);
+    }
+    if (c === QUOTE) return text.slice(start, this.#pos++);
+    let value = text.slice(start, this.#pos);
+    for (;;) {
+      if (c === QUOTE) {
+        this.#pos++;
+        return value;
+      }
+      if (c === LF || this.#pos >= text.length) this.#fail("unterminated label value");
+      if (c === BACKSLASH) {
+        const e = text.charCodeAt(this.#pos + 1);
+        if (e === BACKSLASH) value += "\\";
+        else if (e === QUOTE) value += '"';
+        else if (e === 110) value += "\n";
+        else this.#fail("invalid escape sequence in label value");
+        this.#pos += 2;
+      } else {
+        value += text[this.#pos++];
+      }
+      c = text.charCodeAt(this.#pos);
+    }
+  }
+}
+
+function hasLabel(labels: readonly Label[], name: string): boolean {
+  for (const l of labels) if (l.name === name) return true;
+  return false;
+}
+
+function parseTimestamp(token: string): number | undefined {
+  let i = token.charCodeAt(0) === 45 || token.charCodeAt(0) === 43 ? 1 : 0;
+  if (i === token.length) return undefined;
+  for (; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(token);
+}
+
+/** Unescapes `\\` and `\n` in HELP text; other backslashes are kept as written. */
+function unescapeHelp(raw: string): string {
+  if (raw.indexOf("\\") === -1) return raw;
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === "\\" && i + 1 < raw.length) {
+      const e = raw[i + 1];
+      if (e === "\\") {
+        out += "\\";
+        i++;
+        continue;
+      }
+      if (e === "n") {
+        out += "\n";
+        i++;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/** Merging of several sources' families into one valid exposition. Pure: no I/O. */
+import type { LabelSet, MetricFamily, MetricType, Sample } from "./types.ts";
+
+/** One source of families for a merge, in the order sources are given. */
+export interface MergeSource {
+  /** The exporter the families come from, for conflict reports. */
+  readonly exporterName: string;
+  readonly families: readonly MetricFamily[];
+  /**
+   * True when the source's samples may collide with another source's series
+   * (an exporter with `no_rewrite`): its series are then checked for duplicates.
+   */
+  readonly mayCollide: boolean;
+}
+
+/** Something the merge had to resolve, reported once per family and exporter. */
+export interface MergeConflict {
+  /** `type`: the family's type disagrees; `duplicate`: a series was already present. */
+  readonly kind: "type" | "duplicate";
+  readonly family: string;
+  readonly exporterName: string;
+  /** Samples of this exporter that were dropped (0 when all were kept). */
+  readonly droppedSamples: number;
+  readonly detail: string;
+}
+
+/** The merged families, sorted by name, and the conflicts met on the way. */
+export interface MergeResult {
+  readonly families: MetricFamily[];
+  readonly conflicts: MergeConflict[];
+}
+
+interface Part {
+  readonly source: MergeSource;
+  readonly samples: readonly Sample[];
+}
+
+interface Entry {
+  readonly name: string;
+  type: MetricType;
+  help: string | undefined;
+  readonly parts: Part[];
+}
+
+const SIMPLE_TYPES: ReadonlySet<MetricType> = new Set(["counter", "gauge", "untyped"]);
+
+/**
+ * Merges families by name, so each appears once with one HELP and one TYPE.
+ *
+ * Rules: the first HELP wins; counter, gauge and untyped families that disagree become
+ * untyped with every sample kept; a histogram or summary that disagrees with the first
+ * source's type is dropped from the later source; when a source `mayCollide`, a series
+ * (name and label set) already given by an earlier source is dropped.
+ */
+export function mergeFamilies(sources: readonly MergeSource[]): MergeResult {
+  const entries = new Map<string, Entry>();
+  const conflicts: MergeConflict[] = [];
+  for (const source of sources) {
+    for (const family of source.families) {
+      if (family.samples.length === 0 && family.help === undefined) continue;
+      const entry = entries.get(family.name);
+      if (entry === undefined) {
+        entries.set(family.name, {
+          name: family.name,
+          type: family.type,
+          help: family.help,
+          parts: [{ source, samples: family.samples }],
+        });
+        continue;
+      }
+      entry.help ??= family.help;
+      if (entry.type !== family.type) {
+        if (SIMPLE_TYPES.has(entry.type) && SIMPLE_TYPES.has(family.type)) {
+          conflicts.push({
+            kind: "type",
+            family: family.name,
+            exporterName: source.exporterName,
+            droppedSamples: 0,
+            detail: `${family.type} disagrees with ${entry.type}: family served as untyped`,
+          });
+          entry.type = "untyped";
+        } else {
+          conflicts.push({
+            kind: "type",
+            family: family.name,
+            exporterName: source.exporterName,
+            droppedSamples: family.samples.length,
+            detail: `${family.type} disagrees with ${entry.type}: samples of this exporter dropped`,
+          });
+          continue;
+        }
+      }
+      entry.parts.push({ source, samples: family.samples });
+    }
+  }
+  const names = [...entries.keys()].sort(compareNames);
+  const families = names.map((name) => toFamily(entries.get(name)!, conflicts));
+  return { families, conflicts };
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toFamily(entry: Entry, conflicts: MergeConflict[]): MetricFamily {
+  const { name, type, help, parts } = entry;
+  let samples: Sample[];
+  if (parts.length === 1) {
+    samples = parts[0]!.samples as Sample[];
+  } else if (parts.some((p) => p.source.mayCollide)) {
+    samples = withoutDuplicates(name, parts, conflicts);
+  } else {
+    samples = parts.flatMap((p) => p.samples);
+  }
+  return help === undefined ? { name, type, samples } : { name, type, help, samples };
+}
+
+function withoutDuplicates(family: string, parts: readonly Part[], conflicts: MergeConflict[]) {
+  const seen = new Set<string>();
+  const samples: Sample[] = [];
+  for (const part of parts) {
+    let dropped = 0;
+    for (const s of part.samples) {
+      const key = seriesKey(s.name, s.labels);
+      if (seen.has(key)) {
+        dropped++;
+        continue;
+      }
+      seen.add(key);
+      samples.push(s);
+    }
+    if (dropped > 0) {
+      conflicts.push({
+        kind: "duplicate",
+        family,
+        exporterName: part.source.exporterName,
+        droppedSamples: dropped,
+        detail: "series already given by an earlier exporter: dropped",
+      });
+    }
+  }
+  return samples;
+}
+
+/** A string that identifies a series: its name and its labels in name order. */
+function seriesKey(name: string, labels: LabelSet): string {
+  const sorted = [...labels].sort((a, b) => compareNames(a.name, b.name));
+  let key = name;
+  for (const l of sorted) key += "\u0000" + l.name + "\u0000" + l.value;
+  return key;
+}

@@ -1,0 +1,9 @@
+/**
+ * The exposition engine: decode, relabel, merge, encode. Pure code with no I/O.
+ * @module
+ */
+export * from "./types.ts";
+export * from "./decode_text.ts";
+export * from "./encode_text.ts";
+export * from "./relabel.ts";
+export * from "./merge.ts";

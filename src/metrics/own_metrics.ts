@@ -1,0 +1,143 @@
+/** The program's own metrics, served at `/-/metrics`. */
+import process from "node:process";
+import type { MetricFamily } from "../exposition/types.ts";
+import { VERSION } from "../version.ts";
+import { Counter, Gauge, Histogram, type Metric } from "./registry.ts";
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Every metric the program keeps about itself. */
+export class OwnMetrics {
+  /** Scrapes of each exporter, by path and exporter. */
+  readonly exporterScrapes = new Counter(
+    "reverse_exporter_exporter_scrapes_total",
+    "Scrapes of each exporter.",
+    ["path", "exporter_name", "kind"],
+  );
+  /** Failed scrapes of each exporter, by cause. */
+  readonly exporterFailures = new Counter(
+    "reverse_exporter_exporter_scrape_failures_total",
+    "Failed scrapes of each exporter, by cause.",
+    ["path", "exporter_name", "cause"],
+  );
+  /** Duration of each exporter's scrapes. */
+  readonly exporterDuration = new Histogram(
+    "reverse_exporter_exporter_scrape_duration_seconds",
+    "Duration of each exporter's scrapes, decoding included.",
+    ["path", "exporter_name"],
+    DURATION_BUCKETS,
+  );
+  /** Samples in each exporter's last successful scrape. */
+  readonly exporterSamples = new Gauge(
+    "reverse_exporter_exporter_samples",
+    "Samples in the exporter's last successful scrape.",
+    ["path", "exporter_name"],
+  );
+  /** Requests to each configured path, by status code. */
+  readonly pathRequests = new Counter(
+    "reverse_exporter_http_requests_total",
+    "Requests to each configured path, by HTTP status code.",
+    ["path", "code"],
+  );
+  /** Merge conflicts by kind. */
+  readonly mergeConflicts = new Counter(
+    "reverse_exporter_merge_conflicts_total",
+    "Families whose type disagreed between exporters, or that had duplicate series, per scrape.",
+    ["path", "kind"],
+  );
+  /** Samples dropped while merging. */
+  readonly droppedSamples = new Counter(
+    "reverse_exporter_merge_dropped_samples_total",
+    "Samples dropped while merging: duplicate series, or a family of a conflicting type.",
+    ["path", "reason"],
+  );
+  /** Whether the last configuration (re)load succeeded. */
+  readonly configLastReloadSuccessful = new Gauge(
+    "reverse_exporter_config_last_reload_successful",
+    "Whether the last configuration load or reload succeeded.",
+    [],
+  );
+  /** When the configuration last loaded successfully. */
+  readonly configLastReloadSuccessTimestamp = new Gauge(
+    "reverse_exporter_config_last_reload_success_timestamp_seconds",
+    "Time of the last successful configuration load or reload, in seconds since the epoch.",
+    [],
+  );
+
+  readonly #all: readonly Metric[] = [
+    this.exporterScrapes,
+    this.exporterFailures,
+    this.exporterDuration,
+    this.exporterSamples,
+    this.pathRequests,
+    this.mergeConflicts,
+    this.droppedSamples,
+    this.configLastReloadSuccessful,
+    this.configLastReloadSuccessTimestamp,
+  ];
+
+  /** Records the outcome of loading a configuration. */
+  configLoaded(successful: boolean): void {
+    this.configLastReloadSuccessful.set([], successful ? 1 : 0);
+    if (successful) this.configLastReloadSuccessTimestamp.set([], Date.now() / 1000);
+  }
+
+  /** Every own metric, build and process metrics included. */
+  collect(): MetricFamily[] {
+    return [buildInfo(), ...processMetrics(), ...this.#all.map((m) => m.collect())];
+  }
+}
+
+function buildInfo(): MetricFamily {
+  return {
+    name: "reverse_exporter_build_info",
+    type: "gauge",
+    help:
+      "A metric with a constant '1' value labelled by the version of reverse_exporter and Deno.",
+    samples: [{
+      name: "reverse_exporter_build_info",
+      labels: [{ name: "version", value: VERSION }, {
+        name: "deno_version",
+        value: Deno.version.deno,
+      }],
+      value: 1,
+    }],
+  };
+}
+
+/**
+ * The process metrics of the Prometheus client libraries that Deno can give without
+ * broad permissions. `process_open_fds` is missing: Deno grants `/proc/self` only to
+ * `--allow-all`.
+ */
+function processMetrics(): MetricFamily[] {
+  const cpu = process.cpuUsage();
+  const gauge = (name: string, help: string, value: number): MetricFamily => ({
+    name,
+    type: "gauge",
+    help,
+    samples: [{ name, labels: [], value }],
+  });
+  return [
+    {
+      name: "process_cpu_seconds_total",
+      type: "counter",
+      help: "Total user and system CPU time spent in seconds.",
+      samples: [{
+        name: "process_cpu_seconds_total",
+        labels: [],
+        value: (cpu.user + cpu.system) / 1e6,
+      }],
+    },
+    gauge(
+      "process_resident_memory_bytes",
+      "Resident memory size in bytes.",
+      Deno.memoryUsage().rss,
+    ),
+    gauge(
+      "process_start_time_seconds",
+      "Start time of the process since unix epoch in seconds.",
+      Math.floor(performance.timeOrigin / 1000),
+    ),
+  ];
+}

@@ -1,0 +1,245 @@
+/** A scrape of one configured path: every exporter concurrently, then relabel and merge. */
+import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
+import type { ExporterConfig, PathConfig } from "./config/types.ts";
+import {
+  DecodeError,
+  decodeText,
+  mergeFamilies,
+  type MergeSource,
+  type MetricFamily,
+  relabelFamilies,
+} from "./exposition/mod.ts";
+import type { Logger } from "./log.ts";
+import type { OwnMetrics } from "./metrics/own_metrics.ts";
+
+/** The most of a Prometheus scrape budget kept back for merging and sending the response. */
+export const MAX_SCRAPE_MARGIN_MS = 500;
+
+/** The last scrape of one exporter, for the landing page and logs. */
+export interface ExporterStatus {
+  readonly name: string;
+  readonly kind: ExporterConfig["kind"];
+  /** Epoch milliseconds when the last scrape started; undefined before the first. */
+  readonly lastScrapeAt: number | undefined;
+  readonly lastDurationSeconds: number | undefined;
+  readonly lastSamples: number | undefined;
+  /** The reason of the last failure, undefined when the last scrape succeeded. */
+  readonly lastError: string | undefined;
+}
+
+/** What a request to a configured path passes on to its scrape. */
+export interface PathScrapeOptions {
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+  /** The Prometheus scrape timeout (`X-Prometheus-Scrape-Timeout-Seconds`), in ms. */
+  readonly budgetMs: number | undefined;
+  /** The query parameters of the request. */
+  readonly query: URLSearchParams;
+}
+
+/** What a path scraper needs from the rest of the program. */
+export interface PathScraperDependencies {
+  readonly logger: Logger;
+  readonly metrics: OwnMetrics;
+}
+
+interface Exporter {
+  readonly config: ExporterConfig;
+  readonly backend: Backend;
+  status: ExporterStatus;
+}
+
+interface ExporterResult {
+  readonly exporter: Exporter;
+  readonly families: MetricFamily[];
+  readonly up: boolean;
+  readonly durationSeconds: number;
+}
+
+/** Creates the scraper of one path and the backends of its exporters. */
+export async function createPathScraper(
+  config: PathConfig,
+  dependencies: PathScraperDependencies,
+): Promise<PathScraper> {
+  const backends: Backend[] = [];
+  try {
+    for (const exporter of config.exporters) backends.push(await createBackend(exporter));
+  } catch (error) {
+    for (const b of backends) b.close();
+    throw error;
+  }
+  return new PathScraper(config, backends, dependencies);
+}
+
+/** The deadline of one exporter: its timeout, cut down to the scrape budget less a margin. */
+export function exporterDeadlineMs(timeoutMs: number, budgetMs: number | undefined): number {
+  if (budgetMs === undefined) return timeoutMs;
+  const margin = Math.min(MAX_SCRAPE_MARGIN_MS, budgetMs * 0.1);
+  return Math.max(1, Math.min(timeoutMs, budgetMs - margin));
+}
+
+/** Scrapes the exporters of one configured path and merges their metrics. */
+export class PathScraper {
+  /** The path's configuration. */
+  readonly config: PathConfig;
+  readonly #exporters: Exporter[];
+  readonly #logger: Logger;
+  readonly #metrics: OwnMetrics;
+  /** Merge conflicts already logged: each is logged once. */
+  readonly #loggedConflicts = new Set<string>();
+
+  constructor(
+    config: PathConfig,
+    backends: readonly Backend[],
+    dependencies: PathScraperDependencies,
+  ) {
+    this.config = config;
+    this.#logger = dependencies.logger;
+    this.#metrics = dependencies.metrics;
+    this.#exporters = config.exporters.map((exporterConfig, i) => ({
+      config: exporterConfig,
+      backend: backends[i]!,
+      status: {
+        name: exporterConfig.name,
+        kind: exporterConfig.kind,
+        lastScrapeAt: undefined,
+        lastDurationSeconds: undefined,
+        lastSamples: undefined,
+        lastError: undefined,
+      },
+    }));
+  }
+
+  /** The last scrape of each exporter, in configuration order. */
+  status(): ExporterStatus[] {
+    return this.#exporters.map((e) => e.status);
+  }
+
+  /** Scrapes every exporter concurrently and returns the merged families. */
+  async scrape(options: PathScrapeOptions): Promise<MetricFamily[]> {
+    const results = await Promise.all(this.#exporters.map((e) => this.#scrapeOne(e, options)));
+    const sources: MergeSource[] = [];
+    if (this.config.ownMetrics) {
+      sources.push({ exporterName: "", families: this.#metrics.collect(), mayCollide: false });
+    }
+    if (this.config.backendMetrics && results.length > 0) {
+      sources.push({ exporterName: "", families: backendFamilies(results), mayCollide: false });
+    }
+    for (const r of results) {
+      sources.push({
+        exporterName: r.exporter.config.name,
+        families: r.families,
+        mayCollide: r.exporter.config.noRewrite,
+      });
+    }
+    const { families, conflicts } = mergeFamilies(sources);
+    for (const c of conflicts) {
+      const reason = c.kind === "type" ? "type_conflict" : "duplicate_series";
+      this.#metrics.mergeConflicts.inc([this.config.path, c.kind]);
+      if (c.droppedSamples > 0) {
+        this.#metrics.droppedSamples.inc([this.config.path, reason], c.droppedSamples);
+      }
+      const key = `${c.kind}\u0000${c.family}\u0000${c.exporterName}`;
+      if (this.#loggedConflicts.has(key)) continue;
+      this.#loggedConflicts.add(key);
+      this.#logger.warning("merge conflict", {
+        path: this.config.path,
+        family: c.family,
+        exporter: c.exporterName,
+        conflict: c.kind,
+        detail: c.detail,
+      });
+    }
+    return families;
+  }
+
+  /** Releases the backends. */
+  close(): void {
+    for (const e of this.#exporters) e.backend.close();
+  }
+
+  async #scrapeOne(exporter: Exporter, options: PathScrapeOptions): Promise<ExporterResult> {
+    const { config } = exporter;
+    const labels = [this.config.path, config.name];
+    const startedAt = Date.now();
+    const started = performance.now();
+    const deadlineMs = exporterDeadlineMs(
+      config.kind === "file" ? Infinity : config.timeoutMs,
+      options.budgetMs,
+    );
+    const signal = Number.isFinite(deadlineMs)
+      ? AbortSignal.any([options.signal, AbortSignal.timeout(deadlineMs)])
+      : options.signal;
+    this.#metrics.exporterScrapes.inc([...labels, config.kind]);
+    let families: MetricFamily[] = [];
+    let error: ScrapeFailure | undefined;
+    try {
+      const payload = await exporter.backend.scrape({ signal, query: options.query });
+      families = relabelFamilies(decode(payload.text), config.targetLabels);
+    } catch (e) {
+      error = e instanceof ScrapeFailure ? e : new ScrapeFailure("connect", String(e));
+    }
+    const durationSeconds = (performance.now() - started) / 1000;
+    let samples = 0;
+    for (const f of families) samples += f.samples.length;
+    this.#metrics.exporterDuration.observe(labels, durationSeconds);
+    if (error === undefined) {
+      this.#metrics.exporterSamples.set(labels, samples);
+    } else {
+      this.#metrics.exporterFailures.inc([...labels, error.category]);
+      this.#logger.warning("exporter scrape failed", {
+        path: this.config.path,
+        exporter: config.name,
+        kind: config.kind,
+        cause: error.category,
+        error: error.message,
+      });
+    }
+    exporter.status = {
+      ...exporter.status,
+      lastScrapeAt: startedAt,
+      lastDurationSeconds: durationSeconds,
+      lastSamples: error === undefined ? samples : 0,
+      lastError: error?.message,
+    };
+    return { exporter, families, up: error === undefined, durationSeconds };
+  }
+}
+
+function decode(text: string): MetricFamily[] {
+  try {
+    return decodeText(text);
+  } catch (error) {
+    if (error instanceof DecodeError) {
+      throw new ScrapeFailure("decode", `invalid exposition: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** `reverse_exporter_backend_up` and `..._scrape_duration_seconds`, one series per exporter. */
+function backendFamilies(results: readonly ExporterResult[]): MetricFamily[] {
+  const series = (r: ExporterResult) => [{ name: "exporter_name", value: r.exporter.config.name }];
+  return [
+    {
+      name: "reverse_exporter_backend_up",
+      type: "gauge",
+      help: "Whether the last scrape of the exporter succeeded (1) or failed (0).",
+      samples: results.map((r) => ({
+        name: "reverse_exporter_backend_up",
+        labels: series(r),
+        value: r.up ? 1 : 0,
+      })),
+    },
+    {
+      name: "reverse_exporter_backend_scrape_duration_seconds",
+      type: "gauge",
+      help: "Duration of the exporter's scrape for this response, in seconds.",
+      samples: results.map((r) => ({
+        name: "reverse_exporter_backend_scrape_duration_seconds",
+        labels: series(r),
+        value: r.durationSeconds,
+      })),
+    },
+  ];
+}

@@ -1,0 +1,127 @@
+/** The program's life: load the configuration, scrape and serve, stop on a signal. */
+import type { Command } from "./cli.ts";
+import { DEFAULT_CONFIG_FILE, EMBEDDED_CONFIG, loadConfigFile } from "./config/load.ts";
+import type { Config } from "./config/types.ts";
+import { ConfigError } from "./config/validate.ts";
+import { formatDuration } from "./duration.ts";
+import { Logger } from "./log.ts";
+import { OwnMetrics } from "./metrics/own_metrics.ts";
+import { createPathScraper, type PathScraper } from "./path_scraper.ts";
+import { createApp } from "./server/app.ts";
+import { listen, type Listener } from "./server/listen.ts";
+import { VERSION } from "./version.ts";
+
+/** How long a shutdown waits for scrapes in flight before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+type RunCommand = Extract<Command, { action: "run" | "check-config" }>;
+
+/** Loads the configuration a command names: the file, or the embedded default. */
+export async function loadConfig(command: RunCommand, logger: Logger): Promise<Config> {
+  if (command.configFile !== undefined) return await loadConfigFile(command.configFile);
+  try {
+    await Deno.lstat(DEFAULT_CONFIG_FILE);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    logger.info("no configuration file: using the embedded default configuration", {
+      file: DEFAULT_CONFIG_FILE,
+    });
+    return EMBEDDED_CONFIG;
+  }
+  return await loadConfigFile(DEFAULT_CONFIG_FILE);
+}
+
+/** One line per configured path, for `--check-config`. */
+export function summarize(config: Config): string[] {
+  const lines = config.reverseExporters.map((p) => {
+    const exporters = p.exporters.map((e) => `${e.name} (${e.kind})`).join(", ");
+    const own = p.ownMetrics ? "the program's own metrics" : "";
+    return `${config.web.contextPath}${p.path}: ${p.exporters.length} exporter(s)` +
+      (exporters || own ? `: ${[own, exporters].filter((s) => s).join(", ")}` : "");
+  });
+  return lines.length > 0 ? lines : ["no paths configured"];
+}
+
+/** Runs the program until SIGINT or SIGTERM; returns the exit code. */
+export async function run(command: RunCommand): Promise<number> {
+  const logger = new Logger({ level: command.logLevel, format: command.logFormat });
+  const metrics = new OwnMetrics();
+  let config: Config;
+  try {
+    config = await loadConfig(command, logger);
+  } catch (error) {
+    reportConfigError(logger, error);
+    return 1;
+  }
+  metrics.configLoaded(true);
+
+  const scrapers: PathScraper[] = [];
+  const listeners: Listener[] = [];
+  const stopAll = async () => {
+    await Promise.all(listeners.map((l) => l.shutdown()));
+    for (const s of scrapers) s.close();
+  };
+  let ready = false;
+  try {
+    for (const path of config.reverseExporters) {
+      scrapers.push(await createPathScraper(path, { logger, metrics }));
+    }
+    const app = createApp({
+      contextPath: config.web.contextPath,
+      scrapers,
+      metrics,
+      isReady: () => ready,
+    });
+    for (const address of config.web.listen) {
+      const listener = await listen(address, app.fetch);
+      listeners.push(listener);
+      logger.info("listening", { address: address.url, bound: listener.bound });
+    }
+  } catch (error) {
+    logger.error("start-up failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    await stopAll();
+    return 1;
+  }
+  ready = true;
+  logger.info("reverse_exporter started", {
+    version: VERSION,
+    config: config.file ?? "embedded default",
+    paths: config.reverseExporters.map((p) => config.web.contextPath + p.path).join(","),
+  });
+
+  const signal = await waitForStopSignal();
+  logger.info("stopping", { signal, grace: formatDuration(SHUTDOWN_GRACE_MS) });
+  const stopped = await Promise.race([
+    stopAll().then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
+  ]);
+  if (!stopped) logger.warning("scrapes still in flight after the grace period: exiting anyway");
+  logger.info("stopped");
+  return 0;
+}
+
+function reportConfigError(logger: Logger, error: unknown): void {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) logger.error("invalid configuration", { problem });
+  } else {
+    logger.error("cannot load the configuration", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+function waitForStopSignal(): Promise<Deno.Signal> {
+  return new Promise((resolve) => {
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    const handlers = signals.map((signal) => {
+      const handler = () => {
+        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]!));
+        resolve(signal);
+      };
+      Deno.addSignalListener(signal, handler);
+      return handler;
+    });
+  });
+}

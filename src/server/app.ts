@@ -1,0 +1,95 @@
+/** The HTTP application: routes each configured path to its scrape, plus the `/-/` routes. */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import {
+  encodeText,
+  mergeFamilies,
+  type MetricFamily,
+  TEXT_CONTENT_TYPE,
+} from "../exposition/mod.ts";
+import type { OwnMetrics } from "../metrics/own_metrics.ts";
+import type { PathScraper } from "../path_scraper.ts";
+import { acceptsEncodings } from "../std/negotiation.ts";
+
+/** The header in which Prometheus sends its scrape timeout. */
+export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
+
+/** What the application serves. */
+export interface AppOptions {
+  /** Prefix of every route: "" or "/something". */
+  readonly contextPath: string;
+  /** The scraper of each configured path. */
+  readonly scrapers: readonly PathScraper[];
+  readonly metrics: OwnMetrics;
+  /** Whether every listener is up; `/-/ready` answers 503 until then. */
+  readonly isReady: () => boolean;
+}
+
+/** Builds the Hono application. */
+export function createApp(options: AppOptions): Hono {
+  const { contextPath, metrics } = options;
+  const app = new Hono({ strict: true });
+  for (const scraper of options.scrapers) {
+    const route = contextPath + scraper.config.path;
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, metrics));
+    app.all(route, (c) => {
+      metrics.pathRequests.inc([scraper.config.path, "405"]);
+      return methodNotAllowed(c);
+    });
+  }
+  app.on(["GET", "HEAD"], `${contextPath}/-/healthy`, (c) => c.text("Healthy.\n"));
+  app.on(["GET", "HEAD"], `${contextPath}/-/ready`, (c) => {
+    return options.isReady() ? c.text("Ready.\n") : c.text("Not ready.\n", 503);
+  });
+  app.on(["GET", "HEAD"], `${contextPath}/-/metrics`, (c) => {
+    const { families } = mergeFamilies([{
+      exporterName: "",
+      families: metrics.collect(),
+      mayCollide: false,
+    }]);
+    return exposition(c, families);
+  });
+  for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) {
+    app.all(contextPath + route, methodNotAllowed);
+  }
+  return app;
+}
+
+function methodNotAllowed(c: Context): Response {
+  c.header("Allow", "GET, HEAD");
+  return c.text("Method Not Allowed\n", 405);
+}
+
+async function servePath(c: Context, scraper: PathScraper, metrics: OwnMetrics): Promise<Response> {
+  const request = c.req.raw;
+  const families = await scraper.scrape({
+    signal: request.signal,
+    budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
+    query: new URL(request.url).searchParams,
+  });
+  metrics.pathRequests.inc([scraper.config.path, "200"]);
+  return exposition(c, families);
+}
+
+/** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
+export function scrapeBudgetMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header.trim());
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/** Encodes families as text 0.0.4, gzipped when the request accepts it. */
+function exposition(c: Context, families: readonly MetricFamily[]): Response {
+  const text = encodeText(families);
+  const headers = new Headers({ "Content-Type": TEXT_CONTENT_TYPE, "Vary": "Accept-Encoding" });
+  const request = c.req.raw;
+  if (
+    request.headers.has("Accept-Encoding") &&
+    acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
+  ) {
+    headers.set("Content-Encoding", "gzip");
+    const body = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Response(body, { headers });
+  }
+  return new Response(text, { headers });
+}

@@ -1,0 +1,48 @@
+/** Typed wrapper of `@std/cli/parse-args`. */
+import { parseArgs as stdParseArgs } from "@std/cli/parse-args";
+
+/** Which flags take a string and which are booleans. */
+export interface ParseArgsOptions {
+  readonly string: readonly string[];
+  readonly boolean: readonly string[];
+}
+
+/** Parsed flags; `unknown` lists every argument that is not a declared flag. */
+export interface ParsedArgs {
+  readonly strings: ReadonlyMap<string, string>;
+  readonly booleans: ReadonlySet<string>;
+  readonly unknown: readonly string[];
+}
+
+/** Parses command-line arguments; flags may be dotted (`--web.enable-lifecycle`). */
+export function parseArgs(args: readonly string[], options: ParseArgsOptions): ParsedArgs {
+  const unknown: string[] = [];
+  const parsed: Record<string, unknown> = stdParseArgs([...args], {
+    string: [...options.string],
+    boolean: [...options.boolean],
+    unknown: (arg: string) => {
+      unknown.push(arg);
+      return false;
+    },
+  });
+  const strings = new Map<string, string>();
+  const booleans = new Set<string>();
+  for (const name of options.string) {
+    const value = lookup(parsed, name);
+    if (typeof value === "string") strings.set(name, value);
+  }
+  for (const name of options.boolean) {
+    if (lookup(parsed, name) === true) booleans.add(name);
+  }
+  return { strings, booleans, unknown };
+}
+
+/** Reads a flag from the parsed object, where `a.b` is stored as `{a: {b: ...}}`. */
+function lookup(parsed: Record<string, unknown>, name: string): unknown {
+  let value: unknown = parsed;
+  for (const part of name.split(".")) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
