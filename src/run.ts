@@ -63,6 +63,7 @@ export async function run(command: RunCommand): Promise<number> {
   };
   let ready = false;
   try {
+    refuseUnsupported(config);
     for (const path of config.reverseExporters) {
       scrapers.push(await createPathScraper(path, { logger, metrics }));
     }
@@ -100,6 +101,20 @@ export async function run(command: RunCommand): Promise<number> {
   if (!stopped) logger.warning("scrapes still in flight after the grace period: exiting anyway");
   logger.info("stopped");
   return 0;
+}
+
+/** Throws for configured features that this version validates but cannot serve yet. */
+function refuseUnsupported(config: Config): void {
+  const guarded = [
+    ...(config.web.auth ? ["web.auth"] : []),
+    ...config.reverseExporters.filter((p) => p.auth).map((p) => `the auth of path ${p.path}`),
+  ];
+  if (guarded.length > 0) {
+    throw new Error(
+      `${guarded.join(", ")}: basic_auth is not yet supported by this version; ` +
+        "refusing to serve these metrics without the authentication they ask for",
+    );
+  }
 }
 
 function reportConfigError(logger: Logger, error: unknown): void {

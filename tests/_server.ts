@@ -1,0 +1,262 @@
+/** Test harness: the real server as a subprocess, and real HTTP backends on loopback. */
+
+const REPO = new URL("..", import.meta.url).pathname;
+const MAIN = `${REPO}main.ts`;
+
+/** One JSON log line of the server. */
+export type LogLine = Record<string, unknown> & { msg: string; level: string };
+
+/** The flags a user would pass to run the server from source on loopback. */
+export function serverPermissions(dir: string): string[] {
+  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`];
+}
+
+/** A temporary directory, removed by `Symbol.asyncDispose`. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "reverse_exporter_test_" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** Runs the program to completion with `args`; for commands that exit on their own. */
+export async function runProgram(
+  args: readonly string[],
+  options: { cwd?: string; permissions?: readonly string[] } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cwd = options.cwd ?? REPO;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--config=${REPO}deno.json`,
+      ...(options.permissions ?? serverPermissions(cwd)),
+      MAIN,
+      ...args,
+    ],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A running server subprocess. */
+export class ServerProcess implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #logs: LogLine[] = [];
+  readonly #stderr: Promise<void>;
+  #status: Promise<Deno.CommandStatus>;
+  /** The addresses it listens on, as `host:port`. */
+  readonly bound: string[] = [];
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#status = child.status;
+    this.#stderr = this.#readLogs();
+  }
+
+  /** Starts `main.ts` with `args` and waits until it has started, or has exited. */
+  static async start(
+    args: readonly string[],
+    options: { cwd: string; permissions?: readonly string[] },
+  ): Promise<ServerProcess> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--config=${REPO}deno.json`,
+        ...(options.permissions ?? serverPermissions(options.cwd)),
+        MAIN,
+        "--log-format",
+        "json",
+        ...args,
+      ],
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const server = new ServerProcess(child);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (server.#logs.some((l) => l.msg === "reverse_exporter started")) return server;
+      const exited = await Promise.race([
+        server.#status.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 20)),
+      ]);
+      if (exited) {
+        await server.#stderr;
+        return server;
+      }
+    }
+    await server.stop();
+    throw new Error(`server did not start within 20 s: ${JSON.stringify(server.#logs)}`);
+  }
+
+  /** Every log line so far. */
+  get logs(): readonly LogLine[] {
+    return this.#logs;
+  }
+
+  /** The URL of `path` on the first listener. */
+  url(path: string, listener = 0): string {
+    const bound = this.bound[listener];
+    if (bound === undefined) {
+      throw new Error(`no listener ${listener}: ${JSON.stringify(this.#logs)}`);
+    }
+    return `http://${bound}${path}`;
+  }
+
+  /** Resolves when the process exits, with its exit code. */
+  async exitCode(): Promise<number> {
+    const status = await this.#status;
+    await this.#stderr;
+    return status.code;
+  }
+
+  /** Sends `signal` and waits (at most 20 s) for the exit code. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<number> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already exited
+    }
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+    }, 20_000);
+    try {
+      return await this.exitCode();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #readLogs(): Promise<void> {
+    let buffer = "";
+    for await (const chunk of this.#child.stderr.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) !== -1) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        this.#addLine(line);
+      }
+    }
+    if (buffer !== "") this.#addLine(buffer);
+  }
+
+  #addLine(line: string): void {
+    let parsed: LogLine;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      parsed = { msg: line, level: "raw" };
+    }
+    this.#logs.push(parsed);
+    if (parsed.msg === "listening" && typeof parsed["bound"] === "string") {
+      this.bound.push(parsed["bound"]);
+    }
+  }
+}
+
+/** Writes `config` to `reverse_exporter.yml` in `dir` and starts the server on it. */
+export async function startServer(
+  dir: string,
+  config: string,
+  args: readonly string[] = [],
+): Promise<ServerProcess> {
+  const file = `${dir}/reverse_exporter.yml`;
+  await Deno.writeTextFile(file, config);
+  return await ServerProcess.start(["--config-file", file, ...args], { cwd: dir });
+}
+
+/** A real HTTP server on loopback, standing in for an exporter. */
+export interface Backend extends AsyncDisposable {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Requests received so far. */
+  readonly requests: RecordedRequest[];
+}
+
+/** What a test backend saw of one request. */
+export interface RecordedRequest {
+  readonly url: URL;
+  readonly headers: Headers;
+}
+
+/** Serves `handler` on 127.0.0.1 on a port chosen by the system. */
+export function serveBackend(
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<Backend> {
+  const requests: RecordedRequest[] = [];
+  return new Promise((resolve) => {
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: ({ port }) => {
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          requests,
+          [Symbol.asyncDispose]: () => server.shutdown(),
+        });
+      },
+    }, (request) => {
+      requests.push({ url: new URL(request.url), headers: new Headers(request.headers) });
+      return handler(request);
+    });
+  });
+}
+
+/** Reads a file of tests/fixtures. */
+export function fixture(name: string): string {
+  return Deno.readTextFileSync(new URL(`fixtures/${name}`, import.meta.url));
+}
+
+/** Whether `command` can be run here. */
+export async function installed(command: string): Promise<boolean> {
+  try {
+    await new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `promtool check metrics` on `text`; exit 0 or 3 (lint only) means it parsed. */
+export async function promtoolCheckMetrics(
+  text: string,
+): Promise<{ code: number; output: string }> {
+  const child = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    output: decoder.decode(output.stdout) + decoder.decode(output.stderr),
+  };
+}
+
+/** The sample lines of an exposition, by metric name. */
+export function sampleLines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+}
