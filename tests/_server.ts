@@ -1,6 +1,7 @@
 /** Test harness: the real server as a subprocess, and real HTTP backends on loopback. */
 
-const REPO = new URL("..", import.meta.url).pathname;
+/** The repository's root directory, with a trailing slash. */
+export const REPO = new URL("..", import.meta.url).pathname;
 const MAIN = `${REPO}main.ts`;
 
 /** One JSON log line of the server. */
@@ -61,21 +62,26 @@ export class ServerProcess implements AsyncDisposable {
   }
 
   /** Starts `main.ts` with `args` and waits until it has started, or has exited. */
-  static async start(
+  static start(
     args: readonly string[],
     options: { cwd: string; permissions?: readonly string[] },
   ): Promise<ServerProcess> {
+    return ServerProcess.spawn([
+      "run",
+      `--config=${REPO}deno.json`,
+      ...(options.permissions ?? serverPermissions(options.cwd)),
+      MAIN,
+      "--log-format",
+      "json",
+      ...args,
+    ], options.cwd);
+  }
+
+  /** Runs `deno` with `denoArgs` and waits until the server has started, or has exited. */
+  static async spawn(denoArgs: readonly string[], cwd: string): Promise<ServerProcess> {
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        `--config=${REPO}deno.json`,
-        ...(options.permissions ?? serverPermissions(options.cwd)),
-        MAIN,
-        "--log-format",
-        "json",
-        ...args,
-      ],
-      cwd: options.cwd,
+      args: [...denoArgs],
+      cwd,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -83,7 +89,7 @@ export class ServerProcess implements AsyncDisposable {
     const server = new ServerProcess(child);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      if (server.#logs.some((l) => l.msg === "reverse_exporter started")) return server;
+      if (server.#logs.some((l) => l.msg.includes("reverse_exporter started"))) return server;
       const exited = await Promise.race([
         server.#status.then(() => true),
         new Promise<false>((r) => setTimeout(() => r(false), 20)),
@@ -165,8 +171,10 @@ export class ServerProcess implements AsyncDisposable {
       parsed = { msg: line, level: "raw" };
     }
     this.#logs.push(parsed);
-    if (parsed.msg === "listening" && typeof parsed["bound"] === "string") {
-      this.bound.push(parsed["bound"]);
+    // JSON logs carry a bound field; console logs a bound=host:port pair.
+    const bound = parsed["bound"] ?? / INFO +listening .*bound=(\S+)/.exec(line)?.[1];
+    if ((parsed.msg === "listening" || parsed.level === "raw") && typeof bound === "string") {
+      this.bound.push(bound);
     }
   }
 }

@@ -1,6 +1,6 @@
 /** The command line of the real program: flags, exit codes, the embedded default. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { runProgram, ServerProcess, tempDir } from "./_server.ts";
+import { REPO, runProgram, ServerProcess, tempDir } from "./_server.ts";
 
 const denoJson = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
 
@@ -122,7 +122,7 @@ Deno.test("the embedded default serves the program's own metrics on [::]:9998/me
     permissions: ["--no-prompt", "--allow-net=[::]:9998", `--allow-read=${dir.path}`],
   });
   try {
-    assertEquals(server.bound, ["[::]:9998"]);
+    assertEquals(server.bound, ["[::]:9998"], JSON.stringify(server.logs));
     const text = await (await fetch("http://127.0.0.1:9998/metrics")).text();
     assertStringIncludes(text, "# TYPE reverse_exporter_build_info gauge");
     assertStringIncludes(text, "process_resident_memory_bytes ");
@@ -146,4 +146,21 @@ Deno.test("console and json log formats, and --log-level", async () => {
   const quiet = await runProgram(["--check-config", "--log-level", "warning"], { cwd: dir.path });
   assertEquals(quiet.stderr, "");
   assert(quiet.code === 0);
+});
+
+Deno.test("deno task start serves example.config.yml with exactly its flags, not -A", async () => {
+  const task: string = denoJson.tasks.start;
+  assert(!/\s-A\b|--allow-all/.test(task), task);
+  const [deno, ...args] = task.split(/\s+/);
+  assertEquals(deno, "deno");
+  const server = await ServerProcess.spawn(args, REPO);
+  try {
+    assertEquals(server.bound, ["[::]:9998"], JSON.stringify(server.logs));
+    const text = await (await fetch("http://127.0.0.1:9998/metrics")).text();
+    assertStringIncludes(text, 'reverse_exporter_backend_up{exporter_name="self"} 1');
+    assertStringIncludes(text, 'reverse_exporter_build_info{version="');
+    assertStringIncludes(text, 'node_uuid="example-node",exporter_name="self"}');
+  } finally {
+    assertEquals(await server.stop(), 0);
+  }
 });

@@ -315,6 +315,10 @@ function parseListen(ctx: Context, value: unknown, path: string): ListenAddress 
       ? { scheme: "unix", url: value, path: resolved }
       : { scheme: "unixs", url: value, path: resolved, tls };
   }
+  if (url.pathname !== "" && url.pathname !== "/") {
+    ctx.problem(path, `${JSON.stringify(value)}: a ${scheme}:// listen URL has no path`);
+    return undefined;
+  }
   if (url.port === "" || url.hostname === "") {
     ctx.problem(path, `${JSON.stringify(value)} needs a host and a port, e.g. tcp://0.0.0.0:9998`);
     return undefined;
@@ -340,10 +344,12 @@ function parseAuth(ctx: Context, value: unknown, path: string): AuthConfig | und
     const username = requiredString(ctx, c, "username", p);
     const password = optionalString(ctx, c, "password", p);
     const passwordHash = optionalString(ctx, c, "password_hash", p);
-    if ((password === undefined) === (passwordHash === undefined)) {
+    const given = (name: string) => c[name] !== undefined && c[name] !== null;
+    if (given("password") === given("password_hash")) {
       ctx.problem(p, "needs exactly one of password and password_hash");
       return;
     }
+    if (password === undefined && passwordHash === undefined) return;
     if (passwordHash !== undefined && !/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) {
       ctx.problem(key(p, "password_hash"), "is not a bcrypt hash ($2y$10$...)");
       return;
@@ -481,11 +487,7 @@ function parseExporter(
         if (username !== undefined) basicAuth = { username, password };
       }
       const unixSocket = optionalString(ctx, m, "unix_socket", path);
-      if (address === undefined) return undefined;
-      return {
-        kind,
-        ...common,
-        address,
+      const rest = {
         timeoutMs: timeout(ctx, m, path, DEFAULT_TIMEOUT_MS),
         forwardUrlParams: boolean(ctx, m, "forward_url_params", path, false),
         unixSocket: unixSocket === undefined ? undefined : ctx.resolve(unixSocket),
@@ -493,6 +495,8 @@ function parseExporter(
         basicAuth,
         headers: stringMap(ctx, m, "headers", path),
       };
+      if (address === undefined) return undefined;
+      return { kind, ...common, address, ...rest };
     }
     case "file": {
       const file = requiredString(ctx, m, "path", path);
@@ -515,9 +519,12 @@ function parseExporter(
       if (kind === "exec") {
         return { kind, ...exec, timeoutMs: timeout(ctx, m, path, DEFAULT_TIMEOUT_MS) };
       }
-      const execIntervalMs = duration(ctx, m, "exec_interval", path, 0);
-      if (m["exec_interval"] === undefined) ctx.problem(key(path, "exec_interval"), "required");
-      else if (execIntervalMs === 0) ctx.problem(key(path, "exec_interval"), "must be more than 0");
+      const execIntervalMs = duration(ctx, m, "exec_interval", path, -1);
+      if (m["exec_interval"] === undefined || m["exec_interval"] === null) {
+        ctx.problem(key(path, "exec_interval"), "required");
+      } else if (execIntervalMs === 0) {
+        ctx.problem(key(path, "exec_interval"), "must be more than 0");
+      }
       return {
         kind,
         ...exec,
@@ -571,6 +578,7 @@ function requiredStandIns(kind: ExporterKind): Mapping {
 function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
   const out: Mapping = { ...defaults };
   for (const [k, v] of Object.entries(own)) {
+    if (v === null || v === undefined) continue; // an empty key keeps the default
     const d = defaults[k];
     out[k] = isMapping(d) && isMapping(v) ? mergeDefaults(d, v) : v;
   }

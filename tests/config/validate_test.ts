@@ -913,12 +913,8 @@ reverse_exporters:
   );
 });
 
-// BUG (src/config/validate.ts, parseExporter, case "exec_cached"): an invalid exec_interval
-// falls back to 0, so besides 'invalid duration "10"' a second, false problem
-// "exec_interval: must be more than 0" is reported at the same key.
 Deno.test({
   name: "a bad exec_interval is reported once, without a false 'must be more than 0'",
-  ignore: true,
   fn() {
     assertOnlyProblem(
       `
@@ -1238,13 +1234,8 @@ reverse_exporters:
   assertEquals(error.name, "ConfigError");
 });
 
-// BUG (src/config/validate.ts, parseExporter, case "http"): when an http exporter's
-// address is missing or invalid, parseExporter returns before checking timeout,
-// forward_url_params, tls and headers, so their problems are not reported until the address
-// is fixed, although ConfigError promises "every problem found".
 Deno.test({
   name: "an http exporter's other problems are reported even when its address is bad",
-  ignore: true,
   fn() {
     const problems = problemsOf(`
 reverse_exporters:
@@ -1279,4 +1270,56 @@ Deno.test("the embedded default label names the configuration when there is no f
     error.problems[0] ?? "",
     "embedded default configuration: reverse_exporter:",
   );
+});
+
+Deno.test("an empty key in an exporter keeps the value of exporter_defaults", () => {
+  const config = validateConfig(
+    parseYaml(`
+exporter_defaults:
+  http: {labels: {site: lab}, timeout: 3s}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http:
+        - {name: a, address: "http://127.0.0.1:9100/metrics", labels: null, timeout: null}
+`),
+    { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+  );
+  const exporter = config.reverseExporters[0]!.exporters[0]!;
+  assertEquals(exporter.targetLabels, [
+    { name: "site", value: "lab" },
+    { name: "exporter_name", value: "a" },
+  ]);
+  assertEquals(exporter.kind === "http" && exporter.timeoutMs, 3000);
+});
+
+Deno.test("a password of the wrong type is reported once, as a type error", () => {
+  const error = assertThrows(
+    () =>
+      validateConfig(
+        parseYaml(`
+reverse_exporters:
+  - path: /metrics
+    auth: {basic_auth: [{username: u, password: 123}]}
+`),
+        { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+      ),
+    ConfigError,
+  );
+  assertEquals(error.problems, [
+    "/etc/re/config.yml: reverse_exporters[0].auth.basic_auth[0].password: expected a string, got number 123",
+  ]);
+});
+
+Deno.test("a tcp:// listen URL with a path is rejected", () => {
+  const error = assertThrows(
+    () =>
+      validateConfig(parseYaml(`web: {listen: ["tcp://127.0.0.1:9998/metrics"]}`), {
+        file: "/etc/re/config.yml",
+        baseDir: "/etc/re",
+      }),
+    ConfigError,
+  );
+  assertStringIncludes(error.problems[0]!, "web.listen[0]");
+  assertStringIncludes(error.problems[0]!, "has no path");
 });
