@@ -158,7 +158,9 @@ class TextDecoder004 {
 
   #skipBlanks(): void {
     const text = this.#text;
-    while (isBlank(text.charCodeAt(this.#pos))) this.#pos++;
+    let p = this.#pos;
+    while (isBlank(text.charCodeAt(p))) p++;
+    this.#pos = p;
   }
 
   /** Expects the end of a line (LF, CRLF or end of input) and moves past it. */
@@ -195,24 +197,30 @@ class TextDecoder004 {
   #readToken(): string {
     const text = this.#text;
     const start = this.#pos;
-    let c = text.charCodeAt(this.#pos);
-    while (this.#pos < text.length && !isBlank(c) && c !== LF && c !== CR) {
-      c = text.charCodeAt(++this.#pos);
-    }
-    return text.slice(start, this.#pos);
+    let p = start;
+    let c = text.charCodeAt(p);
+    // NaN (past the end) ends the token too.
+    while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c === c) c = text.charCodeAt(++p);
+    this.#pos = p;
+    return text.slice(start, p);
   }
 
   #readMetricName(): string {
     const text = this.#text;
     const start = this.#pos;
     const first = text.charCodeAt(start);
-    if (first === QUOTE) {
-      this.#fail("quoted metric names are not supported");
+    if (first === QUOTE) this.#fail("quoted metric names are not supported");
+    if (first === OPEN_BRACE) {
+      // The Prometheus 3 form {"name", ...} for names outside [a-zA-Z_:][a-zA-Z0-9_:]*.
+      let p = start + 1;
+      while (isBlank(text.charCodeAt(p))) p++;
+      if (text.charCodeAt(p) === QUOTE) this.#fail("quoted metric names are not supported");
     }
     if (!isNameStart(first)) this.#fail("invalid metric name");
-    this.#pos++;
-    while (isNameChar(text.charCodeAt(this.#pos))) this.#pos++;
-    return text.slice(start, this.#pos);
+    let p = start + 1;
+    while (isNameChar(text.charCodeAt(p))) p++;
+    this.#pos = p;
+    return text.slice(start, p);
   }
 
   /** `# HELP name text`, `# TYPE name type`, or any other comment. */
@@ -376,9 +384,10 @@ class TextDecoder004 {
       const nameAt = this.#pos;
       if (c === QUOTE) this.#fail("quoted label names are not supported");
       if (!isLabelNameStart(c)) this.#fail("invalid label name");
-      this.#pos++;
-      while (isLabelNameChar(text.charCodeAt(this.#pos))) this.#pos++;
-      const name = text.slice(nameAt, this.#pos);
+      let p = nameAt + 1;
+      while (isLabelNameChar(text.charCodeAt(p))) p++;
+      this.#pos = p;
+      const name = text.slice(nameAt, p);
       for (const l of labels) {
         if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
       }
@@ -405,11 +414,11 @@ class TextDecoder004 {
   #labelValue(): string {
     const text = this.#text;
     const start = this.#pos;
-    let c = text.charCodeAt(this.#pos);
-    // Fast path: no escapes.
-    while (c !== QUOTE && c !== BACKSLASH && c !== LF && this.#pos < text.length) {
-      c = text.charCodeAt(++this.#pos);
-    }
+    let p = start;
+    let c = text.charCodeAt(p);
+    // Fast path: no escapes. (NaN, past the end, stops the loop too.)
+    while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) c = text.charCodeAt(++p);
+    this.#pos = p;
     if (c === QUOTE) return text.slice(start, this.#pos++);
     let value = text.slice(start, this.#pos);
     for (;;) {

@@ -57,7 +57,7 @@ export function mergeFamilies(sources: readonly MergeSource[]): MergeResult {
   const conflicts: MergeConflict[] = [];
   for (const source of sources) {
     for (const family of source.families) {
-      if (family.samples.length === 0 && family.help === undefined) continue;
+      if (family.samples.length === 0) continue; // nothing to serve, and no type to impose
       const entry = entries.get(family.name);
       if (entry === undefined) {
         entries.set(family.name, {

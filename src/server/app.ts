@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import {
-  encodeText,
+  encodeExposition,
   mergeFamilies,
   type MetricFamily,
   TEXT_CONTENT_TYPE,
@@ -80,7 +80,7 @@ export function scrapeBudgetMs(header: string | null): number | undefined {
 
 /** Encodes families as text 0.0.4, gzipped when the request accepts it. */
 function exposition(c: Context, families: readonly MetricFamily[]): Response {
-  const text = encodeText(families);
+  const body = encodeExposition(families);
   const headers = new Headers({ "Content-Type": TEXT_CONTENT_TYPE, "Vary": "Accept-Encoding" });
   const request = c.req.raw;
   if (
@@ -88,8 +88,8 @@ function exposition(c: Context, families: readonly MetricFamily[]): Response {
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
   ) {
     headers.set("Content-Encoding", "gzip");
-    const body = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-    return new Response(body, { headers });
+    const gzipped = new Blob([body]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Response(gzipped, { headers });
   }
-  return new Response(text, { headers });
+  return new Response(body, { headers });
 }

@@ -504,11 +504,6 @@ Deno.test('decodeText: a quoted metric name {"my.metric"} is rejected at its pos
 
 Deno.test({
   name: 'decodeText: a quoted metric name {"my.metric"} is rejected with a clear message',
-  // BUG in src/exposition/decode_text.ts: the "quoted metric names are not supported" message
-  // is only given when a sample line starts with '"', which is no valid syntax. The real
-  // syntax of quoted names (Prometheus 3, `{"my.metric"} 1`) starts with '{', and is
-  // rejected as "line 1, column 1: invalid metric name", which does not say why.
-  ignore: true,
   fn() {
     decodeFails('{"my.metric"} 1\n', 1, 1, "quoted metric names are not supported");
   },

@@ -317,12 +317,13 @@ Deno.test("mergeFamilies: families without samples or help are ignored", () => {
   assertEquals(result.conflicts, []);
 });
 
-Deno.test("mergeFamilies: a family with help and no samples gives its help", () => {
+Deno.test("mergeFamilies: a family without samples neither serves nor imposes its type", () => {
   const result = mergeFamilies([
-    src("a", [fam("m", "gauge", [], "From a.")]),
-    src("b", [fam("m", "gauge", [smp("m", [], 1)])]),
+    src("a", [fam("m", "histogram", [], "From a.")]),
+    src("b", [fam("m", "gauge", [smp("m", [], 1)], "From b.")]),
   ]);
-  assertEquals(result.families, [fam("m", "gauge", [smp("m", [], 1)], "From a.")]);
+  assertEquals(result.families, [fam("m", "gauge", [smp("m", [], 1)], "From b.")]);
+  assertEquals(result.conflicts, []);
 });
 
 Deno.test("mergeFamilies: the inputs are not mutated", () => {
