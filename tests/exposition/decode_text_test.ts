@@ -1,16 +1,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
 import { DecodeError, decodeText, encodeText } from "../../src/exposition/mod.ts";
-import type { MetricFamily, Sample } from "../../src/exposition/mod.ts";
-
-/** A sample as the decoder builds it: `timestampMs` is always present, maybe undefined. */
-function smp(
-  name: string,
-  labels: [string, string][],
-  value: number,
-  timestampMs?: number,
-): Sample {
-  return { name, labels: labels.map(([name, value]) => ({ name, value })), value, timestampMs };
-}
+import type { MetricFamily } from "../../src/exposition/mod.ts";
+import { smp } from "./_samples.ts";
 
 /** The only family decoded from `text`. */
 function only(text: string): MetricFamily {

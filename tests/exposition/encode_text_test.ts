@@ -5,16 +5,8 @@ import {
   formatValue,
   TEXT_CONTENT_TYPE,
 } from "../../src/exposition/mod.ts";
-import type { MetricFamily, Sample } from "../../src/exposition/mod.ts";
-
-function smp(
-  name: string,
-  labels: [string, string][],
-  value: number,
-  timestampMs?: number,
-): Sample {
-  return { name, labels: labels.map(([name, value]) => ({ name, value })), value, timestampMs };
-}
+import type { MetricFamily } from "../../src/exposition/mod.ts";
+import { smp } from "./_samples.ts";
 
 Deno.test("TEXT_CONTENT_TYPE is text 0.0.4 in UTF-8", () => {
   assertEquals(TEXT_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");

@@ -1,25 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
 import { decodeText, encodeText, mergeFamilies } from "../../src/exposition/mod.ts";
-import type {
-  MergeConflict,
-  MergeSource,
-  MetricFamily,
-  MetricType,
-  Sample,
-} from "../../src/exposition/mod.ts";
-
-function smp(
-  name: string,
-  pairs: [string, string][],
-  value: number,
-  timestampMs?: number,
-): Sample {
-  return { name, labels: pairs.map(([name, value]) => ({ name, value })), value, timestampMs };
-}
-
-function fam(name: string, type: MetricType, samples: Sample[], help?: string): MetricFamily {
-  return help === undefined ? { name, type, samples } : { name, type, help, samples };
-}
+import type { MergeConflict, MergeSource, MetricFamily } from "../../src/exposition/mod.ts";
+import { fam, smp } from "./_samples.ts";
 
 function src(exporterName: string, families: MetricFamily[], mayCollide = false): MergeSource {
   return { exporterName, families, mayCollide };

@@ -1,18 +1,10 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { relabelFamilies } from "../../src/exposition/mod.ts";
-import type { Label, MetricFamily, Sample } from "../../src/exposition/mod.ts";
+import type { Label, MetricFamily } from "../../src/exposition/mod.ts";
+import { smp } from "./_samples.ts";
 
 function labels(...pairs: [string, string][]): Label[] {
   return pairs.map(([name, value]) => ({ name, value }));
-}
-
-function smp(
-  name: string,
-  pairs: [string, string][],
-  value: number,
-  timestampMs?: number,
-): Sample {
-  return { name, labels: labels(...pairs), value, timestampMs };
 }
 
 /** The label sets of every sample of every family, as [name, value] pairs. */
