@@ -2,8 +2,6 @@
 import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import {
-  DecodeError,
-  decodeText,
   mergeFamilies,
   type MergeSource,
   type MetricFamily,
@@ -63,7 +61,8 @@ export async function createPathScraper(
 ): Promise<PathScraper> {
   const backends: Backend[] = [];
   try {
-    for (const exporter of config.exporters) backends.push(await createBackend(exporter));
+    const context = { path: config.path, ...dependencies };
+    for (const exporter of config.exporters) backends.push(await createBackend(exporter, context));
   } catch (error) {
     for (const b of backends) b.close();
     throw error;
@@ -174,8 +173,8 @@ export class PathScraper {
     let families: MetricFamily[] = [];
     let error: ScrapeFailure | undefined;
     try {
-      const payload = await exporter.backend.scrape({ signal, query: options.query });
-      families = relabelFamilies(decode(payload.text), config.targetLabels);
+      const decoded = await exporter.backend.scrape({ signal, query: options.query });
+      families = relabelFamilies(decoded, config.targetLabels);
     } catch (e) {
       error = e instanceof ScrapeFailure ? e : new ScrapeFailure("connect", String(e));
     }
@@ -203,17 +202,6 @@ export class PathScraper {
       lastError: error?.message,
     };
     return { exporter, families, up: error === undefined, durationSeconds };
-  }
-}
-
-function decode(text: string): MetricFamily[] {
-  try {
-    return decodeText(text);
-  } catch (error) {
-    if (error instanceof DecodeError) {
-      throw new ScrapeFailure("decode", `invalid exposition: ${error.message}`);
-    }
-    throw error;
   }
 }
 

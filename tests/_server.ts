@@ -117,9 +117,22 @@ export class ServerProcess implements AsyncDisposable {
     return `http://${bound}${path}`;
   }
 
-  /** Resolves when the process exits, with its exit code. */
-  async exitCode(): Promise<number> {
-    const status = await this.#status;
+  /** Resolves when the process exits, with its exit code; kills it after `timeoutMs`. */
+  async exitCode(timeoutMs = 20_000): Promise<number> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) =>
+      timer = setTimeout(() => resolve("timeout"), timeoutMs)
+    );
+    const status = await Promise.race([this.#status, timedOut]);
+    clearTimeout(timer);
+    if (status === "timeout") {
+      this.#child.kill("SIGKILL");
+      await this.#status;
+      await this.#stderr;
+      throw new Error(
+        `the server did not exit within ${timeoutMs} ms: ${JSON.stringify(this.#logs)}`,
+      );
+    }
     await this.#stderr;
     return status.code;
   }

@@ -434,10 +434,9 @@ reverse_exporters:
 Deno.test("start-up refuses what this version cannot serve yet, and exits 1", async (t) => {
   const cases: [string, string, string][] = [
     [
-      "a file exporter",
-      `web: {listen: ["tcp://127.0.0.1:0"]}
-reverse_exporters: [{path: /m, exporters: {file: [{name: f, path: x.prom}]}}]`,
-      'kind "file" is not yet supported',
+      "a tcps listener",
+      `web: {listen: ["tcps://127.0.0.1:0?tlscert=reverse_exporter.yml&tlskey=reverse_exporter.yml"]}`,
+      "tcps:// listeners are not yet supported",
     ],
     [
       "a unix listener",

@@ -1,14 +1,21 @@
-/** What every kind of backend provides: a scrape that returns an exposition's text. */
+/** What every kind of backend provides: a scrape that returns decoded metric families. */
+import { DecodeError, decodeText, type MetricFamily } from "../exposition/mod.ts";
+import type { Logger } from "../log.ts";
+import type { OwnMetrics } from "../metrics/own_metrics.ts";
 
 /** Why a scrape failed, as counted in `reverse_exporter_exporter_scrape_failures_total`. */
 export type FailureCause =
   | "timeout"
+  | "canceled"
   | "connect"
   | "http_status"
+  | "read"
+  | "start"
+  | "exit_code"
   | "body_too_large"
   | "invalid_body"
   | "decode"
-  | "canceled";
+  | "stale";
 
 /** A failed scrape of one backend, with a cause and a human-readable reason. */
 export class ScrapeFailure extends Error {
@@ -22,13 +29,6 @@ export class ScrapeFailure extends Error {
   }
 }
 
-/** The raw result of a backend scrape, before decoding. */
-export interface Payload {
-  readonly text: string;
-  /** The Content-Type the backend declared (http), if any. */
-  readonly contentType: string | undefined;
-}
-
 /** What a scrape of a configured path passes to each of its backends. */
 export interface ScrapeContext {
   /** Aborts when the exporter's deadline passes or the client goes away. */
@@ -40,9 +40,38 @@ export interface ScrapeContext {
 /** A source of metrics: one configured exporter. */
 export interface Backend {
   /** Scrapes once; rejects with {@linkcode ScrapeFailure}. */
-  scrape(context: ScrapeContext): Promise<Payload>;
+  scrape(context: ScrapeContext): Promise<MetricFamily[]>;
   /** Releases what the backend holds (connections, timers, processes). */
   close(): void;
+}
+
+/** What a backend may use of the rest of the program. */
+export interface BackendContext {
+  /** The configured path the exporter belongs to, for logs and metrics. */
+  readonly path: string;
+  readonly logger: Logger;
+  readonly metrics: OwnMetrics;
+}
+
+/** Decodes an exporter's output, turning a decoding error into a {@linkcode ScrapeFailure}. */
+export function decodePayload(text: string, what: string): MetricFamily[] {
+  try {
+    return decodeText(text);
+  } catch (error) {
+    if (error instanceof DecodeError) {
+      throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** The failure an aborted scrape gets: `timeout` for its deadline, `canceled` otherwise. */
+export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
+  const reason: unknown = signal.reason;
+  if (reason instanceof DOMException && reason.name === "TimeoutError") {
+    return new ScrapeFailure("timeout", `${what}: deadline exceeded`);
+  }
+  return new ScrapeFailure("canceled", `${what}: canceled (the client went away)`);
 }
 
 /** Reads a byte stream into text, failing once it exceeds `limit` bytes. */

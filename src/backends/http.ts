@@ -6,9 +6,11 @@
  */
 import type { HttpExporterConfig } from "../config/types.ts";
 import { USER_AGENT } from "../version.ts";
+import type { MetricFamily } from "../exposition/mod.ts";
 import {
+  abortFailure,
   type Backend,
-  type Payload,
+  decodePayload,
   readLimited,
   type ScrapeContext,
   ScrapeFailure,
@@ -73,7 +75,7 @@ class HttpBackend implements Backend {
     }
   }
 
-  async scrape(context: ScrapeContext): Promise<Payload> {
+  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
     const url = this.#url(context.query);
     let response: Response;
     try {
@@ -93,19 +95,17 @@ class HttpBackend implements Backend {
         `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
       );
     }
-    const contentType = response.headers.get("Content-Type") ?? undefined;
-    if (response.body === null) return { text: "", contentType };
+    // The Content-Type will choose the decoder once OpenMetrics input is supported.
+    let text = "";
     try {
-      const text = await readLimited(
-        response.body,
-        this.#config.bodySizeLimit,
-        `body of GET ${url}`,
-      );
-      return { text, contentType };
+      if (response.body !== null) {
+        text = await readLimited(response.body, this.#config.bodySizeLimit, `body of GET ${url}`);
+      }
     } catch (error) {
-      await response.body.cancel().catch(() => {});
+      await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
+    return decodePayload(text, `body of GET ${url}`);
   }
 
   close(): void {
@@ -124,13 +124,7 @@ class HttpBackend implements Backend {
 
 function failure(error: unknown, signal: AbortSignal, what: string): ScrapeFailure {
   if (error instanceof ScrapeFailure) return error;
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    if (reason instanceof DOMException && reason.name === "TimeoutError") {
-      return new ScrapeFailure("timeout", `${what}: deadline exceeded`);
-    }
-    return new ScrapeFailure("canceled", `${what}: canceled (client went away)`);
-  }
+  if (signal.aborted) return abortFailure(signal, what);
   const message = error instanceof Error ? error.message : String(error);
   return new ScrapeFailure("connect", `${what}: ${message}`);
 }

@@ -4,28 +4,26 @@
  * @module
  */
 import type { ExporterConfig } from "../config/types.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, BackendContext } from "./backend.ts";
+import { createExecBackend } from "./exec.ts";
+import { createExecCachedBackend } from "./exec_cached.ts";
+import { commandPermissions } from "./exec_run.ts";
+import { createFileBackend, filePermissions } from "./file.ts";
 import { createHttpBackend, httpPermissions } from "./http.ts";
 
 export * from "./backend.ts";
 
-/** A kind of exporter that this version cannot scrape yet. */
-export class UnsupportedExporterError extends Error {
-  constructor(config: ExporterConfig) {
-    super(`exporter "${config.name}": kind "${config.kind}" is not yet supported by this version`);
-    this.name = "UnsupportedExporterError";
-  }
-}
-
 /** Creates the backend of one configured exporter. */
-export function createBackend(config: ExporterConfig): Promise<Backend> {
+export function createBackend(config: ExporterConfig, context: BackendContext): Promise<Backend> {
   switch (config.kind) {
     case "http":
       return createHttpBackend(config);
     case "file":
+      return Promise.resolve(createFileBackend(config, context));
     case "exec":
+      return Promise.resolve(createExecBackend(config, context));
     case "exec_cached":
-      return Promise.reject(new UnsupportedExporterError(config));
+      return Promise.resolve(createExecCachedBackend(config, context));
   }
 }
 
@@ -35,8 +33,9 @@ export function backendPermissions(config: ExporterConfig): Deno.PermissionDescr
     case "http":
       return httpPermissions(config);
     case "file":
+      return filePermissions(config);
     case "exec":
     case "exec_cached":
-      return [];
+      return commandPermissions(config);
   }
 }

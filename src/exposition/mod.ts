@@ -4,6 +4,8 @@
  */
 export * from "./types.ts";
 export * from "./decode_text.ts";
+export * from "./decode_openmetrics.ts";
+export * from "./decode.ts";
 export * from "./encode_text.ts";
 export * from "./relabel.ts";
 export * from "./merge.ts";

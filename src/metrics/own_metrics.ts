@@ -51,6 +51,43 @@ export class OwnMetrics {
     "Samples dropped while merging: duplicate series, or a family of a conflicting type.",
     ["path", "reason"],
   );
+  /** Runs of exec and exec_cached commands. */
+  readonly execRuns = new Counter(
+    "reverse_exporter_exec_runs_total",
+    "Runs of the commands of exec and exec_cached exporters.",
+    ["path", "exporter_name"],
+  );
+  /** Failed runs, by cause. */
+  readonly execRunFailures = new Counter(
+    "reverse_exporter_exec_run_failures_total",
+    "Failed runs of the commands of exec and exec_cached exporters, by cause.",
+    ["path", "exporter_name", "cause"],
+  );
+  /** How long runs take. */
+  readonly execRunDuration = new Histogram(
+    "reverse_exporter_exec_run_duration_seconds",
+    "Duration of the runs of the commands of exec and exec_cached exporters.",
+    ["path", "exporter_name"],
+    DURATION_BUCKETS,
+  );
+  /** The exit code of the last run that exited. */
+  readonly execLastExitCode = new Gauge(
+    "reverse_exporter_exec_last_exit_code",
+    "Exit code of the last run of the command that exited.",
+    ["path", "exporter_name"],
+  );
+  /** When a run last succeeded. */
+  readonly execLastSuccess = new Gauge(
+    "reverse_exporter_exec_last_success_timestamp_seconds",
+    "Time of the last successful run of the command, in seconds since the epoch.",
+    ["path", "exporter_name"],
+  );
+  /** The modification time of each metrics file, as node_exporter's textfile collector has it. */
+  readonly fileModified = new Gauge(
+    "reverse_exporter_file_mtime_seconds",
+    "Modification time of the metrics file of a file exporter, in seconds since the epoch.",
+    ["path", "exporter_name", "file"],
+  );
   /** Whether the last configuration (re)load succeeded. */
   readonly configLastReloadSuccessful = new Gauge(
     "reverse_exporter_config_last_reload_successful",
@@ -72,6 +109,12 @@ export class OwnMetrics {
     this.pathRequests,
     this.mergeConflicts,
     this.droppedSamples,
+    this.execRuns,
+    this.execRunFailures,
+    this.execRunDuration,
+    this.execLastExitCode,
+    this.execLastSuccess,
+    this.fileModified,
     this.configLastReloadSuccessful,
     this.configLastReloadSuccessTimestamp,
   ];

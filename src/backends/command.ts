@@ -1,0 +1,223 @@
+/**
+ * Runs an exporter's command: directly (no shell), in its own process group, with
+ * bounded output, stopped by SIGTERM to the group and SIGKILL after a grace period.
+ *
+ * Permissions: `run` of the command. Signalling a process group needs `run` without a
+ * list of commands (Deno ties `Deno.kill` to it); with a list, only the command's own
+ * process is signalled and children it leaves behind may survive.
+ */
+import { abortFailure, ScrapeFailure } from "./backend.ts";
+
+/** How long a stopped command gets between SIGTERM and SIGKILL. */
+export const STOP_GRACE_MS = 1000;
+
+/** The most of a command's stderr that is kept for the log. */
+export const STDERR_LIMIT = 4096;
+
+/** What to run. */
+export interface CommandSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir: string | undefined;
+  /** The most bytes of stdout accepted; more is a failure. */
+  readonly outputLimit: number;
+}
+
+/** A command that ran to its end (whatever its exit code). */
+export interface CommandResult {
+  readonly stdout: string;
+  /** The first {@linkcode STDERR_LIMIT} bytes of stderr. */
+  readonly stderr: string;
+  readonly code: number;
+  readonly signal: Deno.Signal | null;
+}
+
+/** Whether this process may signal process groups (`run` granted without a list). */
+export function canSignalGroups(): boolean {
+  return Deno.permissions.querySync({ name: "run" }).state === "granted";
+}
+
+/**
+ * Runs `spec` until it exits, or until `signal` aborts (then it is stopped and the
+ * promise rejects with a {@linkcode ScrapeFailure} of cause `timeout` or `canceled`).
+ */
+export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promise<CommandResult> {
+  signal.throwIfAborted();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(spec.command, {
+      args: [...spec.args],
+      env: { ...spec.env },
+      ...(spec.workingDir === undefined ? {} : { cwd: spec.workingDir }),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true, // its own process group, so that its children can be stopped with it
+    }).spawn();
+  } catch (error) {
+    throw new ScrapeFailure("start", `cannot start ${spec.command}: ${describe(error)}`);
+  }
+  const group = new ProcessGroup(child);
+  const stop = () => group.stop();
+  signal.addEventListener("abort", stop, { once: true });
+  const stdout = readBounded(child.stdout, spec.outputLimit);
+  const stderr = readBounded(child.stderr, STDERR_LIMIT, { truncate: true });
+  try {
+    const status = await child.status;
+    // Whatever the command left running in its group goes with it.
+    group.stopLeftovers();
+    const [out, err] = await Promise.all([
+      drain(stdout, group, STOP_GRACE_MS),
+      drain(stderr, group, STOP_GRACE_MS),
+    ]);
+    if (signal.aborted) throw abortFailure(signal, `running ${spec.command}`);
+    if (out.overflow) {
+      throw new ScrapeFailure(
+        "body_too_large",
+        `output of ${spec.command} is larger than ${spec.outputLimit} bytes`,
+      );
+    }
+    return {
+      stdout: decodeUtf8(out.bytes, spec.command),
+      stderr: lossy(err.bytes),
+      code: status.code,
+      signal: status.signal,
+    };
+  } finally {
+    signal.removeEventListener("abort", stop);
+    if (!group.exited) group.stop();
+  }
+}
+
+/** Signals a child and, when permitted, its whole process group. */
+class ProcessGroup {
+  readonly #child: Deno.ChildProcess;
+  #exited = false;
+  #stopping = false;
+
+  constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    child.status.then(() => this.#exited = true);
+  }
+
+  /** Whether the command's own process has exited. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** SIGTERM now and SIGKILL after the grace period, unless everything is gone by then. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#signal("SIGTERM");
+    const timer = setTimeout(() => this.#signal("SIGKILL"), STOP_GRACE_MS);
+    Deno.unrefTimer(timer);
+  }
+
+  /** After the command exited: stop what it left behind in its group, if anything. */
+  stopLeftovers(): void {
+    if (canSignalGroups() && groupAlive(this.#child.pid)) this.stop();
+  }
+
+  #signal(signal: Deno.Signal): void {
+    try {
+      if (canSignalGroups()) Deno.kill(-this.#child.pid, signal);
+      else if (!this.#exited) this.#child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    Deno.kill(-pgid, "SIGCONT"); // harmless; fails when the group is empty
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Bounded {
+  readonly bytes: Uint8Array;
+  readonly overflow: boolean;
+}
+
+interface Reading {
+  readonly done: Promise<Bounded>;
+  readonly cancel: () => void;
+}
+
+/** Reads a stream, keeping at most `limit` bytes; more is an overflow, or dropped with `truncate`. */
+function readBounded(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  options: { truncate?: boolean } = {},
+): Reading {
+  const reader = stream.getReader();
+  const done = (async (): Promise<Bounded> => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let overflow = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (overflow) continue; // keep draining, so the writer is not blocked
+        if (size + value.byteLength > limit) {
+          overflow = true;
+          if (options.truncate) chunks.push(value.subarray(0, limit - size));
+          size = limit;
+          continue;
+        }
+        chunks.push(value);
+        size += value.byteLength;
+      }
+    } catch {
+      // canceled
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const c of chunks) {
+      bytes.set(c, offset);
+      offset += c.byteLength;
+    }
+    return { bytes, overflow: overflow && !options.truncate };
+  })();
+  return { done, cancel: () => void reader.cancel().catch(() => {}) };
+}
+
+/**
+ * Waits for a stream's end after the command exited; a pipe still held open by a child
+ * that could not be stopped is given up after `graceMs`.
+ */
+async function drain(reading: Reading, group: ProcessGroup, graceMs: number): Promise<Bounded> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+    Deno.unrefTimer(timer);
+  });
+  const result = await Promise.race([reading.done, late.then(() => undefined)]);
+  clearTimeout(timer);
+  if (result !== undefined) return result;
+  group.stop();
+  reading.cancel();
+  return await reading.done;
+}
+
+function decodeUtf8(bytes: Uint8Array, command: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScrapeFailure("invalid_body", `output of ${command} is not valid UTF-8`);
+  }
+}
+
+function lossy(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

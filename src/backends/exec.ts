@@ -1,0 +1,81 @@
+/**
+ * The `exec` backend: runs a command when a scrape arrives. Scrapes that arrive while a
+ * run is in progress share it; when every waiting scrape has gone, the run is stopped.
+ *
+ * Permissions: see {@linkcode commandPermissions}.
+ */
+import type { ExecExporterConfig } from "../config/types.ts";
+import type { MetricFamily } from "../exposition/mod.ts";
+import { abortFailure, type Backend, type BackendContext, type ScrapeContext } from "./backend.ts";
+import { runExporter } from "./exec_run.ts";
+
+/** A run in progress and the scrapes waiting for it. */
+interface SharedRun {
+  readonly result: Promise<MetricFamily[]>;
+  readonly stop: AbortController;
+  waiting: number;
+}
+
+/** Creates the backend of an `exec` exporter. */
+export function createExecBackend(config: ExecExporterConfig, context: BackendContext): Backend {
+  return new ExecBackend(config, context);
+}
+
+class ExecBackend implements Backend {
+  readonly #config: ExecExporterConfig;
+  readonly #context: BackendContext;
+  #run: SharedRun | undefined;
+
+  constructor(config: ExecExporterConfig, context: BackendContext) {
+    this.#config = config;
+    this.#context = context;
+  }
+
+  scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+    const run = this.#run ?? this.#start();
+    return join(run, context.signal, this.#config.command);
+  }
+
+  close(): void {
+    this.#run?.stop.abort();
+  }
+
+  #start(): SharedRun {
+    const stop = new AbortController();
+    const signal = Number.isFinite(this.#config.timeoutMs)
+      ? AbortSignal.any([stop.signal, AbortSignal.timeout(this.#config.timeoutMs)])
+      : stop.signal;
+    const result = runExporter(this.#config, signal, this.#context);
+    const run: SharedRun = { result, stop, waiting: 0 };
+    this.#run = run;
+    const forget = () => {
+      if (this.#run === run) this.#run = undefined;
+    };
+    result.then(forget, forget);
+    return run;
+  }
+}
+
+/** Waits for a shared run on behalf of one scrape; the last scrape to leave stops the run. */
+function join(run: SharedRun, signal: AbortSignal, command: string): Promise<MetricFamily[]> {
+  if (signal.aborted) return Promise.reject(abortFailure(signal, `running ${command}`));
+  run.waiting++;
+  return new Promise((resolve, reject) => {
+    const leave = () => {
+      run.waiting--;
+      reject(abortFailure(signal, `running ${command}`));
+      if (run.waiting === 0) run.stop.abort();
+    };
+    signal.addEventListener("abort", leave, { once: true });
+    run.result.then(
+      (families) => {
+        signal.removeEventListener("abort", leave);
+        resolve(families);
+      },
+      (error) => {
+        signal.removeEventListener("abort", leave);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The `exec_cached` backend: runs a command at start and then every `exec_interval`,
+ * start to start, never two at once; scrapes get the last good result.
+ *
+ * Permissions: see {@linkcode commandPermissions}.
+ */
+import type { ExecCachedExporterConfig } from "../config/types.ts";
+import { formatDuration } from "../duration.ts";
+import type { MetricFamily } from "../exposition/mod.ts";
+import {
+  abortFailure,
+  type Backend,
+  type BackendContext,
+  type ScrapeContext,
+  ScrapeFailure,
+} from "./backend.ts";
+import { runExporter } from "./exec_run.ts";
+
+interface CachedResult {
+  readonly families: MetricFamily[];
+  /** Epoch milliseconds when the run that produced it started. */
+  readonly at: number;
+}
+
+/** Creates the backend of an `exec_cached` exporter and starts its first run. */
+export function createExecCachedBackend(
+  config: ExecCachedExporterConfig,
+  context: BackendContext,
+): Backend {
+  return new ExecCachedBackend(config, context);
+}
+
+class ExecCachedBackend implements Backend {
+  readonly #config: ExecCachedExporterConfig;
+  readonly #context: BackendContext;
+  readonly #closed = new AbortController();
+  #last: CachedResult | undefined;
+  #lastFailure: ScrapeFailure | undefined;
+  /** Resolves when the first run has ended, whatever its outcome. */
+  readonly #firstRun: Promise<void>;
+
+  constructor(config: ExecCachedExporterConfig, context: BackendContext) {
+    this.#config = config;
+    this.#context = context;
+    const first = this.#runOnce();
+    this.#firstRun = first.then(() => {});
+    first.then((started) => this.#schedule(started));
+  }
+
+  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+    if (this.#last === undefined && this.#lastFailure === undefined) {
+      await waitFor(this.#firstRun, context.signal, this.#config.command);
+    }
+    const last = this.#last;
+    if (last === undefined) {
+      throw this.#lastFailure ??
+        new ScrapeFailure("start", `${this.#config.command} has not run yet`);
+    }
+    const age = Date.now() - last.at;
+    if (age > this.#config.maxAgeMs) {
+      const why = this.#lastFailure === undefined ? "" : `; last run: ${this.#lastFailure.message}`;
+      throw new ScrapeFailure(
+        "stale",
+        `last good result of ${this.#config.command} is ${formatDuration(age)} old, ` +
+          `more than max_age ${formatDuration(this.#config.maxAgeMs)}${why}`,
+      );
+    }
+    return last.families;
+  }
+
+  close(): void {
+    this.#closed.abort();
+  }
+
+  /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
+  #schedule(lastStart: number): void {
+    if (this.#closed.signal.aborted) return;
+    const interval = this.#config.execIntervalMs;
+    const now = Date.now();
+    const missed = Math.max(0, Math.floor((now - lastStart) / interval));
+    const next = lastStart + (missed + 1) * interval;
+    const timer = setTimeout(async () => {
+      this.#closed.signal.removeEventListener("abort", cancel);
+      await this.#runOnce();
+      this.#schedule(next);
+    }, next - now);
+    const cancel = () => clearTimeout(timer);
+    this.#closed.signal.addEventListener("abort", cancel, { once: true });
+  }
+
+  /** Runs the command once, keeping a good result; resolves to the run's start time. */
+  async #runOnce(): Promise<number> {
+    const started = Date.now();
+    const signals = [this.#closed.signal];
+    if (Number.isFinite(this.#config.timeoutMs)) {
+      signals.push(AbortSignal.timeout(this.#config.timeoutMs));
+    }
+    try {
+      const families = await runExporter(this.#config, AbortSignal.any(signals), this.#context);
+      this.#last = { families, at: started };
+      this.#lastFailure = undefined;
+    } catch (error) {
+      if (this.#closed.signal.aborted) return started;
+      this.#lastFailure = error instanceof ScrapeFailure
+        ? error
+        : new ScrapeFailure("start", String(error));
+      this.#context.logger.warning("exporter command run failed", {
+        path: this.#context.path,
+        exporter: this.#config.name,
+        cause: this.#lastFailure.category,
+        error: this.#lastFailure.message,
+        serving: this.#last === undefined ? "nothing" : "the previous result",
+      });
+    }
+    return started;
+  }
+}
+
+/** Waits for `promise`, or rejects when the scrape's signal aborts first. */
+function waitFor(promise: Promise<void>, signal: AbortSignal, command: string): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortFailure(signal, `waiting for ${command}`));
+  return new Promise((resolve, reject) => {
+    const leave = () => reject(abortFailure(signal, `waiting for the first run of ${command}`));
+    signal.addEventListener("abort", leave, { once: true });
+    promise.then(() => {
+      signal.removeEventListener("abort", leave);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,61 @@
+/** One run of an `exec` or `exec_cached` exporter's command: run, check, decode, count. */
+import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
+import type { MetricFamily } from "../exposition/mod.ts";
+import { type BackendContext, decodePayload, ScrapeFailure } from "./backend.ts";
+import { runCommand } from "./command.ts";
+
+/** The configuration of a command exporter of either kind. */
+export type CommandExporterConfig = ExecExporterConfig | ExecCachedExporterConfig;
+
+/** The Deno permissions a command exporter needs: running its command. */
+export function commandPermissions(config: CommandExporterConfig): Deno.PermissionDescriptor[] {
+  return [{ name: "run", command: config.command }];
+}
+
+/**
+ * Runs the exporter's command once and decodes its output; rejects with a
+ * {@linkcode ScrapeFailure}. Counts the run in the program's own metrics and logs
+ * its stderr.
+ */
+export async function runExporter(
+  config: CommandExporterConfig,
+  signal: AbortSignal,
+  context: BackendContext,
+): Promise<MetricFamily[]> {
+  const { metrics, logger } = context;
+  const labels = [context.path, config.name];
+  const started = performance.now();
+  metrics.execRuns.inc(labels);
+  try {
+    const result = await runCommand({
+      command: config.command,
+      args: config.args,
+      env: config.env,
+      workingDir: config.workingDir,
+      outputLimit: config.bodySizeLimit,
+    }, signal);
+    metrics.execLastExitCode.set(labels, result.code);
+    if (result.stderr !== "") {
+      logger.log(result.code === 0 ? "info" : "warning", "exporter command wrote to stderr", {
+        path: context.path,
+        exporter: config.name,
+        stderr: result.stderr,
+      });
+    }
+    if (result.code !== 0) {
+      const how = result.signal === null ? `exit code ${result.code}` : `signal ${result.signal}`;
+      throw new ScrapeFailure("exit_code", `${config.command} ended with ${how}`);
+    }
+    const families = decodePayload(result.stdout, `output of ${config.command}`);
+    metrics.execLastSuccess.set(labels, Date.now() / 1000);
+    return families;
+  } catch (error) {
+    const failure = error instanceof ScrapeFailure
+      ? error
+      : new ScrapeFailure("start", String(error));
+    metrics.execRunFailures.inc([...labels, failure.category]);
+    throw failure;
+  } finally {
+    metrics.execRunDuration.observe(labels, (performance.now() - started) / 1000);
+  }
+}

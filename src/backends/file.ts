@@ -1,0 +1,73 @@
+/**
+ * The `file` backend: reads a metrics file (node_exporter's textfile format) on every
+ * scrape. A file replaced by rename while it is read is read whole: the open file stays
+ * the old one.
+ *
+ * Permissions: `read` of the file.
+ */
+import type { FileExporterConfig } from "../config/types.ts";
+import type { MetricFamily } from "../exposition/mod.ts";
+import {
+  type Backend,
+  type BackendContext,
+  decodePayload,
+  readLimited,
+  ScrapeFailure,
+} from "./backend.ts";
+
+/** The Deno permissions a `file` exporter needs. */
+export function filePermissions(config: FileExporterConfig): Deno.PermissionDescriptor[] {
+  return [{ name: "read", path: config.path }];
+}
+
+/** Creates the backend of a `file` exporter. */
+export function createFileBackend(config: FileExporterConfig, context: BackendContext): Backend {
+  return {
+    scrape: () => readMetricsFile(config, context),
+    close: () => {},
+  };
+}
+
+async function readMetricsFile(
+  config: FileExporterConfig,
+  context: BackendContext,
+): Promise<MetricFamily[]> {
+  const { path, bodySizeLimit } = config;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new ScrapeFailure("read", `cannot open ${path}: ${describe(error)}`);
+  }
+  let text: string;
+  try {
+    const info = await file.stat();
+    if (!info.isFile) throw new ScrapeFailure("read", `${path} is not a regular file`);
+    if (info.mtime !== null) {
+      context.metrics.fileModified.set(
+        [context.path, config.name, path],
+        info.mtime.getTime() / 1000,
+      );
+    }
+    if (info.size > bodySizeLimit) {
+      throw new ScrapeFailure(
+        "body_too_large",
+        `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
+      );
+    }
+    text = await readLimited(file.readable, bodySizeLimit, path);
+  } catch (error) {
+    try {
+      file.close();
+    } catch {
+      // closed by its stream already
+    }
+    if (error instanceof ScrapeFailure) throw error;
+    throw new ScrapeFailure("read", `cannot read ${path}: ${describe(error)}`);
+  }
+  return decodePayload(text, path);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
