@@ -2,7 +2,8 @@
 import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
 import type { MetricFamily } from "../exposition/mod.ts";
 import { type BackendContext, decodePayload, ScrapeFailure } from "./backend.ts";
-import { runCommand } from "./command.ts";
+import { canSignalGroups, runCommand } from "./command.ts";
+import type { Logger } from "../log.ts";
 
 /** The configuration of a command exporter of either kind. */
 export type CommandExporterConfig = ExecExporterConfig | ExecCachedExporterConfig;
@@ -10,6 +11,19 @@ export type CommandExporterConfig = ExecExporterConfig | ExecCachedExporterConfi
 /** The Deno permissions a command exporter needs: running its command. */
 export function commandPermissions(config: CommandExporterConfig): Deno.PermissionDescriptor[] {
   return [{ name: "run", command: config.command }];
+}
+
+let warnedAboutGroups = false;
+
+/** Logs, once per process, that commands' children may outlive them without unscoped `run`. */
+export function warnWithoutGroupSignals(logger: Logger): void {
+  if (warnedAboutGroups || canSignalGroups()) return;
+  warnedAboutGroups = true;
+  logger.warning(
+    "--allow-run is limited to a list of commands: a stopped command's own process is " +
+      "signalled, but processes it started may outlive it (signalling a process group " +
+      "needs --allow-run without a list)",
+  );
 }
 
 /**

@@ -28,6 +28,9 @@ const BACKSLASH = 92;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
+/** From this many labels on, duplicates are found with a set rather than a scan. */
+const MANY_LABELS = 16;
+
 const METRIC_TYPES: ReadonlySet<string> = new Set([
   "counter",
   "gauge",
@@ -100,6 +103,12 @@ function parseValue(token: string): number {
 
 function isNaNToken(token: string): boolean {
   return token.length === 3 && token.toLowerCase() === "nan";
+}
+
+function isInfToken(token: string): boolean {
+  const t = token.toLowerCase();
+  const unsigned = t.charCodeAt(0) === 43 || t.charCodeAt(0) === 45 ? t.slice(1) : t;
+  return unsigned === "inf" || unsigned === "infinity";
 }
 
 function belongsTo(family: FamilyBuilder, sampleName: string): boolean {
@@ -253,6 +262,8 @@ class TextDecoder004 {
     if (lineEnd === -1) lineEnd = text.length;
     let stop = lineEnd;
     if (stop > this.#pos && text.charCodeAt(stop - 1) === CR) stop--;
+    const cr = text.indexOf("\r", this.#pos);
+    if (cr !== -1 && cr < stop) this.#fail("carriage return not followed by newline", cr);
     const raw = text.slice(this.#pos, stop);
     this.#pos = lineEnd;
     const family = this.#family(name);
@@ -349,6 +360,9 @@ class TextDecoder004 {
     if (Number.isNaN(value) && !isNaNToken(token)) {
       this.#fail(`invalid value ${JSON.stringify(token)}`, valueAt);
     }
+    if (!Number.isFinite(value) && !Number.isNaN(value) && !isInfToken(token)) {
+      this.#fail(`value ${JSON.stringify(token)} is out of range`, valueAt);
+    }
     this.#skipBlanks();
     let timestampMs: number | undefined;
     if (!this.#atLineEnd()) {
@@ -374,6 +388,7 @@ class TextDecoder004 {
   #labels(): Label[] {
     const text = this.#text;
     const labels: Label[] = [];
+    let seen: Set<string> | undefined;
     for (;;) {
       this.#skipBlanks();
       let c = text.charCodeAt(this.#pos);
@@ -388,8 +403,15 @@ class TextDecoder004 {
       while (isLabelNameChar(text.charCodeAt(p))) p++;
       this.#pos = p;
       const name = text.slice(nameAt, p);
-      for (const l of labels) {
-        if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
+      if (labels.length < MANY_LABELS) {
+        for (const l of labels) {
+          if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
+        }
+      } else {
+        // Hostile inputs with thousands of labels must not cost quadratic time.
+        seen ??= new Set(labels.map((l) => l.name));
+        if (seen.has(name)) this.#fail(`duplicate label ${name}`, nameAt);
+        seen.add(name);
       }
       this.#skipBlanks();
       if (text.charCodeAt(this.#pos) !== EQUALS) this.#fail(`expected "=" after label ${name}`);
@@ -447,6 +469,7 @@ function hasLabel(labels: readonly Label[], name: string): boolean {
   return false;
 }
 
+/** Parses an integer timestamp in ms; undefined when it is not one JS numbers hold exactly. */
 function parseTimestamp(token: string): number | undefined {
   let i = token.charCodeAt(0) === 45 || token.charCodeAt(0) === 43 ? 1 : 0;
   if (i === token.length) return undefined;
@@ -454,7 +477,8 @@ function parseTimestamp(token: string): number | undefined {
     const c = token.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
   }
-  return Number(token);
+  const ms = Number(token);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** Unescapes `\\` and `\n` in HELP text; other backslashes are kept as written. */

@@ -511,3 +511,22 @@ Deno.test("decodeText: the error is thrown even after many valid families", () =
   const lines = text.split("\n").length; // The final newline makes one more, empty, line.
   decodeFails(text + "broken{\n", lines, 8, "invalid label name");
 });
+
+Deno.test("decodeText: values and timestamps out of range are positioned errors", () => {
+  decodeFails("m 1e400\n", 1, 3, "out of range");
+  decodeFails("m -1e400\n", 1, 3, "out of range");
+  decodeFails("m 1 1000000000000000000000\n", 1, 5, "invalid timestamp");
+  decodeFails("m 1 9223372036854775807\n", 1, 5, "invalid timestamp");
+  assertEquals(only("m +Inf -9007199254740991\n").samples[0]!.timestampMs, -9007199254740991);
+});
+
+Deno.test("decodeText: a carriage return inside a HELP line is an error", () => {
+  decodeFails("# HELP m x\r\r\nm 1\n", 1, 11, "carriage return");
+  assertEquals(only("# HELP m x\r\nm 1\r\n").help, "x");
+});
+
+Deno.test("decodeText: duplicate labels are found among many labels", () => {
+  let labels = "";
+  for (let i = 0; i < 40; i++) labels += `l${i}="${i}",`;
+  decodeFails(`m{${labels}l7="again"} 1\n`, 1, 3 + labels.length, "duplicate label l7");
+});
