@@ -192,15 +192,81 @@ export class ServerProcess implements AsyncDisposable {
   }
 }
 
+/** Options of {@linkcode startServer}. */
+export interface StartOptions {
+  /** Extra program arguments. */
+  readonly args?: readonly string[];
+  /** Deno permission flags, instead of {@linkcode serverPermissions}. */
+  readonly permissions?: readonly string[];
+}
+
 /** Writes `config` to `reverse_exporter.yml` in `dir` and starts the server on it. */
 export async function startServer(
   dir: string,
   config: string,
-  args: readonly string[] = [],
+  options: StartOptions = {},
 ): Promise<ServerProcess> {
   const file = `${dir}/reverse_exporter.yml`;
   await Deno.writeTextFile(file, config);
-  return await ServerProcess.start(["--config-file", file, ...args], { cwd: dir });
+  return await ServerProcess.start(["--config-file", file, ...(options.args ?? [])], {
+    cwd: dir,
+    ...(options.permissions === undefined ? {} : { permissions: options.permissions }),
+  });
+}
+
+/** Writes an executable shell script `name` into `dir`; returns its path. */
+export async function writeScript(dir: string, name: string, body: string): Promise<string> {
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return path;
+}
+
+/** The live processes (not zombies) whose command line contains `marker`, from `ps`. */
+export async function liveProcesses(marker: string): Promise<string[]> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-eo", "pid,stat,args"],
+    stdout: "piped",
+  })
+    .output();
+  return new TextDecoder().decode(stdout).split("\n").filter((line) => {
+    const [, stat] = line.trim().split(/\s+/);
+    return line.includes(marker) && stat !== undefined && !stat.startsWith("Z") &&
+      !line.includes("ps -eo");
+  });
+}
+
+/** Polls `condition` every 20 ms until it holds, failing after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}`);
+}
+
+/** GETs `path` on the server and returns the body; fails on a status other than 200. */
+export async function scrape(
+  server: ServerProcess,
+  path = "/metrics",
+  init: RequestInit = {},
+): Promise<string> {
+  const response = await fetch(server.url(path), { signal: AbortSignal.timeout(20_000), ...init });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text}`);
+  return text;
+}
+
+/** The value of the sample of `exposition` written as `series` (name and labels), if any. */
+export function valueOf(exposition: string, series: string): number | undefined {
+  for (const line of exposition.split("\n")) {
+    if (line.startsWith(series + " ")) return Number(line.slice(series.length + 1).split(" ")[0]);
+  }
+  return undefined;
 }
 
 /** A real HTTP server on loopback, standing in for an exporter. */

@@ -1,5 +1,5 @@
 /** What every kind of backend provides: a scrape that returns decoded metric families. */
-import { DecodeError, decodeText, type MetricFamily } from "../exposition/mod.ts";
+import { DecodeError, decodeExposition, type MetricFamily } from "../exposition/mod.ts";
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 
@@ -53,10 +53,20 @@ export interface BackendContext {
   readonly metrics: OwnMetrics;
 }
 
-/** Decodes an exporter's output, turning a decoding error into a {@linkcode ScrapeFailure}. */
-export function decodePayload(text: string, what: string): MetricFamily[] {
+/**
+ * Decodes an exporter's output as text 0.0.4 or OpenMetrics (by `contentType` when given,
+ * else by content), turning a decoding error into a {@linkcode ScrapeFailure}.
+ */
+export function decodePayload(
+  text: string,
+  what: string,
+  options: { contentType?: string | undefined } = {},
+): MetricFamily[] {
   try {
-    return decodeText(text);
+    return decodeExposition(
+      text,
+      options.contentType === undefined ? {} : { contentType: options.contentType },
+    );
   } catch (error) {
     if (error instanceof DecodeError) {
       throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);

@@ -16,8 +16,9 @@ import {
   ScrapeFailure,
 } from "./backend.ts";
 
-/** The Accept header of a scrape: text 0.0.4 first. */
-export const SCRAPE_ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+/** The Accept header of a scrape: text 0.0.4 first, then OpenMetrics. */
+export const SCRAPE_ACCEPT =
+  "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
 
 /** The Deno permissions an `http` exporter needs. */
 export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
@@ -95,7 +96,6 @@ class HttpBackend implements Backend {
         `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
       );
     }
-    // The Content-Type will choose the decoder once OpenMetrics input is supported.
     let text = "";
     try {
       if (response.body !== null) {
@@ -105,7 +105,9 @@ class HttpBackend implements Backend {
       await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
-    return decodePayload(text, `body of GET ${url}`);
+    return decodePayload(text, `body of GET ${url}`, {
+      contentType: response.headers.get("Content-Type") ?? undefined,
+    });
   }
 
   close(): void {
