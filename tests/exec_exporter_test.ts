@@ -1,0 +1,233 @@
+/** `exec` exporters through the real server: shared runs, cancellation, timeouts, failures. */
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import {
+  eventually,
+  installed,
+  liveProcesses,
+  scrape,
+  startServer,
+  tempDir,
+  valueOf,
+  writeScript,
+} from "./_server.ts";
+
+const hasPs = await installed("ps");
+const needsPs = hasPs ? "" : " (skipped: ps not installed)";
+
+/** The flags a user gives a configuration with exec exporters: run without a list. */
+function execPermissions(dir: string): string[] {
+  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`, "--allow-run"];
+}
+
+function execConfig(exporters: string): string {
+  return `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+${exporters}
+`;
+}
+
+Deno.test("20 concurrent scrapes of a slow script share one run and all get its result", async () => {
+  await using dir = await tempDir();
+  await writeScript(
+    dir.path,
+    "slow.sh",
+    `echo run >> "${dir.path}/runs"
+sleep 1
+echo "slow_runs $(wc -l < "${dir.path}/runs")"`,
+  );
+  await using server = await startServer(
+    dir.path,
+    execConfig(`      exec: [{name: slow, command: ./slow.sh, timeout: 30s}]`),
+    { permissions: execPermissions(dir.path) },
+  );
+  const bodies = await Promise.all(Array.from({ length: 20 }, () => scrape(server)));
+  assertEquals(
+    (await Deno.readTextFile(`${dir.path}/runs`)).split("\n").filter((l) => l).length,
+    1,
+  );
+  for (const body of bodies) assertEquals(valueOf(body, 'slow_runs{exporter_name="slow"}'), 1);
+  // The next scrape starts a new run.
+  assertEquals(valueOf(await scrape(server), 'slow_runs{exporter_name="slow"}'), 2);
+});
+
+Deno.test({
+  name:
+    `when every client of a never-ending script has gone, its process group is stopped${needsPs}`,
+  ignore: !hasPs,
+  async fn() {
+    await using dir = await tempDir();
+    const marker = "86401";
+    await writeScript(dir.path, "forever.sh", `sleep ${marker} &\nsleep ${marker}\necho never 1`);
+    await using server = await startServer(
+      dir.path,
+      execConfig(`      exec: [{name: forever, command: ./forever.sh, timeout: 60s}]`),
+      { permissions: execPermissions(dir.path) },
+    );
+    const clients = Array.from({ length: 3 }, () => new AbortController());
+    const scrapes = clients.map((c) =>
+      fetch(server.url("/metrics"), { signal: c.signal }).then((r) => r.text()).catch(() => "gone")
+    );
+    await eventually(
+      "the script and its child run",
+      async () => (await liveProcesses(`sleep ${marker}`)).length === 2,
+    );
+    for (const c of clients) c.abort();
+    assertEquals(await Promise.all(scrapes), ["gone", "gone", "gone"]);
+    await eventually(
+      "the script and its child are gone",
+      async () => (await liveProcesses(`sleep ${marker}`)).length === 0,
+    );
+    await eventually(
+      "the canceled scrapes are logged",
+      () =>
+        server.logs.some((l) => l.msg === "exporter scrape failed" && l["cause"] === "canceled"),
+    );
+  },
+});
+
+Deno.test({
+  name: `a script past its timeout is stopped with its children and marked down${needsPs}`,
+  ignore: !hasPs,
+  async fn() {
+    await using dir = await tempDir();
+    const marker = "86402";
+    await writeScript(dir.path, "forever.sh", `sleep ${marker} &\nsleep ${marker}`);
+    await writeScript(dir.path, "ok.sh", `echo ok_metric 1`);
+    await using server = await startServer(
+      dir.path,
+      execConfig(`      exec:
+        - {name: forever, command: ./forever.sh, timeout: 1s}
+        - {name: ok, command: ./ok.sh}`),
+      { permissions: execPermissions(dir.path) },
+    );
+    const body = await scrape(server);
+    assertStringIncludes(body, 'reverse_exporter_backend_up{exporter_name="forever"} 0');
+    assertStringIncludes(body, 'ok_metric{exporter_name="ok"} 1');
+    const failure = server.logs.find((l) =>
+      l.msg === "exporter scrape failed" && l["exporter"] === "forever"
+    );
+    assertEquals(failure?.["cause"], "timeout");
+    await eventually(
+      "no process is left",
+      async () => (await liveProcesses(`sleep ${marker}`)).length === 0,
+    );
+  },
+});
+
+Deno.test("failures of scripts are marked down with a clear cause, and the others served", async (t) => {
+  await using dir = await tempDir();
+  await writeScript(dir.path, "ok.sh", "echo ok_metric 1");
+  await writeScript(dir.path, "exit1.sh", 'echo "something broke" >&2\nexit 1');
+  await writeScript(dir.path, "garbage.sh", 'echo "this is { not metrics"');
+  await writeScript(
+    dir.path,
+    "huge.sh",
+    "i=0\nwhile [ $i -lt 5000 ]; do echo huge_metric $i; i=$((i+1)); done",
+  );
+  await Deno.writeTextFile(`${dir.path}/not_executable.sh`, "#!/bin/sh\necho x 1\n", {
+    mode: 0o644,
+  });
+  await using server = await startServer(
+    dir.path,
+    execConfig(`      exec:
+        - {name: ok, command: ./ok.sh}
+        - {name: exit1, command: ./exit1.sh}
+        - {name: garbage, command: ./garbage.sh}
+        - {name: huge, command: ./huge.sh, body_size_limit: 1KiB}
+        - {name: missing, command: ./no_such_script.sh}
+        - {name: not_executable, command: ./not_executable.sh}`),
+    { permissions: execPermissions(dir.path) },
+  );
+  const body = await scrape(server);
+  assertStringIncludes(body, 'ok_metric{exporter_name="ok"} 1');
+  const causes: Record<string, [string, string]> = {
+    exit1: ["exit_code", "exit code 1"],
+    garbage: ["decode", "line 1, column"],
+    huge: ["body_too_large", "larger than 1024 bytes"],
+    missing: ["start", "no_such_script.sh"],
+    not_executable: ["start", "not_executable.sh"],
+  };
+  for (const [name, [cause, reason]] of Object.entries(causes)) {
+    await t.step(`${name}: ${cause}`, () => {
+      assertStringIncludes(body, `reverse_exporter_backend_up{exporter_name="${name}"} 0`);
+      const failures = server.logs.filter((l) =>
+        l.msg === "exporter scrape failed" && l["exporter"] === name
+      );
+      assertEquals(failures.length, 1, JSON.stringify(failures));
+      assertEquals(failures[0]!["cause"], cause);
+      assertStringIncludes(String(failures[0]!["error"]), reason);
+    });
+  }
+  await t.step("stderr goes to the log", () => {
+    const stderr = server.logs.find((l) => l.msg === "exporter command wrote to stderr");
+    assertEquals(stderr?.["exporter"], "exit1");
+    assertStringIncludes(String(stderr?.["stderr"]), "something broke");
+  });
+  await t.step("runs and their failures are counted", async () => {
+    const own = await scrape(server, "/-/metrics");
+    assertEquals(
+      valueOf(own, 'reverse_exporter_exec_last_exit_code{path="/metrics",exporter_name="exit1"}'),
+      1,
+    );
+    assertEquals(
+      valueOf(
+        own,
+        'reverse_exporter_exec_run_failures_total{path="/metrics",exporter_name="missing",cause="start"}',
+      ),
+      1,
+    );
+    assertEquals(
+      valueOf(own, 'reverse_exporter_exec_runs_total{path="/metrics",exporter_name="ok"}'),
+      1,
+    );
+  });
+});
+
+Deno.test("args, env and working_dir reach the script, run without a shell", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/work`);
+  await writeScript(
+    dir.path,
+    "env.sh",
+    'echo "script_env{foo=\\"$FOO\\",pwd=\\"$(pwd)\\",arg1=\\"$1\\",arg2=\\"$2\\"} 1"',
+  );
+  await using server = await startServer(
+    dir.path,
+    execConfig(`      exec:
+        - name: env
+          command: ./env.sh
+          args: ["two words", "$HOME;*"]
+          env: {FOO: bar}
+          working_dir: work`),
+    { permissions: execPermissions(dir.path) },
+  );
+  const body = await scrape(server);
+  assertStringIncludes(
+    body,
+    `script_env{foo="bar",pwd="${dir.path}/work",arg1="two words",arg2="$HOME;*",exporter_name="env"} 1`,
+  );
+});
+
+Deno.test("with --allow-run limited to the commands, scripts run and a warning says what is lost", async () => {
+  await using dir = await tempDir();
+  const script = await writeScript(dir.path, "ok.sh", "echo ok_metric 1");
+  await using server = await startServer(
+    dir.path,
+    execConfig(`      exec: [{name: ok, command: ./ok.sh}]`),
+    {
+      permissions: [
+        "--no-prompt",
+        "--allow-net=127.0.0.1,[::1]",
+        `--allow-read=${dir.path}`,
+        `--allow-run=${script}`,
+      ],
+    },
+  );
+  assertStringIncludes(await scrape(server), 'ok_metric{exporter_name="ok"} 1');
+  const warning = server.logs.find((l) => l.level === "warning" && l.msg.includes("--allow-run"));
+  assert(warning !== undefined, JSON.stringify(server.logs));
+  assertStringIncludes(warning.msg, "may outlive it");
+});
