@@ -21,7 +21,7 @@ export interface ExporterStatus {
   readonly lastScrapeAt: number | undefined;
   readonly lastDurationSeconds: number | undefined;
   readonly lastSamples: number | undefined;
-  /** The reason of the last failure, undefined when the last scrape succeeded. */
+  /** Why the last scrape failed (or, for exec_cached, its last run); undefined if it did not. */
   readonly lastError: string | undefined;
 }
 
@@ -199,7 +199,7 @@ export class PathScraper {
       lastScrapeAt: startedAt,
       lastDurationSeconds: durationSeconds,
       lastSamples: error === undefined ? samples : 0,
-      lastError: error?.message,
+      lastError: error?.message ?? exporter.backend.lastRunError?.(),
     };
     return { exporter, families, up: error === undefined, durationSeconds };
   }

@@ -157,7 +157,11 @@ Deno.test("deno task start serves example.config.yml with exactly its flags, not
   try {
     assertEquals(server.bound, ["[::]:9998"], JSON.stringify(server.logs));
     const text = await (await fetch("http://127.0.0.1:9998/metrics")).text();
-    assertStringIncludes(text, 'reverse_exporter_backend_up{exporter_name="self"} 1');
+    for (const exporter of ["self", "cron", "script", "script_cached"]) {
+      assertStringIncludes(text, `reverse_exporter_backend_up{exporter_name="${exporter}"} 1`);
+    }
+    assertStringIncludes(text, 'example_cron_runs_total{result="success",exporter_name="cron"} 42');
+    assertStringIncludes(text, "# TYPE example_script_time_seconds gauge");
     assertStringIncludes(text, 'reverse_exporter_build_info{version="');
     assertStringIncludes(text, 'node_uuid="example-node",exporter_name="self"}');
   } finally {

@@ -43,6 +43,8 @@ export interface Backend {
   scrape(context: ScrapeContext): Promise<MetricFamily[]>;
   /** Releases what the backend holds (connections, timers, processes). */
   close(): void;
+  /** Why the last run failed, for backends that run on their own schedule (exec_cached). */
+  lastRunError?(): string | undefined;
 }
 
 /** What a backend may use of the rest of the program. */

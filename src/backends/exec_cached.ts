@@ -73,6 +73,10 @@ class ExecCachedBackend implements Backend {
     this.#closed.abort();
   }
 
+  lastRunError(): string | undefined {
+    return this.#lastFailure?.message;
+  }
+
   /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
   #schedule(lastStart: number): void {
     if (this.#closed.signal.aborted) return;
