@@ -6,7 +6,8 @@
 import { type Command, parseCommandLine, USAGE, UsageError } from "./src/cli.ts";
 import { ConfigError } from "./src/config/validate.ts";
 import { Logger } from "./src/log.ts";
-import { loadConfig, run, summarize } from "./src/run.ts";
+import { permissionFlags } from "./src/permissions.ts";
+import { loadConfig, neededPermissions, run, summarize } from "./src/run.ts";
 import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
@@ -36,11 +37,15 @@ export async function main(args: readonly string[]): Promise<number> {
     case "version":
       print(`reverse_exporter ${VERSION} (deno ${Deno.version.deno})\n`);
       return 0;
-    case "check-config": {
+    case "check-config":
+    case "print-permissions": {
       const logger = new Logger({ level: command.logLevel, format: command.logFormat });
       try {
         const config = await loadConfig(command, logger);
-        print(summarize(config).map((line) => line + "\n").join(""));
+        const lines = command.action === "check-config"
+          ? summarize(config)
+          : [permissionFlags(neededPermissions(config)).join(" ")];
+        print(lines.map((line) => line + "\n").join(""));
         return 0;
       } catch (error) {
         const problems = error instanceof ConfigError ? error.problems : [String(error)];

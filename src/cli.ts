@@ -7,7 +7,7 @@ export type Command =
   | { readonly action: "help" }
   | { readonly action: "version" }
   | {
-    readonly action: "run" | "check-config";
+    readonly action: "run" | "check-config" | "print-permissions";
     /** The `--config-file` given, undefined when the flag was not given. */
     readonly configFile: string | undefined;
     readonly logLevel: LogLevel;
@@ -34,6 +34,7 @@ Flags:
   --log-level LEVEL       debug, info, warning or error (default: info)
   --log-format FORMAT     console or json (default: console)
   --check-config          validate the configuration, print a summary per path, exit
+  --print-permissions     print the Deno permission flags the configuration needs, exit
   --version               print the version and exit
   --help                  print this help and exit
 
@@ -44,7 +45,7 @@ Exit codes: 0 normal, 1 configuration or start-up error, 2 usage error.
 export function parseCommandLine(args: readonly string[]): Command {
   const parsed = parseArgs(args, {
     string: ["config-file", "log-level", "log-format"],
-    boolean: ["check-config", "version", "help"],
+    boolean: ["check-config", "print-permissions", "version", "help"],
   });
   if (parsed.unknown.length > 0) {
     throw new UsageError(`unknown argument ${parsed.unknown[0]}`);
@@ -64,7 +65,11 @@ export function parseCommandLine(args: readonly string[]): Command {
   const configFile = parsed.strings.get("config-file");
   if (configFile === "") throw new UsageError("--config-file needs a path");
   return {
-    action: parsed.booleans.has("check-config") ? "check-config" : "run",
+    action: parsed.booleans.has("print-permissions")
+      ? "print-permissions"
+      : parsed.booleans.has("check-config")
+      ? "check-config"
+      : "run",
     configFile,
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,

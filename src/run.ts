@@ -8,17 +8,29 @@ import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
 import { createPathScraper, type PathScraper } from "./path_scraper.ts";
 import { createApp } from "./server/app.ts";
-import { listen, type Listener } from "./server/listen.ts";
+import { listen, type Listener, UnsupportedListenerError } from "./server/listen.ts";
+import {
+  configPermissions,
+  describeMissing,
+  missingPermissions,
+  type NeededPermission,
+} from "./permissions.ts";
 import { VERSION } from "./version.ts";
 
 /** How long a shutdown waits for scrapes in flight before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-type RunCommand = Extract<Command, { action: "run" | "check-config" }>;
+type RunCommand = Extract<Command, { action: "run" | "check-config" | "print-permissions" }>;
 
 /** Loads the configuration a command names: the file, or the embedded default. */
 export async function loadConfig(command: RunCommand, logger: Logger): Promise<Config> {
   if (command.configFile !== undefined) return await loadConfigFile(command.configFile);
+  if (Deno.permissions.querySync({ name: "read", path: DEFAULT_CONFIG_FILE }).state !== "granted") {
+    throw new ConfigError([
+      `${DEFAULT_CONFIG_FILE}: cannot look for the default configuration file: not permitted; ` +
+      `add --allow-read=${DEFAULT_CONFIG_FILE}, or name a file with --config-file`,
+    ]);
+  }
   try {
     await Deno.lstat(DEFAULT_CONFIG_FILE);
   } catch (error) {
@@ -29,6 +41,11 @@ export async function loadConfig(command: RunCommand, logger: Logger): Promise<C
     return EMBEDDED_CONFIG;
   }
   return await loadConfigFile(DEFAULT_CONFIG_FILE);
+}
+
+/** The permissions a configuration needs. */
+export function neededPermissions(config: Config): NeededPermission[] {
+  return configPermissions(config, { defaultConfigFile: DEFAULT_CONFIG_FILE });
 }
 
 /** One line per configured path, for `--check-config`. */
@@ -53,6 +70,19 @@ export async function run(command: RunCommand): Promise<number> {
     reportConfigError(logger, error);
     return 1;
   }
+  try {
+    refuseUnsupported(config);
+  } catch (error) {
+    logger.error("start-up failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 1;
+  }
+  const missing = missingPermissions(neededPermissions(config));
+  if (missing.length > 0) {
+    logger.error(`cannot start: ${describeMissing(missing)}`);
+    return 1;
+  }
   metrics.configLoaded(true);
 
   const scrapers: PathScraper[] = [];
@@ -63,7 +93,6 @@ export async function run(command: RunCommand): Promise<number> {
   };
   let ready = false;
   try {
-    refuseUnsupported(config);
     for (const path of config.reverseExporters) {
       scrapers.push(await createPathScraper(path, { logger, metrics }));
     }
@@ -109,6 +138,8 @@ function refuseUnsupported(config: Config): void {
     ...(config.web.auth ? ["web.auth"] : []),
     ...config.reverseExporters.filter((p) => p.auth).map((p) => `the auth of path ${p.path}`),
   ];
+  const listener = config.web.listen.find((l) => l.scheme !== "tcp");
+  if (listener !== undefined) throw new UnsupportedListenerError(listener);
   if (guarded.length > 0) {
     throw new Error(
       `${guarded.join(", ")}: basic_auth is not yet supported by this version; ` +

@@ -23,6 +23,11 @@ export const EMBEDDED_CONFIG: Config = {
 /** Reads, parses and validates a configuration file; throws {@linkcode ConfigError}. */
 export async function loadConfigFile(path: string): Promise<Config> {
   const file = resolvePath(Deno.cwd(), path);
+  if (Deno.permissions.querySync({ name: "read", path: file }).state !== "granted") {
+    throw new ConfigError([
+      `${file}: cannot read the configuration file: not permitted; add --allow-read=${file}`,
+    ]);
+  }
   let text: string;
   try {
     text = await Deno.readTextFile(file);

@@ -1,0 +1,107 @@
+/**
+ * The Deno permissions a configuration needs, gathered from the modules that declare
+ * them, as descriptors to query and as flags for `deno run` and `deno compile`.
+ */
+import { backendPermissions } from "./backends/mod.ts";
+import type { Config } from "./config/types.ts";
+import { listenPermissions } from "./server/listen.ts";
+
+/** The permission kinds the program ever needs. */
+export type PermissionName = "net" | "read" | "write" | "run";
+
+/** One permission a configuration needs, and what needs it. */
+export interface NeededPermission {
+  readonly name: PermissionName;
+  /** The host:port, path or command. */
+  readonly value: string;
+  /** What needs it, for messages: `listener tcp://[::]:9998`, `exporter node (http)`. */
+  readonly neededBy: string;
+}
+
+const ORDER: readonly PermissionName[] = ["net", "read", "write", "run"];
+
+/** What part of a descriptor a flag lists. */
+function valueOf(descriptor: Deno.PermissionDescriptor): [PermissionName, string] | undefined {
+  switch (descriptor.name) {
+    case "net":
+      return descriptor.host === undefined ? undefined : ["net", descriptor.host];
+    case "read":
+    case "write":
+      return descriptor.path === undefined ? undefined : [descriptor.name, String(descriptor.path)];
+    case "run":
+      return descriptor.command === undefined ? undefined : ["run", String(descriptor.command)];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Every permission `config` needs, without duplicates: its listeners, its exporters and
+ * the configuration file (or, for the embedded default, the default file looked for).
+ */
+export function configPermissions(
+  config: Config,
+  options: { defaultConfigFile: string },
+): NeededPermission[] {
+  const needed: NeededPermission[] = [];
+  const add = (descriptors: Deno.PermissionDescriptor[], neededBy: string) => {
+    for (const d of descriptors) {
+      const v = valueOf(d);
+      if (v === undefined) throw new Error(`unscoped permission declared for ${neededBy}`);
+      if (!needed.some((n) => n.name === v[0] && n.value === v[1])) {
+        needed.push({ name: v[0], value: v[1], neededBy });
+      }
+    }
+  };
+  add([{ name: "read", path: config.file ?? options.defaultConfigFile }], "the configuration file");
+  for (const address of config.web.listen) {
+    add(listenPermissions(address), `listener ${address.url}`);
+  }
+  for (const path of config.reverseExporters) {
+    for (const exporter of path.exporters) {
+      add(
+        backendPermissions(exporter),
+        `exporter ${exporter.name} (${exporter.kind}) of ${path.path}`,
+      );
+    }
+  }
+  return needed.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+}
+
+/** The permissions of `needed` that this process has not been granted. Never prompts. */
+export function missingPermissions(needed: readonly NeededPermission[]): NeededPermission[] {
+  return needed.filter((n) => Deno.permissions.querySync(descriptor(n)).state !== "granted");
+}
+
+/** The flags that grant exactly `needed`: `--allow-net=a,b --allow-read=c ...`. */
+export function permissionFlags(needed: readonly NeededPermission[]): string[] {
+  const flags: string[] = [];
+  for (const name of ORDER) {
+    const values = needed.filter((n) => n.name === name).map((n) => n.value);
+    if (values.length > 0) flags.push(shellQuote(`--allow-${name}=${values.join(",")}`));
+  }
+  return flags;
+}
+
+/** One line naming each missing grant, what needs it, and the flags to add. */
+export function describeMissing(missing: readonly NeededPermission[]): string {
+  const grants = missing.map((m) => `${m.name} ${m.value} (for ${m.neededBy})`);
+  return `missing permissions: ${grants.join("; ")}. Add: ${permissionFlags(missing).join(" ")}`;
+}
+
+function descriptor(n: NeededPermission): Deno.PermissionDescriptor {
+  switch (n.name) {
+    case "net":
+      return { name: "net", host: n.value };
+    case "read":
+      return { name: "read", path: n.value };
+    case "write":
+      return { name: "write", path: n.value };
+    case "run":
+      return { name: "run", command: n.value };
+  }
+}
+
+function shellQuote(flag: string): string {
+  return /^[\w@%+=:,./[\]-]+$/.test(flag) ? flag : `'${flag.replaceAll("'", `'\\''`)}'`;
+}
