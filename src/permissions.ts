@@ -73,14 +73,19 @@ export function missingPermissions(needed: readonly NeededPermission[]): NeededP
   return needed.filter((n) => Deno.permissions.querySync(descriptor(n)).state !== "granted");
 }
 
-/** The flags that grant exactly `needed`: `--allow-net=a,b --allow-read=c ...`. */
-export function permissionFlags(needed: readonly NeededPermission[]): string[] {
-  const flags: string[] = [];
+/** The arguments that grant exactly `needed`: `--allow-net=a,b`, `--allow-read=c`, ... */
+export function permissionArgs(needed: readonly NeededPermission[]): string[] {
+  const args: string[] = [];
   for (const name of ORDER) {
     const values = needed.filter((n) => n.name === name).map((n) => n.value);
-    if (values.length > 0) flags.push(shellQuote(`--allow-${name}=${values.join(",")}`));
+    if (values.length > 0) args.push(`--allow-${name}=${values.join(",")}`);
   }
-  return flags;
+  return args;
+}
+
+/** {@linkcode permissionArgs}, quoted for a shell where needed. */
+export function permissionFlags(needed: readonly NeededPermission[]): string[] {
+  return permissionArgs(needed).map(shellQuote);
 }
 
 /** One line naming each missing grant, what needs it, and the flags to add. */

@@ -121,7 +121,14 @@ export async function run(command: RunCommand): Promise<number> {
     paths: config.reverseExporters.map((p) => config.web.contextPath + p.path).join(","),
   });
 
+  // Reload comes with a later version; until then SIGHUP (systemctl reload) must not kill us.
+  const onHangup = () =>
+    logger.warning(
+      "SIGHUP: configuration reload is not yet supported; the running configuration stays",
+    );
+  Deno.addSignalListener("SIGHUP", onHangup);
   const signal = await waitForStopSignal();
+  Deno.removeSignalListener("SIGHUP", onHangup);
   logger.info("stopping", { signal, grace: formatDuration(SHUTDOWN_GRACE_MS) });
   const stopped = await Promise.race([
     stopAll().then(() => true),
