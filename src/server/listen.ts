@@ -1,7 +1,8 @@
 /**
  * Listeners: each serves the same fetch handler on one `web.listen` address.
  *
- * Permissions: `net` to each TCP address it listens on.
+ * Permissions: `net` to each TCP address it listens on; `read` and `write` of each Unix
+ * socket; `read` of TLS files.
  */
 import type { ListenAddress } from "../config/types.ts";
 
@@ -30,13 +31,22 @@ export class UnsupportedListenerError extends Error {
   }
 }
 
-/** The Deno permissions a listen address needs. */
+/** The Deno permissions a listen address needs: its socket, and its TLS files. */
 export function listenPermissions(address: ListenAddress): Deno.PermissionDescriptor[] {
+  const out: Deno.PermissionDescriptor[] = [];
   if (address.scheme === "tcp" || address.scheme === "tcps") {
     const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-    return [{ name: "net", host: `${host}:${address.port}` }];
+    out.push({ name: "net", host: `${host}:${address.port}` });
+  } else {
+    out.push({ name: "read", path: address.path }, { name: "write", path: address.path });
   }
-  return [{ name: "read", path: address.path }, { name: "write", path: address.path }];
+  if (address.scheme === "tcps" || address.scheme === "unixs") {
+    const { certFile, keyFile, clientCaFile } = address.tls;
+    for (const path of [certFile, keyFile, clientCaFile]) {
+      if (path !== undefined) out.push({ name: "read", path });
+    }
+  }
+  return out;
 }
 
 /** Starts listening on `address`; resolves once the socket is bound. */

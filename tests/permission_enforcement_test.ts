@@ -1,0 +1,161 @@
+/** The server under exactly the permissions --print-permissions gives, and less. */
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import {
+  runProgram,
+  scrape,
+  serveBackend,
+  ServerProcess,
+  tempDir,
+  writeScript,
+} from "./_server.ts";
+
+/** Writes a configuration with one exporter of each kind into `dir`; returns its path. */
+async function writeAllKinds(
+  dir: string,
+  backendUrl: string,
+  name = "config.yml",
+): Promise<string> {
+  await Deno.writeTextFile(`${dir}/cron.prom`, "cron_metric 1\n");
+  await writeScript(dir, "script.sh", "echo script_metric 1");
+  const file = `${dir}/${name}`;
+  await Deno.writeTextFile(
+    file,
+    `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: backend, address: "${backendUrl}/metrics"}]
+      file: [{name: cron, path: cron.prom}]
+      exec: [{name: script, command: ./script.sh}]
+      exec_cached: [{name: cached, command: ./script.sh, exec_interval: 10s}]
+`,
+  );
+  return file;
+}
+
+/** The flags `--print-permissions` prints for `file`, as arguments. */
+async function printedFlags(file: string, dir: string): Promise<string[]> {
+  const { code, stdout, stderr } = await runProgram(
+    ["--config-file", file, "--print-permissions"],
+    {
+      cwd: dir,
+      permissions: ["--no-prompt", `--allow-read=${dir}`],
+    },
+  );
+  assertEquals(code, 0, stderr);
+  return stdout.trim().split(" ");
+}
+
+Deno.test("started with exactly the printed flags, every kind of exporter is scraped", async () => {
+  await using dir = await tempDir();
+  await using backend = await serveBackend(() => new Response("backend_metric 1\n"));
+  const file = await writeAllKinds(dir.path, backend.url);
+  const flags = await printedFlags(file, dir.path);
+  assertEquals(flags.map((f) => f.split("=")[0]), ["--allow-net", "--allow-read", "--allow-run"]);
+  await using server = await ServerProcess.start(["--config-file", file], {
+    cwd: dir.path,
+    permissions: ["--no-prompt", ...flags],
+  });
+  const body = await scrape(server);
+  for (const name of ["backend", "cron", "script", "cached"]) {
+    assertStringIncludes(body, `reverse_exporter_backend_up{exporter_name="${name}"} 1`);
+  }
+});
+
+Deno.test("with one printed flag removed, the server exits 1 naming that grant", async (t) => {
+  await using dir = await tempDir();
+  await using backend = await serveBackend(() => new Response("backend_metric 1\n"));
+  const file = await writeAllKinds(dir.path, backend.url);
+  const flags = await printedFlags(file, dir.path);
+  for (const removed of flags) {
+    await t.step(removed.split("=")[0]!, async () => {
+      const kept = flags.filter((f) => f !== removed);
+      const server = await ServerProcess.start(["--config-file", file], {
+        cwd: dir.path,
+        permissions: ["--no-prompt", ...kept],
+      });
+      assertEquals(await server.exitCode(), 1);
+      assertEquals(server.bound, []);
+      const errors = server.logs.filter((l) => l.level === "error").map((l) =>
+        l.msg + String(l["problem"] ?? "")
+      );
+      assertEquals(errors.length, 1, JSON.stringify(server.logs));
+      const [flag, values] = removed.split("=") as [string, string];
+      if (flag === "--allow-read") {
+        // Without it, not even the configuration file can be read: that is said first.
+        assertStringIncludes(errors[0]!, `not permitted; add --allow-read=${file}`);
+      } else {
+        assertStringIncludes(errors[0]!, "missing permissions:");
+        assertStringIncludes(errors[0]!, `Add: ${flag}=${values}`);
+      }
+    });
+  }
+});
+
+Deno.test("the flags of one configuration do not serve another's host, file or command", async () => {
+  await using dir = await tempDir();
+  await using backendA = await serveBackend(() => new Response("a_metric 1\n"));
+  await using backendB = await serveBackend(() => new Response("b_metric 1\n"));
+  await Deno.mkdir(`${dir.path}/a`);
+  await Deno.mkdir(`${dir.path}/b`);
+  const fileA = await writeAllKinds(`${dir.path}/a`, backendA.url);
+  const fileB = await writeAllKinds(`${dir.path}/b`, backendB.url);
+  const flagsA = await printedFlags(fileA, dir.path);
+  // A's flags, plus reading B's configuration file so that the check can say what B needs.
+  const permissions = [
+    "--no-prompt",
+    ...flagsA.map((f) => f.startsWith("--allow-read=") ? `${f},${fileB}` : f),
+  ];
+  const server = await ServerProcess.start(["--config-file", fileB], {
+    cwd: dir.path,
+    permissions,
+  });
+  assertEquals(await server.exitCode(), 1);
+  const error = server.logs.find((l) => l.level === "error")?.msg ?? "";
+  const port = new URL(backendB.url).port;
+  assertStringIncludes(error, `net 127.0.0.1:${port} (for exporter backend (http) of /metrics)`);
+  assertStringIncludes(
+    error,
+    `read ${dir.path}/b/cron.prom (for exporter cron (file) of /metrics)`,
+  );
+  assertStringIncludes(
+    error,
+    `run ${dir.path}/b/script.sh (for exporter script (exec) of /metrics)`,
+  );
+  assert(!error.includes("/a/"), "only B's missing grants are named");
+});
+
+Deno.test("a denied connection at scrape time is that exporter's failure, not a crash", async () => {
+  await using dir = await tempDir();
+  await using elsewhere = await serveBackend(() => new Response("elsewhere_metric 1\n"));
+  await using redirecting = await serveBackend(() =>
+    Response.redirect(`${elsewhere.url.replace("127.0.0.1", "localhost")}/metrics`, 302)
+  );
+  await using plain = await serveBackend(() => new Response("plain_metric 1\n"));
+  const file = `${dir.path}/config.yml`;
+  await Deno.writeTextFile(
+    file,
+    `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http:
+        - {name: redirected, address: "${redirecting.url}/metrics"}
+        - {name: plain, address: "${plain.url}/metrics"}
+`,
+  );
+  const flags = await printedFlags(file, dir.path);
+  await using server = await ServerProcess.start(["--config-file", file], {
+    cwd: dir.path,
+    permissions: ["--no-prompt", ...flags],
+  });
+  const body = await scrape(server);
+  assertStringIncludes(body, 'plain_metric{exporter_name="plain"} 1');
+  assertStringIncludes(body, 'reverse_exporter_backend_up{exporter_name="redirected"} 0');
+  const failure = server.logs.find((l) => l.msg === "exporter scrape failed");
+  assertEquals(failure?.["cause"], "connect");
+  assertStringIncludes(String(failure?.["error"]), "net access");
+  assertStringIncludes(await scrape(server), 'plain_metric{exporter_name="plain"} 1');
+});
