@@ -12,6 +12,8 @@ export type Command =
     readonly configFile: string | undefined;
     readonly logLevel: LogLevel;
     readonly logFormat: LogFormat;
+    /** `--web.enable-lifecycle`: allow `POST /-/reload`. */
+    readonly enableLifecycle: boolean;
   };
 
 /** A command line that cannot be understood (exit code 2). */
@@ -35,6 +37,7 @@ Flags:
   --log-format FORMAT     console or json (default: console)
   --check-config          validate the configuration, print a summary per path, exit
   --print-permissions     print the Deno permission flags the configuration needs, exit
+  --web.enable-lifecycle  allow POST /-/reload to reload the configuration (SIGHUP always does)
   --version               print the version and exit
   --help                  print this help and exit
 
@@ -45,7 +48,7 @@ Exit codes: 0 normal, 1 configuration or start-up error, 2 usage error.
 export function parseCommandLine(args: readonly string[]): Command {
   const parsed = parseArgs(args, {
     string: ["config-file", "log-level", "log-format"],
-    boolean: ["check-config", "print-permissions", "version", "help"],
+    boolean: ["check-config", "print-permissions", "web.enable-lifecycle", "version", "help"],
   });
   if (parsed.unknown.length > 0) {
     throw new UsageError(`unknown argument ${parsed.unknown[0]}`);
@@ -73,5 +76,6 @@ export function parseCommandLine(args: readonly string[]): Command {
     configFile,
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,
+    enableLifecycle: parsed.booleans.has("web.enable-lifecycle"),
   };
 }

@@ -6,8 +6,8 @@ import { ConfigError } from "./config/validate.ts";
 import { formatDuration } from "./duration.ts";
 import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
-import { createPathScraper, type PathScraper } from "./path_scraper.ts";
-import { createApp } from "./server/app.ts";
+import { ServedConfiguration } from "./generation.ts";
+import type { ReloadResult } from "./server/app.ts";
 import { listen, type Listener, UnsupportedListenerError } from "./server/listen.ts";
 import {
   configPermissions,
@@ -59,58 +59,57 @@ export function summarize(config: Config): string[] {
   return lines.length > 0 ? lines : ["no paths configured"];
 }
 
+/** Loads and checks a configuration for serving: supported features and granted permissions. */
+async function loadServable(command: RunCommand, logger: Logger): Promise<Config> {
+  const config = await loadConfig(command, logger);
+  refuseUnsupported(config);
+  const missing = missingPermissions(neededPermissions(config));
+  if (missing.length > 0) throw new Error(describeMissing(missing));
+  return config;
+}
+
 /** Runs the program until SIGINT or SIGTERM; returns the exit code. */
 export async function run(command: RunCommand): Promise<number> {
   const logger = new Logger({ level: command.logLevel, format: command.logFormat });
   const metrics = new OwnMetrics();
   let config: Config;
   try {
-    config = await loadConfig(command, logger);
+    config = await loadServable(command, logger);
   } catch (error) {
-    reportConfigError(logger, error);
-    return 1;
-  }
-  try {
-    refuseUnsupported(config);
-  } catch (error) {
-    logger.error("start-up failed", {
-      error: error instanceof Error ? error.message : String(error),
-    });
-    return 1;
-  }
-  const missing = missingPermissions(neededPermissions(config));
-  if (missing.length > 0) {
-    logger.error(`cannot start: ${describeMissing(missing)}`);
+    reportConfigError(logger, error, "cannot start");
     return 1;
   }
   metrics.configLoaded(true);
 
-  const scrapers: PathScraper[] = [];
+  let ready = false;
+  let served: ServedConfiguration | undefined;
   const listeners: Listener[] = [];
   const stopAll = async () => {
     await Promise.all(listeners.map((l) => l.shutdown()));
-    for (const s of scrapers) s.close();
+    served?.close();
   };
-  let ready = false;
+  // Reloads run one at a time, in the order asked.
+  let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
+  const reload = (trigger: string) => {
+    reloading = reloading.then(() =>
+      reloadConfiguration(command, served!, { logger, metrics, trigger })
+    );
+    return reloading;
+  };
   try {
-    for (const path of config.reverseExporters) {
-      scrapers.push(await createPathScraper(path, { logger, metrics }));
-    }
-    const app = createApp({
-      contextPath: config.web.contextPath,
-      scrapers,
+    served = await ServedConfiguration.start(config, {
+      logger,
       metrics,
       isReady: () => ready,
+      reload: command.enableLifecycle ? () => reload("POST /-/reload") : undefined,
     });
     for (const address of config.web.listen) {
-      const listener = await listen(address, app.fetch);
+      const listener = await listen(address, served.handler);
       listeners.push(listener);
       logger.info("listening", { address: address.url, bound: listener.bound });
     }
   } catch (error) {
-    logger.error("start-up failed", {
-      error: error instanceof Error ? error.message : String(error),
-    });
+    logger.error("start-up failed", { error: describe(error) });
     await stopAll();
     return 1;
   }
@@ -121,11 +120,7 @@ export async function run(command: RunCommand): Promise<number> {
     paths: config.reverseExporters.map((p) => config.web.contextPath + p.path).join(","),
   });
 
-  // Reload comes with a later version; until then SIGHUP (systemctl reload) must not kill us.
-  const onHangup = () =>
-    logger.warning(
-      "SIGHUP: configuration reload is not yet supported; the running configuration stays",
-    );
+  const onHangup = () => void reload("SIGHUP");
   Deno.addSignalListener("SIGHUP", onHangup);
   const signal = await waitForStopSignal();
   Deno.removeSignalListener("SIGHUP", onHangup);
@@ -137,6 +132,42 @@ export async function run(command: RunCommand): Promise<number> {
   if (!stopped) logger.warning("scrapes still in flight after the grace period: exiting anyway");
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * Loads the configuration again and, if it can be served, serves it: scrapes in flight
+ * finish on the old one. A refused configuration leaves the running one serving.
+ */
+async function reloadConfiguration(
+  command: RunCommand,
+  served: ServedConfiguration,
+  context: { logger: Logger; metrics: OwnMetrics; trigger: string },
+): Promise<ReloadResult> {
+  const { logger, metrics, trigger } = context;
+  try {
+    const config = await loadServable(command, logger);
+    const before = served.config.web.listen.map((l) => l.url).join(" ");
+    const after = config.web.listen.map((l) => l.url).join(" ");
+    if (before !== after) {
+      logger.warning("web.listen changed: listeners change only on restart; the rest is reloaded", {
+        listening: before,
+        configured: after,
+      });
+    }
+    await served.replace(config);
+    metrics.configLoaded(true);
+    logger.info("configuration reloaded", { trigger, config: config.file ?? "embedded default" });
+    return { ok: true };
+  } catch (error) {
+    metrics.configLoaded(false);
+    reportConfigError(logger, error, "configuration reload refused, the running one stays");
+    const problems = error instanceof ConfigError ? error.problems.join("; ") : describe(error);
+    return { ok: false, error: problems };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Throws for configured features that this version validates but cannot serve yet. */
@@ -155,13 +186,13 @@ function refuseUnsupported(config: Config): void {
   }
 }
 
-function reportConfigError(logger: Logger, error: unknown): void {
+function reportConfigError(logger: Logger, error: unknown, what: string): void {
   if (error instanceof ConfigError) {
-    for (const problem of error.problems) logger.error("invalid configuration", { problem });
+    for (const problem of error.problems) {
+      logger.error("invalid configuration", { problem, what });
+    }
   } else {
-    logger.error("cannot load the configuration", {
-      error: error instanceof Error ? error.message : String(error),
-    });
+    logger.error(what, { error: describe(error) });
   }
 }
 

@@ -103,6 +103,11 @@ export class ServerProcess implements AsyncDisposable {
     throw new Error(`server did not start within 20 s: ${JSON.stringify(server.#logs)}`);
   }
 
+  /** The process id, for signals. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Every log line so far. */
   get logs(): readonly LogLine[] {
     return this.#logs;

@@ -78,7 +78,7 @@ Deno.test("with one printed flag removed, the server exits 1 naming that grant",
       assertEquals(await server.exitCode(), 1);
       assertEquals(server.bound, []);
       const errors = server.logs.filter((l) => l.level === "error").map((l) =>
-        l.msg + String(l["problem"] ?? "")
+        `${l.msg}: ${String(l["error"] ?? l["problem"])}`
       );
       assertEquals(errors.length, 1, JSON.stringify(server.logs));
       const [flag, values] = removed.split("=") as [string, string];
@@ -112,7 +112,7 @@ Deno.test("the flags of one configuration do not serve another's host, file or c
     permissions,
   });
   assertEquals(await server.exitCode(), 1);
-  const error = server.logs.find((l) => l.level === "error")?.msg ?? "";
+  const error = String(server.logs.find((l) => l.level === "error")?.["error"]);
   const port = new URL(backendB.url).port;
   assertStringIncludes(error, `net 127.0.0.1:${port} (for exporter backend (http) of /metrics)`);
   assertStringIncludes(

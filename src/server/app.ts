@@ -23,7 +23,14 @@ export interface AppOptions {
   readonly metrics: OwnMetrics;
   /** Whether every listener is up; `/-/ready` answers 503 until then. */
   readonly isReady: () => boolean;
+  /** Reloads the configuration (`POST /-/reload`); undefined unless `--web.enable-lifecycle`. */
+  readonly reload: (() => Promise<ReloadResult>) | undefined;
+  /** The configuration file served, for the landing page; undefined for the embedded default. */
+  readonly configFile: string | undefined;
 }
+
+/** The outcome of a reload: an error message when the configuration was refused. */
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 /** Builds the Hono application. */
 export function createApp(options: AppOptions): Hono {
@@ -49,9 +56,22 @@ export function createApp(options: AppOptions): Hono {
     }]);
     return exposition(c, families);
   });
+  app.post(`${contextPath}/-/reload`, async (c) => {
+    if (options.reload === undefined) {
+      return c.text("Lifecycle API is not enabled (start with --web.enable-lifecycle).\n", 403);
+    }
+    const result = await options.reload();
+    return result.ok
+      ? c.text("Configuration reloaded.\n")
+      : c.text(`Configuration refused, the running one stays: ${result.error}\n`, 500);
+  });
   for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) {
     app.all(contextPath + route, methodNotAllowed);
   }
+  app.all(`${contextPath}/-/reload`, (c) => {
+    c.header("Allow", "POST");
+    return c.text("Method Not Allowed\n", 405);
+  });
   return app;
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The configuration being served: one generation of path scrapers and application,
+ * replaced whole on reload while the listeners stay.
+ */
+import type { Hono } from "hono";
+import type { Config } from "./config/types.ts";
+import type { Logger } from "./log.ts";
+import type { OwnMetrics } from "./metrics/own_metrics.ts";
+import { createPathScraper, type PathScraper } from "./path_scraper.ts";
+import { type AppOptions, createApp } from "./server/app.ts";
+import type { FetchHandler } from "./server/listen.ts";
+
+/** What every generation shares with the rest of the program. */
+export interface GenerationDependencies {
+  readonly logger: Logger;
+  readonly metrics: OwnMetrics;
+  readonly isReady: () => boolean;
+  /** Reloads the configuration; absent unless `--web.enable-lifecycle`. */
+  readonly reload: AppOptions["reload"];
+}
+
+interface Generation {
+  readonly config: Config;
+  readonly scrapers: readonly PathScraper[];
+  readonly app: Hono;
+  /** Requests being answered by this generation. */
+  inFlight: number;
+  /** Replaced: close it once its requests in flight are done. */
+  retired: boolean;
+}
+
+/** Builds the scrapers and application of `config`; closes what it made if it fails. */
+async function build(config: Config, dependencies: GenerationDependencies): Promise<Generation> {
+  const { logger, metrics } = dependencies;
+  const scrapers: PathScraper[] = [];
+  try {
+    for (const path of config.reverseExporters) {
+      scrapers.push(await createPathScraper(path, { logger, metrics }));
+    }
+  } catch (error) {
+    for (const s of scrapers) s.close();
+    throw error;
+  }
+  const app = createApp({
+    contextPath: config.web.contextPath,
+    scrapers,
+    metrics,
+    isReady: dependencies.isReady,
+    reload: dependencies.reload,
+    configFile: config.file,
+  });
+  return { config, scrapers, app, inFlight: 0, retired: false };
+}
+
+/** The generation being served, and the hand-over to the next one. */
+export class ServedConfiguration {
+  #current: Generation;
+  readonly #dependencies: GenerationDependencies;
+
+  private constructor(first: Generation, dependencies: GenerationDependencies) {
+    this.#current = first;
+    this.#dependencies = dependencies;
+  }
+
+  /** Builds the first generation. */
+  static async start(
+    config: Config,
+    dependencies: GenerationDependencies,
+  ): Promise<ServedConfiguration> {
+    return new ServedConfiguration(await build(config, dependencies), dependencies);
+  }
+
+  /** The configuration being served. */
+  get config(): Config {
+    return this.#current.config;
+  }
+
+  /** The handler every listener serves: the current generation's application. */
+  readonly handler: FetchHandler = async (request, info) => {
+    const generation = this.#current;
+    generation.inFlight++;
+    try {
+      return await generation.app.fetch(request, info);
+    } finally {
+      generation.inFlight--;
+      if (generation.retired && generation.inFlight === 0) closeGeneration(generation);
+    }
+  };
+
+  /** Serves `config` from now on; the old generation finishes its requests first. */
+  async replace(config: Config): Promise<void> {
+    const next = await build(config, this.#dependencies);
+    const old = this.#current;
+    this.#current = next;
+    old.retired = true;
+    if (old.inFlight === 0) closeGeneration(old);
+  }
+
+  /** Closes the current generation's scrapers (at shutdown, after the listeners). */
+  close(): void {
+    closeGeneration(this.#current);
+  }
+}
+
+function closeGeneration(generation: Generation): void {
+  for (const s of generation.scrapers) s.close();
+}
