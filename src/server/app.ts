@@ -9,7 +9,8 @@ import {
 } from "../exposition/mod.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { PathScraper } from "../path_scraper.ts";
-import { acceptsEncodings } from "../std/negotiation.ts";
+import { accepts, acceptsEncodings } from "../std/negotiation.ts";
+import { landingPage, renderLandingPage } from "./landing_page.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
 export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
@@ -44,6 +45,15 @@ export function createApp(options: AppOptions): Hono {
       return methodNotAllowed(c);
     });
   }
+  const landing = (c: Context) => {
+    const page = landingPage(options.scrapers, { contextPath, configFile: options.configFile });
+    if (accepts(c.req.raw, ["text/html", "application/json"]) === "application/json") {
+      return c.json(page);
+    }
+    return c.html(renderLandingPage(page, { contextPath }));
+  };
+  app.on(["GET", "HEAD"], `${contextPath}/`, landing);
+  if (contextPath !== "") app.on(["GET", "HEAD"], contextPath, landing);
   app.on(["GET", "HEAD"], `${contextPath}/-/healthy`, (c) => c.text("Healthy.\n"));
   app.on(["GET", "HEAD"], `${contextPath}/-/ready`, (c) => {
     return options.isReady() ? c.text("Ready.\n") : c.text("Not ready.\n", 503);

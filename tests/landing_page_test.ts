@@ -1,0 +1,67 @@
+/** The landing page at /: HTML for people, JSON for programs, never credentials. */
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { scrape, serveBackend, startServer, tempDir } from "./_server.ts";
+
+Deno.test("the landing page lists each path and exporter with its last scrape, without credentials", async () => {
+  await using dir = await tempDir();
+  await using backend = await serveBackend(() => new Response("a_metric 1\nb_metric 2\n"));
+  await Deno.writeTextFile(`${dir.path}/cron.prom`, "cron_metric 1\n");
+  const port = new URL(backend.url).port;
+  await using server = await startServer(
+    dir.path,
+    `
+web: {listen: ["tcp://127.0.0.1:0"], context_path: /re}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http:
+        - {name: node, address: "http://scraper:s3cret-pass@127.0.0.1:${port}/metrics?x=<b>", basic_auth: {username: u, password: hunter2}, headers: {X-Token: t0ken}}
+        - {name: "down<&>", address: "http://127.0.0.1:1/metrics"}
+      file: [{name: cron, path: cron.prom}]
+  - path: /other
+    exporters: {}
+`,
+  );
+  const before =
+    await (await fetch(server.url("/re/"), { headers: { Accept: "application/json" } })).json();
+  assertEquals(before.paths[0].exporters[0].lastScrapeAt, undefined);
+  await scrape(server, "/re/metrics");
+
+  const html = await fetch(server.url("/re/"));
+  assertEquals(html.headers.get("content-type"), "text/html; charset=UTF-8");
+  const page = await html.text();
+  assertStringIncludes(page, '<a href="/re/metrics">/re/metrics</a>');
+  assertStringIncludes(page, '<a href="/re/other">/re/other</a>');
+  assertStringIncludes(
+    page,
+    `<td class="target">http://127.0.0.1:${port}/metrics?x=%3Cb%3E</td>`,
+  );
+  assertStringIncludes(page, `<td class="target">${dir.path}/cron.prom</td>`);
+  assertStringIncludes(
+    page,
+    '<tr class="down"><td><span class="dot"></span>down&lt;&amp;&gt;</td><td>http</td>',
+  );
+  assertStringIncludes(page, '<td class="error">GET http://127.0.0.1:1/metrics: ');
+  for (const secret of ["s3cret-pass", "hunter2", "t0ken", "scraper"]) {
+    assert(!page.includes(secret), secret);
+  }
+
+  const json = await (await fetch(server.url("/re"), { headers: { Accept: "application/json" } }))
+    .json();
+  assertEquals(json.configFile, `${dir.path}/reverse_exporter.yml`);
+  assertEquals(json.paths.map((p: { url: string }) => p.url), ["/re/metrics", "/re/other"]);
+  const [node, down, cron] = json.paths[0].exporters;
+  assertEquals([node.name, node.kind, node.lastSamples, node.lastError], [
+    "node",
+    "http",
+    2,
+    undefined,
+  ]);
+  assert(typeof node.lastScrapeAt === "number" && typeof node.lastDurationSeconds === "number");
+  assertEquals([down.name, down.lastSamples], ["down<&>", 0]);
+  assertStringIncludes(down.lastError, "127.0.0.1:1");
+  assertEquals([cron.kind, cron.target, cron.lastSamples], ["file", `${dir.path}/cron.prom`, 1]);
+  assert(
+    !JSON.stringify(json).includes("s3cret-pass") && !JSON.stringify(json).includes("hunter2"),
+  );
+});
