@@ -124,9 +124,17 @@ class HttpBackend implements Backend {
   }
 }
 
+/** An error's message, followed by its cause's (fetch hides the reason in the cause). */
+function describeWithCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  return cause instanceof Error && !error.message.includes(cause.message)
+    ? `${error.message}: ${cause.message}`
+    : error.message;
+}
+
 function failure(error: unknown, signal: AbortSignal, what: string): ScrapeFailure {
   if (error instanceof ScrapeFailure) return error;
   if (signal.aborted) return abortFailure(signal, what);
-  const message = error instanceof Error ? error.message : String(error);
-  return new ScrapeFailure("connect", `${what}: ${message}`);
+  return new ScrapeFailure("connect", `${what}: ${describeWithCause(error)}`);
 }

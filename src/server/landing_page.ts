@@ -104,7 +104,7 @@ section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.5rem
 h2{font-size:1.1rem}a{color:#0969da}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #eaeef2;vertical-align:top}
-th{color:#57606a;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{color:#57606a;font-weight:600}td:first-child,td:nth-child(4){white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.target{font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}
 td.error{color:#cf222e;font-size:.85rem}
 .dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;margin-right:.5rem;background:#8c959f}
