@@ -48,6 +48,7 @@ async function build(config: Config, dependencies: GenerationDependencies): Prom
     isReady: dependencies.isReady,
     reload: dependencies.reload,
     configFile: config.file,
+    webAuth: config.web.auth,
   });
   return { config, scrapers, app, inFlight: 0, retired: false };
 }

@@ -172,18 +172,8 @@ function describe(error: unknown): string {
 
 /** Throws for configured features that this version validates but cannot serve yet. */
 function refuseUnsupported(config: Config): void {
-  const guarded = [
-    ...(config.web.auth ? ["web.auth"] : []),
-    ...config.reverseExporters.filter((p) => p.auth).map((p) => `the auth of path ${p.path}`),
-  ];
   const listener = config.web.listen.find((l) => l.scheme !== "tcp");
   if (listener !== undefined) throw new UnsupportedListenerError(listener);
-  if (guarded.length > 0) {
-    throw new Error(
-      `${guarded.join(", ")}: basic_auth is not yet supported by this version; ` +
-        "refusing to serve these metrics without the authentication they ask for",
-    );
-  }
 }
 
 function reportConfigError(logger: Logger, error: unknown, what: string): void {

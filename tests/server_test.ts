@@ -443,12 +443,6 @@ Deno.test("start-up refuses what this version cannot serve yet, and exits 1", as
       `web: {listen: ["unix:///tmp/re-test.sock"]}`,
       "unix:// listeners are not yet supported",
     ],
-    [
-      "auth",
-      `web: {listen: ["tcp://127.0.0.1:0"]}
-reverse_exporters: [{path: /m, auth: {basic_auth: [{username: u, password: p}]}}]`,
-      "basic_auth is not yet supported",
-    ],
   ];
   for (const [what, config, message] of cases) {
     await t.step(what, async () => {

@@ -350,8 +350,11 @@ function parseAuth(ctx: Context, value: unknown, path: string): AuthConfig | und
       return;
     }
     if (password === undefined && passwordHash === undefined) return;
-    if (passwordHash !== undefined && !/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) {
-      ctx.problem(key(p, "password_hash"), "is not a bcrypt hash ($2y$10$...)");
+    if (passwordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) {
+      ctx.problem(
+        key(p, "password_hash"),
+        "is not a bcrypt hash ($2a$, $2b$ or $2y$, e.g. $2y$10$...)",
+      );
       return;
     }
     if (username === undefined) return;

@@ -10,6 +10,8 @@ import {
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
+import type { AuthConfig } from "../config/types.ts";
+import { createBasicAuth } from "./basic_auth.ts";
 import { landingPage, renderLandingPage } from "./landing_page.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
@@ -28,6 +30,8 @@ export interface AppOptions {
   readonly reload: (() => Promise<ReloadResult>) | undefined;
   /** The configuration file served, for the landing page; undefined for the embedded default. */
   readonly configFile: string | undefined;
+  /** `web.auth`: guards the landing page, `/-/metrics` and `/-/reload`. */
+  readonly webAuth: AuthConfig | undefined;
 }
 
 /** The outcome of a reload: an error message when the configuration was refused. */
@@ -37,6 +41,19 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 export function createApp(options: AppOptions): Hono {
   const { contextPath, metrics } = options;
   const app = new Hono({ strict: true });
+  // Guards first: Hono runs middleware in the order it is registered. /-/healthy and
+  // /-/ready stay open, for load balancers and orchestrators.
+  if (options.webAuth !== undefined) {
+    const guard = createBasicAuth(options.webAuth);
+    const guarded = [`${contextPath}/`, `${contextPath}/-/metrics`, `${contextPath}/-/reload`];
+    if (contextPath !== "") guarded.push(contextPath);
+    for (const route of guarded) app.use(route, guard);
+  }
+  for (const scraper of options.scrapers) {
+    if (scraper.config.auth !== undefined) {
+      app.use(contextPath + scraper.config.path, createBasicAuth(scraper.config.auth));
+    }
+  }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
     app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, metrics));
