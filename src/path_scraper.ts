@@ -2,10 +2,10 @@
 import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import {
-  mergeFamilies,
+  type MergedFamily,
   type MergeSource,
+  mergeSources,
   type MetricFamily,
-  relabelFamilies,
 } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
@@ -114,8 +114,11 @@ export class PathScraper {
     return this.#exporters.map((e) => e.status);
   }
 
-  /** Scrapes every exporter concurrently and returns the merged families. */
-  async scrape(options: PathScrapeOptions): Promise<MetricFamily[]> {
+  /**
+   * Scrapes every exporter concurrently and returns the merged families, each exporter's
+   * samples still without its target labels: `encodeMerged` writes them.
+   */
+  async scrape(options: PathScrapeOptions): Promise<MergedFamily[]> {
     const results = await Promise.all(this.#exporters.map((e) => this.#scrapeOne(e, options)));
     const sources: MergeSource[] = [];
     if (this.config.ownMetrics) {
@@ -129,9 +132,10 @@ export class PathScraper {
         exporterName: r.exporter.config.name,
         families: r.families,
         mayCollide: r.exporter.config.noRewrite,
+        targetLabels: r.exporter.config.targetLabels,
       });
     }
-    const { families, conflicts } = mergeFamilies(sources);
+    const { families, conflicts } = mergeSources(sources);
     for (const c of conflicts) {
       const reason = c.kind === "type" ? "type_conflict" : "duplicate_series";
       this.#metrics.mergeConflicts.inc([this.config.path, c.kind]);
@@ -173,8 +177,7 @@ export class PathScraper {
     let families: MetricFamily[] = [];
     let error: ScrapeFailure | undefined;
     try {
-      const decoded = await exporter.backend.scrape({ signal, query: options.query });
-      families = relabelFamilies(decoded, config.targetLabels);
+      families = await exporter.backend.scrape({ signal, query: options.query });
     } catch (e) {
       error = e instanceof ScrapeFailure ? e : new ScrapeFailure("connect", String(e));
     }

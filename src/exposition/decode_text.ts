@@ -22,7 +22,10 @@ const CR = 13;
 const SPACE = 32;
 const QUOTE = 34;
 const HASH = 35;
+const PLUS = 43;
 const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
 const EQUALS = 61;
 const BACKSLASH = 92;
 const OPEN_BRACE = 123;
@@ -30,6 +33,12 @@ const CLOSE_BRACE = 125;
 
 /** From this many labels on, duplicates are found with a set rather than a scan. */
 const MANY_LABELS = 16;
+
+/** The label set of samples without labels: shared, as label sets are never changed. */
+const NO_LABELS: readonly Label[] = [];
+
+/** Powers of ten that doubles hold exactly: 1e0 to 1e22. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 const METRIC_TYPES: ReadonlySet<string> = new Set([
   "counter",
@@ -69,6 +78,16 @@ function isLabelNameChar(c: number): boolean {
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
+}
+
+/** Whether `text` holds exactly `s` from `start` to `end`. */
+function holds(text: string, start: number, end: number, s: string): boolean {
+  if (s.length !== end - start) return false;
+  // A loop that V8 inlines: text.startsWith(s, start) is a call several times slower here.
+  for (let i = 0; i < s.length; i++) {
+    if (text.charCodeAt(start + i) !== s.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Parses a sample value as Go's strconv.ParseFloat would; NaN when it is not a number. */
@@ -130,6 +149,15 @@ class TextDecoder004 {
   #current: FamilyBuilder | undefined;
   /** Names of the families that had a `# TYPE` line. */
   readonly #typed = new Set<string>();
+  /**
+   * The previous sample's name and labels. Consecutive samples mostly repeat them, so the
+   * decoder reuses those strings and label objects when the text is the same: fewer
+   * allocations make decoding about twice as fast, as the garbage collector dominates.
+   */
+  #previousName = "";
+  #previousLabels: readonly Label[] = NO_LABELS;
+  /** Where the labels of one sample are gathered before being copied to an exact-size array. */
+  readonly #labelBuffer: Label[] = [];
 
   constructor(text: string) {
     this.#text = text;
@@ -214,7 +242,8 @@ class TextDecoder004 {
     return text.slice(start, p);
   }
 
-  #readMetricName(): string {
+  /** Reads a metric name; returns `previous` when it is the same name. */
+  #readMetricName(previous = ""): string {
     const text = this.#text;
     const start = this.#pos;
     const first = text.charCodeAt(start);
@@ -229,7 +258,7 @@ class TextDecoder004 {
     let p = start + 1;
     while (isNameChar(text.charCodeAt(p))) p++;
     this.#pos = p;
-    return text.slice(start, p);
+    return holds(text, start, p, previous) ? previous : text.slice(start, p);
   }
 
   /** `# HELP name text`, `# TYPE name type`, or any other comment. */
@@ -262,8 +291,10 @@ class TextDecoder004 {
     if (lineEnd === -1) lineEnd = text.length;
     let stop = lineEnd;
     if (stop > this.#pos && text.charCodeAt(stop - 1) === CR) stop--;
-    const cr = text.indexOf("\r", this.#pos);
-    if (cr !== -1 && cr < stop) this.#fail("carriage return not followed by newline", cr);
+    // Only this line is searched: indexOf("\r") would scan the rest of the input each time.
+    for (let p = this.#pos; p < stop; p++) {
+      if (text.charCodeAt(p) === CR) this.#fail("carriage return not followed by newline", p);
+    }
     const raw = text.slice(this.#pos, stop);
     this.#pos = lineEnd;
     const family = this.#family(name);
@@ -342,27 +373,20 @@ class TextDecoder004 {
   #sample(): void {
     const text = this.#text;
     const nameAt = this.#pos;
-    const name = this.#readMetricName();
+    const name = this.#readMetricName(this.#previousName);
     this.#skipBlanks();
-    let labels: Label[] = [];
+    let labels = NO_LABELS;
     if (text.charCodeAt(this.#pos) === OPEN_BRACE) {
       this.#pos++;
-      labels = this.#labels();
+      labels = this.#labels(this.#previousLabels);
       this.#skipBlanks();
     } else if (!isBlank(text.charCodeAt(this.#pos - 1))) {
       if (this.#atLineEnd()) this.#fail("missing value");
       this.#fail("invalid metric name", nameAt);
     }
     if (this.#atLineEnd()) this.#fail("missing value");
-    const valueAt = this.#pos;
-    const token = this.#readToken();
-    const value = parseValue(token);
-    if (Number.isNaN(value) && !isNaNToken(token)) {
-      this.#fail(`invalid value ${JSON.stringify(token)}`, valueAt);
-    }
-    if (!Number.isFinite(value) && !Number.isNaN(value) && !isInfToken(token)) {
-      this.#fail(`value ${JSON.stringify(token)} is out of range`, valueAt);
-    }
+    let value = this.#plainValue();
+    if (value !== value) value = this.#otherValue();
     this.#skipBlanks();
     let timestampMs: number | undefined;
     if (!this.#atLineEnd()) {
@@ -381,20 +405,98 @@ class TextDecoder004 {
       this.#fail(`summary quantile ${name} has no "quantile" label`, nameAt);
     }
     family.samples.push({ name, labels, value, timestampMs });
+    this.#previousName = name;
+    this.#previousLabels = labels;
     this.#endLine();
   }
 
-  /** Reads `name="value", ...}` after the opening brace. */
-  #labels(): Label[] {
+  /**
+   * Reads a plain decimal value (`42`, `-0.25`, `1.5e+06`) straight from the text, without
+   * slicing it: with at most 15 digits the digits are an exact integer, and powers of ten up
+   * to 1e22 are exact, so one multiplication or division rounds correctly, exactly as
+   * Number() would (Clinger's fast path). NaN, with the position unchanged, for any other
+   * value, which `#otherValue` then reads.
+   */
+  #plainValue(): number {
     const text = this.#text;
-    const labels: Label[] = [];
+    let p = this.#pos;
+    let c = text.charCodeAt(p);
+    const negative = c === MINUS;
+    if (negative || c === PLUS) c = text.charCodeAt(++p);
+    let digits = 0;
+    let mantissa = 0;
+    let scale = 0;
+    while (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + c - 48;
+      digits++;
+      c = text.charCodeAt(++p);
+    }
+    if (c === DOT) {
+      c = text.charCodeAt(++p);
+      while (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + c - 48;
+        digits++;
+        scale--;
+        c = text.charCodeAt(++p);
+      }
+    }
+    if (digits === 0 || digits > 15) return NaN;
+    if (c === 101 || c === 69) { // e, E
+      c = text.charCodeAt(++p);
+      const negativeExponent = c === MINUS;
+      if (negativeExponent || c === PLUS) c = text.charCodeAt(++p);
+      let exponent = 0;
+      let exponentDigits = 0;
+      while (c >= 48 && c <= 57 && exponentDigits < 4) {
+        exponent = exponent * 10 + c - 48;
+        exponentDigits++;
+        c = text.charCodeAt(++p);
+      }
+      if (exponentDigits === 0) return NaN;
+      scale += negativeExponent ? -exponent : exponent;
+    }
+    // The value must end here (NaN, past the end, ends it too).
+    if (c !== SPACE && c !== TAB && c !== LF && c !== CR && c === c) return NaN;
+    if (scale < -22 || scale > 22) return NaN;
+    const magnitude = scale < 0
+      ? mantissa / EXACT_POWERS_OF_TEN[-scale]!
+      : mantissa * EXACT_POWERS_OF_TEN[scale]!;
+    this.#pos = p;
+    return negative ? -magnitude : magnitude;
+  }
+
+  /** Reads any other value: NaN, infinities, long or unusual numbers; fails on non-numbers. */
+  #otherValue(): number {
+    const valueAt = this.#pos;
+    const token = this.#readToken();
+    const value = parseValue(token);
+    if (Number.isNaN(value) && !isNaNToken(token)) {
+      this.#fail(`invalid value ${JSON.stringify(token)}`, valueAt);
+    }
+    if (!Number.isFinite(value) && !Number.isNaN(value) && !isInfToken(token)) {
+      this.#fail(`value ${JSON.stringify(token)} is out of range`, valueAt);
+    }
+    return value;
+  }
+
+  /**
+   * Reads `name="value", ...}` after the opening brace. Reuses the strings and label objects
+   * of `previous` (the previous sample's labels) where they are the same, and `previous`
+   * itself when every label is.
+   */
+  #labels(previous: readonly Label[]): readonly Label[] {
+    const text = this.#text;
+    const labels = this.#labelBuffer;
+    labels.length = 0;
+    let reused = 0;
     let seen: Set<string> | undefined;
     for (;;) {
       this.#skipBlanks();
       let c = text.charCodeAt(this.#pos);
       if (c === CLOSE_BRACE) {
         this.#pos++;
-        return labels;
+        if (reused === labels.length && reused === previous.length) return previous;
+        return labels.slice();
       }
       const nameAt = this.#pos;
       if (c === QUOTE) this.#fail("quoted label names are not supported");
@@ -402,7 +504,10 @@ class TextDecoder004 {
       let p = nameAt + 1;
       while (isLabelNameChar(text.charCodeAt(p))) p++;
       this.#pos = p;
-      const name = text.slice(nameAt, p);
+      const before = previous[labels.length];
+      const name = before !== undefined && holds(text, nameAt, p, before.name)
+        ? before.name
+        : text.slice(nameAt, p);
       if (labels.length < MANY_LABELS) {
         for (const l of labels) {
           if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
@@ -421,7 +526,17 @@ class TextDecoder004 {
         this.#fail(`expected '"' to open the value of ${name}`);
       }
       this.#pos++;
-      labels.push({ name, value: this.#labelValue() });
+      if (before?.name === name) {
+        const value = this.#labelValue(before.value);
+        if (value === before.value) {
+          labels.push(before);
+          reused++;
+        } else {
+          labels.push({ name, value });
+        }
+      } else {
+        labels.push({ name, value: this.#labelValue() });
+      }
       this.#skipBlanks();
       c = text.charCodeAt(this.#pos);
       if (c === COMMA) {
@@ -432,8 +547,8 @@ class TextDecoder004 {
     }
   }
 
-  /** Reads a label value up to and past its closing quote, unescaping it. */
-  #labelValue(): string {
+  /** Reads a label value up to and past its closing quote, unescaping it; `previous` if same. */
+  #labelValue(previous = ""): string {
     const text = this.#text;
     const start = this.#pos;
     let p = start;
@@ -441,7 +556,10 @@ class TextDecoder004 {
     // Fast path: no escapes. (NaN, past the end, stops the loop too.)
     while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) c = text.charCodeAt(++p);
     this.#pos = p;
-    if (c === QUOTE) return text.slice(start, this.#pos++);
+    if (c === QUOTE) {
+      this.#pos++;
+      return holds(text, start, p, previous) ? previous : text.slice(start, p);
+    }
     let value = text.slice(start, this.#pos);
     for (;;) {
       if (c === QUOTE) {

@@ -1,4 +1,5 @@
 /** Merging of several sources' families into one valid exposition. Pure: no I/O. */
+import { relabelLabels, relabelSamples } from "./relabel.ts";
 import type { LabelSet, MetricFamily, MetricType, Sample } from "./types.ts";
 
 /** One source of families for a merge, in the order sources are given. */
@@ -11,6 +12,29 @@ export interface MergeSource {
    * (an exporter with `no_rewrite`): its series are then checked for duplicates.
    */
   readonly mayCollide: boolean;
+  /**
+   * Labels added to every sample of the source, as `relabelFamilies` adds them. Absent or
+   * empty: none. `mergeFamilies` returns the samples relabelled; `mergeSources` leaves them
+   * to the encoder, so no relabelled copy of each sample is ever made.
+   */
+  readonly targetLabels?: LabelSet;
+}
+
+/** The samples one source gives a merged family, and the labels to add to each of them. */
+export interface SamplePart {
+  readonly samples: readonly Sample[];
+  /** Added after each sample's own labels when encoded (see `relabelFamilies`). */
+  readonly targetLabels: LabelSet;
+}
+
+/** A family of a merge, its samples still in the parts its sources gave. */
+export interface MergedFamily {
+  readonly name: string;
+  readonly type: MetricType;
+  /** Unescaped help text; absent when no source gave one. */
+  readonly help?: string;
+  /** Never empty; each part has samples. */
+  readonly parts: readonly SamplePart[];
 }
 
 /** Something the merge had to resolve, reported once per family and exporter. */
@@ -30,10 +54,18 @@ export interface MergeResult {
   readonly conflicts: MergeConflict[];
 }
 
+/** The merged families of `mergeSources`, sorted by name, and the conflicts met on the way. */
+export interface MergedSources {
+  readonly families: MergedFamily[];
+  readonly conflicts: MergeConflict[];
+}
+
 interface Part {
   readonly source: MergeSource;
   readonly samples: readonly Sample[];
 }
+
+const NO_LABELS: LabelSet = [];
 
 interface Entry {
   readonly name: string;
@@ -45,14 +77,24 @@ interface Entry {
 const SIMPLE_TYPES: ReadonlySet<MetricType> = new Set(["counter", "gauge", "untyped"]);
 
 /**
- * Merges families by name, so each appears once with one HELP and one TYPE.
+ * Merges families by name, so each appears once with one HELP and one TYPE, each sample
+ * relabelled with its source's `targetLabels`.
  *
  * Rules: the first HELP wins; counter, gauge and untyped families that disagree become
  * untyped with every sample kept; a histogram or summary that disagrees with the first
  * source's type is dropped from the later source; when a source `mayCollide`, a series
- * (name and label set) already given by an earlier source is dropped.
+ * (name and label set, once relabelled) already given by an earlier source is dropped.
  */
 export function mergeFamilies(sources: readonly MergeSource[]): MergeResult {
+  const { families, conflicts } = mergeSources(sources);
+  return { families: families.map(toFamily), conflicts };
+}
+
+/**
+ * Merges as `mergeFamilies` does, but leaves each source's samples as they are, in parts
+ * that carry the source's target labels: `encodeMerged` writes them relabelled.
+ */
+export function mergeSources(sources: readonly MergeSource[]): MergedSources {
   const entries = new Map<string, Entry>();
   const conflicts: MergeConflict[] = [];
   for (const source of sources) {
@@ -94,7 +136,7 @@ export function mergeFamilies(sources: readonly MergeSource[]): MergeResult {
     }
   }
   const names = [...entries.keys()].sort(compareNames);
-  const families = names.map((name) => toFamily(entries.get(name)!, conflicts));
+  const families = names.map((name) => toMerged(entries.get(name)!, conflicts));
   return { families, conflicts };
 }
 
@@ -102,26 +144,43 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function toFamily(entry: Entry, conflicts: MergeConflict[]): MetricFamily {
-  const { name, type, help, parts } = entry;
+function toMerged(entry: Entry, conflicts: MergeConflict[]): MergedFamily {
+  const { name, type, help } = entry;
+  const parts = entry.parts.length > 1 && entry.parts.some((p) => p.source.mayCollide)
+    ? withoutDuplicates(name, entry.parts, conflicts)
+    : entry.parts.map(toSamplePart);
+  return help === undefined ? { name, type, parts } : { name, type, help, parts };
+}
+
+function toSamplePart(part: Part): SamplePart {
+  return { samples: part.samples, targetLabels: part.source.targetLabels ?? NO_LABELS };
+}
+
+/** A merged family with its samples relabelled, in one array. */
+function toFamily(merged: MergedFamily): MetricFamily {
+  const { name, type, help, parts } = merged;
   let samples: Sample[];
-  if (parts.length === 1) {
+  if (parts.length === 1 && parts[0]!.targetLabels.length === 0) {
     samples = parts[0]!.samples as Sample[];
-  } else if (parts.some((p) => p.source.mayCollide)) {
-    samples = withoutDuplicates(name, parts, conflicts);
   } else {
-    samples = parts.flatMap((p) => p.samples);
+    samples = parts.flatMap((p) => relabelSamples(p.samples, p.targetLabels));
   }
   return help === undefined ? { name, type, samples } : { name, type, help, samples };
 }
 
-function withoutDuplicates(family: string, parts: readonly Part[], conflicts: MergeConflict[]) {
+function withoutDuplicates(
+  family: string,
+  parts: readonly Part[],
+  conflicts: MergeConflict[],
+): SamplePart[] {
   const seen = new Set<string>();
-  const samples: Sample[] = [];
+  const kept: SamplePart[] = [];
   for (const part of parts) {
+    const target = part.source.targetLabels ?? NO_LABELS;
+    const samples: Sample[] = [];
     let dropped = 0;
     for (const s of part.samples) {
-      const key = seriesKey(s.name, s.labels);
+      const key = seriesKey(s.name, relabelLabels(s.labels, target));
       if (seen.has(key)) {
         dropped++;
         continue;
@@ -129,6 +188,7 @@ function withoutDuplicates(family: string, parts: readonly Part[], conflicts: Me
       seen.add(key);
       samples.push(s);
     }
+    if (samples.length > 0) kept.push({ samples, targetLabels: target });
     if (dropped > 0) {
       conflicts.push({
         kind: "duplicate",
@@ -139,7 +199,7 @@ function withoutDuplicates(family: string, parts: readonly Part[], conflicts: Me
       });
     }
   }
-  return samples;
+  return kept;
 }
 
 /** A string that identifies a series: its name and its labels in name order. */

@@ -11,32 +11,46 @@ export function relabelFamilies(
   target: LabelSet,
 ): MetricFamily[] {
   if (target.length === 0) return [...families];
-  const targetNames = new Set(target.map((l) => l.name));
   return families.map((family) => ({
     ...family,
-    samples: family.samples.map((s) => relabelSample(s, target, targetNames)),
+    samples: relabelSamples(family.samples, target),
   }));
 }
 
-function relabelSample(sample: Sample, target: LabelSet, targetNames: Set<string>): Sample {
-  const own = sample.labels;
-  let labels: LabelSet;
-  if (own.length === 0) {
-    labels = target;
-  } else if (!own.some((l) => targetNames.has(l.name))) {
-    labels = own.concat(target);
-  } else {
-    labels = renameConflicts(own, targetNames).concat(target);
-  }
-  return {
-    name: sample.name,
-    labels,
-    value: sample.value,
-    timestampMs: sample.timestampMs,
-  };
+/** New samples with `target` labels added, as `relabelFamilies` adds them. */
+export function relabelSamples(samples: readonly Sample[], target: LabelSet): Sample[] {
+  if (target.length === 0) return samples.slice();
+  return samples.map((s) => ({
+    name: s.name,
+    labels: relabelLabels(s.labels, target),
+    value: s.value,
+    timestampMs: s.timestampMs,
+  }));
 }
 
-function renameConflicts(own: LabelSet, targetNames: Set<string>): Label[] {
+/**
+ * A sample's labels once relabelled: its own labels, those named like a `target` label
+ * renamed `exported_<name>`, then the `target` labels.
+ */
+export function relabelLabels(own: LabelSet, target: LabelSet): LabelSet {
+  if (target.length === 0) return own;
+  if (own.length === 0) return target;
+  if (!hasConflict(own, target)) return own.concat(target);
+  return renameConflicts(own, target).concat(target);
+}
+
+/** Whether one of a sample's own labels has the name of a `target` label. */
+export function hasConflict(own: LabelSet, target: LabelSet): boolean {
+  // A nested loop over a handful of names is faster than building a set for each sample.
+  for (let i = 0; i < own.length; i++) {
+    const name = own[i]!.name;
+    for (let j = 0; j < target.length; j++) if (target[j]!.name === name) return true;
+  }
+  return false;
+}
+
+function renameConflicts(own: LabelSet, target: LabelSet): Label[] {
+  const targetNames = new Set(target.map((l) => l.name));
   const taken = new Set(targetNames);
   for (const l of own) taken.add(l.name);
   return own.map((l) => {

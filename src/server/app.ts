@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import {
   encodeExposition,
+  encodeMerged,
   mergeFamilies,
-  type MetricFamily,
   TEXT_CONTENT_TYPE,
 } from "../exposition/mod.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
@@ -81,7 +81,7 @@ export function createApp(options: AppOptions): Hono {
       families: metrics.collect(),
       mayCollide: false,
     }]);
-    return exposition(c, families);
+    return exposition(c, encodeExposition(families));
   });
   app.post(`${contextPath}/-/reload`, async (c) => {
     if (options.reload === undefined) {
@@ -115,7 +115,7 @@ async function servePath(c: Context, scraper: PathScraper, metrics: OwnMetrics):
     query: new URL(request.url).searchParams,
   });
   metrics.pathRequests.inc([scraper.config.path, "200"]);
-  return exposition(c, families);
+  return exposition(c, encodeMerged(families));
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
@@ -125,9 +125,8 @@ export function scrapeBudgetMs(header: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-/** Encodes families as text 0.0.4, gzipped when the request accepts it. */
-function exposition(c: Context, families: readonly MetricFamily[]): Response {
-  const body = encodeExposition(families);
+/** Serves an encoded text 0.0.4 exposition, gzipped when the request accepts it. */
+function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
   const headers = new Headers({ "Content-Type": TEXT_CONTENT_TYPE, "Vary": "Accept-Encoding" });
   const request = c.req.raw;
   if (
