@@ -80,16 +80,6 @@ function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
 }
 
-/** Whether `text` holds exactly `s` from `start` to `end`. */
-function holds(text: string, start: number, end: number, s: string): boolean {
-  if (s.length !== end - start) return false;
-  // A loop that V8 inlines: text.startsWith(s, start) is a call several times slower here.
-  for (let i = 0; i < s.length; i++) {
-    if (text.charCodeAt(start + i) !== s.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 /** Parses a sample value as Go's strconv.ParseFloat would; NaN when it is not a number. */
 function parseValue(token: string): number {
   const first = token.charCodeAt(0);
@@ -156,6 +146,7 @@ class TextDecoder004 {
    */
   #previousName = "";
   #previousLabels: readonly Label[] = NO_LABELS;
+  #previousFamily: FamilyBuilder | undefined;
   /** Where the labels of one sample are gathered before being copied to an exact-size array. */
   readonly #labelBuffer: Label[] = [];
 
@@ -255,10 +246,16 @@ class TextDecoder004 {
       if (text.charCodeAt(p) === QUOTE) this.#fail("quoted metric names are not supported");
     }
     if (!isNameStart(first)) this.#fail("invalid metric name");
-    let p = start + 1;
-    while (isNameChar(text.charCodeAt(p))) p++;
+    let p = start;
+    let c = first;
+    // Compared with `previous` while scanning (past its end, charCodeAt gives NaN).
+    let same = true;
+    do {
+      same &&= c === previous.charCodeAt(p - start);
+      c = text.charCodeAt(++p);
+    } while (isNameChar(c));
     this.#pos = p;
-    return holds(text, start, p, previous) ? previous : text.slice(start, p);
+    return same && p - start === previous.length ? previous : text.slice(start, p);
   }
 
   /** `# HELP name text`, `# TYPE name type`, or any other comment. */
@@ -397,7 +394,10 @@ class TextDecoder004 {
       this.#skipBlanks();
       if (!this.#atLineEnd()) this.#fail("unexpected text after timestamp");
     }
-    const family = this.#familyOfSample(name, nameAt);
+    // The same name as the previous sample's, no HELP or TYPE line between: the same family.
+    const family = name === this.#previousName && this.#current === this.#previousFamily
+      ? this.#current!
+      : this.#familyOfSample(name, nameAt);
     if (family.type === "histogram" && name.endsWith("_bucket") && !hasLabel(labels, "le")) {
       this.#fail(`histogram bucket ${name} has no "le" label`, nameAt);
     }
@@ -407,6 +407,7 @@ class TextDecoder004 {
     family.samples.push({ name, labels, value, timestampMs });
     this.#previousName = name;
     this.#previousLabels = labels;
+    this.#previousFamily = family;
     this.#endLine();
   }
 
@@ -486,8 +487,9 @@ class TextDecoder004 {
    */
   #labels(previous: readonly Label[]): readonly Label[] {
     const text = this.#text;
+    // Filled up to `count`; the stale entries after it are overwritten by later samples.
     const labels = this.#labelBuffer;
-    labels.length = 0;
+    let count = 0;
     let reused = 0;
     let seen: Set<string> | undefined;
     for (;;) {
@@ -495,26 +497,29 @@ class TextDecoder004 {
       let c = text.charCodeAt(this.#pos);
       if (c === CLOSE_BRACE) {
         this.#pos++;
-        if (reused === labels.length && reused === previous.length) return previous;
-        return labels.slice();
+        if (reused === count && reused === previous.length) return previous;
+        return labels.slice(0, count);
       }
       const nameAt = this.#pos;
       if (c === QUOTE) this.#fail("quoted label names are not supported");
       if (!isLabelNameStart(c)) this.#fail("invalid label name");
-      let p = nameAt + 1;
-      while (isLabelNameChar(text.charCodeAt(p))) p++;
+      const before = previous[count];
+      const beforeName = before === undefined ? "" : before.name;
+      let p = nameAt;
+      let same = true;
+      do {
+        same &&= c === beforeName.charCodeAt(p - nameAt);
+        c = text.charCodeAt(++p);
+      } while (isLabelNameChar(c));
       this.#pos = p;
-      const before = previous[labels.length];
-      const name = before !== undefined && holds(text, nameAt, p, before.name)
-        ? before.name
-        : text.slice(nameAt, p);
-      if (labels.length < MANY_LABELS) {
-        for (const l of labels) {
-          if (l.name === name) this.#fail(`duplicate label ${name}`, nameAt);
+      const name = same && p - nameAt === beforeName.length ? beforeName : text.slice(nameAt, p);
+      if (count < MANY_LABELS) {
+        for (let i = 0; i < count; i++) {
+          if (labels[i]!.name === name) this.#fail(`duplicate label ${name}`, nameAt);
         }
       } else {
         // Hostile inputs with thousands of labels must not cost quadratic time.
-        seen ??= new Set(labels.map((l) => l.name));
+        seen ??= new Set(labels.slice(0, count).map((l) => l.name));
         if (seen.has(name)) this.#fail(`duplicate label ${name}`, nameAt);
         seen.add(name);
       }
@@ -526,16 +531,16 @@ class TextDecoder004 {
         this.#fail(`expected '"' to open the value of ${name}`);
       }
       this.#pos++;
-      if (before?.name === name) {
-        const value = this.#labelValue(before.value);
-        if (value === before.value) {
-          labels.push(before);
+      if (name === beforeName) {
+        const value = this.#labelValue(before!.value);
+        if (value === before!.value) {
+          labels[count++] = before!;
           reused++;
         } else {
-          labels.push({ name, value });
+          labels[count++] = { name, value };
         }
       } else {
-        labels.push({ name, value: this.#labelValue() });
+        labels[count++] = { name, value: this.#labelValue() };
       }
       this.#skipBlanks();
       c = text.charCodeAt(this.#pos);
@@ -553,12 +558,16 @@ class TextDecoder004 {
     const start = this.#pos;
     let p = start;
     let c = text.charCodeAt(p);
+    let same = true;
     // Fast path: no escapes. (NaN, past the end, stops the loop too.)
-    while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) c = text.charCodeAt(++p);
+    while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) {
+      same &&= c === previous.charCodeAt(p - start);
+      c = text.charCodeAt(++p);
+    }
     this.#pos = p;
     if (c === QUOTE) {
       this.#pos++;
-      return holds(text, start, p, previous) ? previous : text.slice(start, p);
+      return same && p - start === previous.length ? previous : text.slice(start, p);
     }
     let value = text.slice(start, this.#pos);
     for (;;) {
