@@ -8,7 +8,7 @@ import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
 import { ServedConfiguration } from "./generation.ts";
 import type { ReloadResult } from "./server/app.ts";
-import { listen, type Listener, UnsupportedListenerError } from "./server/listen.ts";
+import { listen, type Listener } from "./server/listen.ts";
 import {
   configPermissions,
   describeMissing,
@@ -62,7 +62,6 @@ export function summarize(config: Config): string[] {
 /** Loads and checks a configuration for serving: supported features and granted permissions. */
 async function loadServable(command: RunCommand, logger: Logger): Promise<Config> {
   const config = await loadConfig(command, logger);
-  refuseUnsupported(config);
   const missing = missingPermissions(neededPermissions(config));
   if (missing.length > 0) throw new Error(describeMissing(missing));
   return config;
@@ -168,12 +167,6 @@ async function reloadConfiguration(
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Throws for configured features that this version validates but cannot serve yet. */
-function refuseUnsupported(config: Config): void {
-  const listener = config.web.listen.find((l) => l.scheme !== "tcp");
-  if (listener !== undefined) throw new UnsupportedListenerError(listener);
 }
 
 function reportConfigError(logger: Logger, error: unknown, what: string): void {

@@ -40,7 +40,8 @@ reverse_exporters:
         - {name: cached, command: /usr/local/bin/slow.sh, exec_interval: 30s}
 `);
   assertEquals(flags, [
-    "--allow-net=0.0.0.0:9998,[::1]:9998,127.0.0.1:9443,127.0.0.1:9100,exporter.example:8443,[::1]:80",
+    "--allow-net=0.0.0.0:9998,[::1]:9998,127.0.0.1:9443,unix:/run/re/plain.sock," +
+    "unix:/etc/re/secure.sock,127.0.0.1:9100,exporter.example:8443,[::1]:80",
     "--allow-read=/etc/re/config.yml,/etc/re/tls/server.crt,/etc/re/tls/server.key,/etc/re/tls/ca.crt," +
     "/run/re/plain.sock,/etc/re/secure.sock,/etc/tls/s.crt,/etc/tls/s.key,/etc/re/ca.crt,/etc/re/c.crt," +
     "/etc/re/c.key,/run/node.sock,/etc/re/cron.prom",

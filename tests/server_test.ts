@@ -431,31 +431,6 @@ reverse_exporters:
   assertEquals(await exit, 0);
 });
 
-Deno.test("start-up refuses what this version cannot serve yet, and exits 1", async (t) => {
-  const cases: [string, string, string][] = [
-    [
-      "a tcps listener",
-      `web: {listen: ["tcps://127.0.0.1:0?tlscert=reverse_exporter.yml&tlskey=reverse_exporter.yml"]}`,
-      "tcps:// listeners are not yet supported",
-    ],
-    [
-      "a unix listener",
-      `web: {listen: ["unix:///tmp/re-test.sock"]}`,
-      "unix:// listeners are not yet supported",
-    ],
-  ];
-  for (const [what, config, message] of cases) {
-    await t.step(what, async () => {
-      await using dir = await tempDir();
-      const server = await startServer(dir.path, config);
-      assertEquals(await server.exitCode(), 1);
-      const text = server.logs.map((l) => String(l["error"] ?? l["problem"])).join("\n");
-      assertStringIncludes(text, message);
-      assertEquals(server.bound.length, 0, "it must not serve anything");
-    });
-  }
-});
-
 Deno.test("an invalid configuration exits 1 naming the key, and serves nothing", async () => {
   await using dir = await tempDir();
   const server = await startServer(

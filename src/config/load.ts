@@ -59,7 +59,9 @@ async function checkTlsFiles(config: Config): Promise<void> {
       try {
         await Deno.stat(f);
       } catch (error) {
-        problems.push(`${config.file}: web.listen[${i}]: TLS file ${f}: ${describe(error)}`);
+        problems.push(
+          `${config.file}: web.listen[${i}]: TLS file ${f} of ${address.url}: ${describe(error)}`,
+        );
       }
     }
   }

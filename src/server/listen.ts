@@ -1,10 +1,15 @@
 /**
  * Listeners: each serves the same fetch handler on one `web.listen` address.
  *
- * Permissions: `net` to each TCP address it listens on; `read` and `write` of each Unix
- * socket; `read` of TLS files.
+ * `tcp://` and `unix://` are served by `Deno.serve`; `tcps://` and `unixs://` by
+ * `node:https`, which can verify client certificates.
+ *
+ * Permissions: `net` to each TCP address it listens on; `read`, `write` and `net`
+ * (`unix:<path>`) of each Unix socket; `read` of TLS files.
  */
 import type { ListenAddress } from "../config/types.ts";
+import { listenTls } from "./tls_listener.ts";
+import { listenUnix } from "./unix_listener.ts";
 
 /** A request handler, as `app.fetch`. */
 export type FetchHandler = (
@@ -21,13 +26,12 @@ export interface Listener {
   shutdown(): Promise<void>;
 }
 
-/** A listen address of a scheme that this version cannot serve yet. */
-export class UnsupportedListenerError extends Error {
-  constructor(address: ListenAddress) {
-    super(
-      `web.listen "${address.url}": ${address.scheme}:// listeners are not yet supported by this version`,
-    );
-    this.name = "UnsupportedListenerError";
+/** A listener that cannot start; the message names the listen URL and what is wrong. */
+export class ListenerError extends Error {
+  constructor(address: ListenAddress, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`web.listen "${address.url}": ${reason}`, { cause });
+    this.name = "ListenerError";
   }
 }
 
@@ -38,7 +42,11 @@ export function listenPermissions(address: ListenAddress): Deno.PermissionDescri
     const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
     out.push({ name: "net", host: `${host}:${address.port}` });
   } else {
-    out.push({ name: "read", path: address.path }, { name: "write", path: address.path });
+    out.push(
+      { name: "net", host: `unix:${address.path}` },
+      { name: "read", path: address.path },
+      { name: "write", path: address.path },
+    );
   }
   if (address.scheme === "tcps" || address.scheme === "unixs") {
     const { certFile, keyFile, clientCaFile } = address.tls;
@@ -50,8 +58,26 @@ export function listenPermissions(address: ListenAddress): Deno.PermissionDescri
 }
 
 /** Starts listening on `address`; resolves once the socket is bound. */
-export function listen(address: ListenAddress, handler: FetchHandler): Promise<Listener> {
-  if (address.scheme !== "tcp") return Promise.reject(new UnsupportedListenerError(address));
+export async function listen(address: ListenAddress, handler: FetchHandler): Promise<Listener> {
+  try {
+    switch (address.scheme) {
+      case "tcp":
+        return await listenTcp(address, handler);
+      case "unix":
+        return await listenUnix(address, handler);
+      case "tcps":
+      case "unixs":
+        return await listenTls(address, handler);
+    }
+  } catch (error) {
+    throw new ListenerError(address, error);
+  }
+}
+
+function listenTcp(
+  address: Extract<ListenAddress, { scheme: "tcp" }>,
+  handler: FetchHandler,
+): Promise<Listener> {
   return new Promise((resolve, reject) => {
     try {
       const server = Deno.serve({

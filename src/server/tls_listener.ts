@@ -1,0 +1,162 @@
+/**
+ * `tcps://` and `unixs://` listeners, served by `node:https`: unlike `Deno.serve`, it can
+ * ask for and verify client certificates (`tlsclientca=`).
+ *
+ * With a client CA, only a client presenting a certificate signed by it (valid now, with
+ * the clientAuth extended key usage) completes the handshake; without one, no client
+ * certificate is asked for.
+ *
+ * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
+ * the socket; `read` of the TLS files.
+ */
+import { createServer, type Server } from "node:https";
+import type { Socket } from "node:net";
+import type { ListenAddress } from "../config/types.ts";
+import type { FetchHandler, Listener } from "./listen.ts";
+import { nodeRequestListener } from "./node_adapter.ts";
+import {
+  claimSocketPath,
+  removeSocket,
+  restrictSocket,
+  type SocketIdentity,
+} from "./socket_file.ts";
+import { readTlsMaterial } from "./tls_material.ts";
+
+/** A listen address served over TLS. */
+export type TlsListenAddress = Extract<ListenAddress, { scheme: "tcps" | "unixs" }>;
+
+/** How long a connection still open after its last response may take to close at shutdown. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Starts a TLS listener on `address`; resolves once the socket is bound. */
+export async function listenTls(
+  address: TlsListenAddress,
+  handler: FetchHandler,
+): Promise<Listener> {
+  const material = await readTlsMaterial(address.tls);
+  const verifyClients = material.clientCa !== undefined;
+  const server = createServer({
+    cert: material.cert,
+    key: material.key,
+    ...(verifyClients ? { ca: material.clientCa } : {}),
+    requestCert: verifyClients,
+    rejectUnauthorized: verifyClients,
+  });
+  const connections = new ConnectionSet();
+  server.on("connection", (socket: Socket) => connections.add(socket));
+  // A refused handshake is told to the client by TLS; nothing to answer here.
+  server.on("tlsClientError", () => {});
+  server.on(
+    "request",
+    nodeRequestListener(handler, {
+      scheme: "https",
+      remoteAddr: address.scheme === "unixs"
+        ? () => ({ transport: "unix", path: address.path })
+        : (request) => ({
+          transport: "tcp",
+          hostname: request.socket.remoteAddress ?? "",
+          port: request.socket.remotePort ?? 0,
+        }),
+      closing: () => connections.closing,
+      onRequest: (event) => connections.request(event),
+    }),
+  );
+
+  let socket: SocketIdentity | undefined;
+  if (address.scheme === "unixs") {
+    await claimSocketPath(address.path);
+    await bind(server, { path: address.path });
+    try {
+      socket = await restrictSocket(address.path);
+    } catch (error) {
+      await closeServer(server, connections);
+      throw error;
+    }
+  } else {
+    await bind(server, { host: address.hostname, port: address.port });
+  }
+  // After start-up, errors of the listening socket (too many open files, say) are not fatal.
+  server.on("error", () => {});
+  return {
+    address,
+    bound: address.scheme === "unixs" ? address.path : boundAddress(server),
+    shutdown: async () => {
+      await closeServer(server, connections);
+      if (socket !== undefined) await removeSocket(socket);
+    },
+  };
+}
+
+function bind(
+  server: Server,
+  where: { path: string } | { host: string; port: number },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once("error", onError);
+    server.listen(where, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function boundAddress(server: Server): string {
+  const bound = server.address();
+  if (bound === null || typeof bound === "string") return String(bound);
+  return bound.address.includes(":")
+    ? `[${bound.address}]:${bound.port}`
+    : `${bound.address}:${bound.port}`;
+}
+
+/**
+ * Stops accepting, lets requests in flight finish (their responses close their
+ * connections), then closes the connections left: idle keep-alive ones, and ones that
+ * never sent a complete request.
+ */
+async function closeServer(server: Server, connections: ConnectionSet): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  connections.closing = true;
+  server.closeIdleConnections();
+  await connections.idle();
+  connections.endAll();
+  await closed;
+}
+
+/** The open connections of a server, and its requests in flight. */
+class ConnectionSet {
+  /** Set at shutdown. */
+  closing = false;
+  readonly #sockets = new Set<Socket>();
+  #inFlight = 0;
+  #onIdle: (() => void) | undefined;
+
+  add(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once("close", () => this.#sockets.delete(socket));
+  }
+
+  request(event: "start" | "end"): void {
+    this.#inFlight += event === "start" ? 1 : -1;
+    if (this.#inFlight === 0) this.#onIdle?.();
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onIdle = resolve);
+  }
+
+  /** Ends every connection, destroying those that do not close soon. */
+  endAll(): void {
+    for (const socket of this.#sockets) {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      socket.once("close", () => clearTimeout(timer));
+    }
+  }
+}
