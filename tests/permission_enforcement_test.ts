@@ -159,3 +159,50 @@ reverse_exporters:
   assertStringIncludes(String(failure?.["error"]), "net access");
   assertStringIncludes(await scrape(server), 'plain_metric{exporter_name="plain"} 1');
 });
+
+Deno.test("an http exporter behind a Unix socket is scraped with exactly the printed flags", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/exporter.sock`;
+  // The exporter runs in its own process: Unix sockets need grants the test runner lacks.
+  const exporter = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `Deno.serve({ path: ${JSON.stringify(socket)}, onListen() { console.log("up"); } }, ` +
+      `(r) => new Response("socket_metric{path=\\"" + new URL(r.url).pathname + "\\"} 1\\n"));`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = exporter.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    await reader.read(); // "up"
+    reader.releaseLock();
+    const file = `${dir.path}/config.yml`;
+    await Deno.writeTextFile(
+      file,
+      `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: socket, address: "http://localhost/metrics", unix_socket: exporter.sock}]
+`,
+    );
+    const flags = await printedFlags(file, dir.path);
+    assertEquals(
+      flags.find((f) => f.startsWith("--allow-net=")),
+      `--allow-net=127.0.0.1:0,localhost:80,unix:${socket}`,
+    );
+    await using server = await ServerProcess.start(["--config-file", file], {
+      cwd: dir.path,
+      permissions: ["--no-prompt", ...flags],
+    });
+    assertStringIncludes(
+      await scrape(server),
+      'socket_metric{path="/metrics",exporter_name="socket"} 1',
+    );
+  } finally {
+    exporter.kill("SIGTERM");
+    await exporter.status;
+  }
+});

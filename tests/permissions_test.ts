@@ -41,7 +41,8 @@ reverse_exporters:
 `);
   assertEquals(flags, [
     "--allow-net=0.0.0.0:9998,[::1]:9998,127.0.0.1:9443,unix:/run/re/plain.sock," +
-    "unix:/etc/re/secure.sock,127.0.0.1:9100,exporter.example:8443,[::1]:80",
+    "unix:/etc/re/secure.sock,127.0.0.1:9100,exporter.example:8443,[::1]:80,localhost:80," +
+    "unix:/run/node.sock",
     "--allow-read=/etc/re/config.yml,/etc/re/tls/server.crt,/etc/re/tls/server.key,/etc/re/tls/ca.crt," +
     "/run/re/plain.sock,/etc/re/secure.sock,/etc/tls/s.crt,/etc/tls/s.key,/etc/re/ca.crt,/etc/re/c.crt," +
     "/etc/re/c.key,/run/node.sock,/etc/re/cron.prom",

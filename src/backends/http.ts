@@ -1,8 +1,8 @@
 /**
  * The `http` backend: scrapes a Prometheus exporter over HTTP(S).
  *
- * Permissions: `net` to the address's host and port; `read` of its TLS files;
- * `read` and `write` of its `unix_socket`.
+ * Permissions: `net` to the address's host and port; `read` of its TLS files; for a
+ * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it.
  */
 import type { HttpExporterConfig } from "../config/types.ts";
 import { USER_AGENT } from "../version.ts";
@@ -24,9 +24,15 @@ export const SCRAPE_ACCEPT =
 export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
   const { address, tls, unixSocket } = config;
   const port = address.port || (address.protocol === "https:" ? "443" : "80");
-  const out: Deno.PermissionDescriptor[] = [];
-  if (unixSocket === undefined) out.push({ name: "net", host: `${address.hostname}:${port}` });
-  else out.push({ name: "read", path: unixSocket }, { name: "write", path: unixSocket });
+  // Deno checks the address's host even when the connection goes through a Unix socket.
+  const out: Deno.PermissionDescriptor[] = [{ name: "net", host: `${address.hostname}:${port}` }];
+  if (unixSocket !== undefined) {
+    out.push(
+      { name: "net", host: `unix:${unixSocket}` },
+      { name: "read", path: unixSocket },
+      { name: "write", path: unixSocket },
+    );
+  }
   for (const path of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
     if (path !== undefined) out.push({ name: "read", path });
   }
