@@ -59,7 +59,7 @@ export function summarize(config: Config): string[] {
   return lines.length > 0 ? lines : ["no paths configured"];
 }
 
-/** Loads and checks a configuration for serving: supported features and granted permissions. */
+/** Loads a configuration and checks that this process was granted what it needs. */
 async function loadServable(command: RunCommand, logger: Logger): Promise<Config> {
   const config = await loadConfig(command, logger);
   const missing = missingPermissions(neededPermissions(config));
