@@ -6,6 +6,7 @@ import {
   type MergeSource,
   mergeSources,
   type MetricFamily,
+  sampleCount,
 } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
@@ -183,7 +184,7 @@ export class PathScraper {
     }
     const durationSeconds = (performance.now() - started) / 1000;
     let samples = 0;
-    for (const f of families) samples += f.samples.length;
+    for (const f of families) samples += sampleCount(f);
     this.#metrics.exporterDuration.observe(labels, durationSeconds);
     if (error === undefined) {
       this.#metrics.exporterSamples.set(labels, samples);

@@ -1,5 +1,12 @@
-/** Decoder for the Prometheus text exposition format 0.0.4. Pure: no I/O. */
-import type { Label, MetricFamily, MetricType, Sample } from "./types.ts";
+/**
+ * Decoder for the Prometheus text exposition format 0.0.4. Pure: no I/O.
+ *
+ * Samples are recorded in a `SampleStore` (positions in the text), not as objects: the
+ * families returned make their `Sample` objects only when their `samples` are read.
+ * @module
+ */
+import { SampleStore, storedFamily } from "./sample_store.ts";
+import type { MetricFamily, MetricType } from "./types.ts";
 
 /** A decoding failure, positioned at a 1-based line and column of the input. */
 export class DecodeError extends Error {
@@ -34,9 +41,6 @@ const CLOSE_BRACE = 125;
 /** From this many labels on, duplicates are found with a set rather than a scan. */
 const MANY_LABELS = 16;
 
-/** The label set of samples without labels: shared, as label sets are never changed. */
-const NO_LABELS: readonly Label[] = [];
-
 /** Powers of ten that doubles hold exactly: 1e0 to 1e22. */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
@@ -52,7 +56,10 @@ interface FamilyBuilder {
   name: string;
   type: MetricType;
   help: string | undefined;
-  samples: Sample[];
+  /** Its position among the families, in order of first appearance. */
+  readonly id: number;
+  /** How many samples it has. */
+  count: number;
 }
 
 /** Decodes a text 0.0.4 exposition into its metric families, in order of first appearance. */
@@ -139,19 +146,25 @@ class TextDecoder004 {
   #current: FamilyBuilder | undefined;
   /** Names of the families that had a `# TYPE` line. */
   readonly #typed = new Set<string>();
+  readonly #store: SampleStore;
+  /** The family of each sample of the store, by id. */
+  #sampleFamily: Int32Array;
   /**
-   * The previous sample's name and labels. Consecutive samples mostly repeat them, so the
-   * decoder reuses those strings and label objects when the text is the same: fewer
-   * allocations make decoding about twice as fast, as the garbage collector dominates.
+   * The previous sample's name, family and label names. Consecutive samples mostly repeat
+   * them, so the decoder compares the text with them while scanning and reuses the strings.
    */
   #previousName = "";
-  #previousLabels: readonly Label[] = NO_LABELS;
   #previousFamily: FamilyBuilder | undefined;
-  /** Where the labels of one sample are gathered before being copied to an exact-size array. */
-  readonly #labelBuffer: Label[] = [];
+  #previousLabelNames: string[] = [];
+  #previousLabelCount = 0;
+  /** The label names of the sample being read (the first `#labelCount`). */
+  #labelNames: string[] = [];
+  #labelCount = 0;
 
   constructor(text: string) {
     this.#text = text;
+    this.#store = new SampleStore(text);
+    this.#sampleFamily = new Int32Array(this.#store.values.length);
   }
 
   decode(): MetricFamily[] {
@@ -169,15 +182,18 @@ class TextDecoder004 {
         this.#sample();
       }
     }
-    const out: MetricFamily[] = [];
-    for (const f of this.#families.values()) {
-      out.push(
-        f.help === undefined
-          ? { name: f.name, type: f.type, samples: f.samples }
-          : { name: f.name, type: f.type, help: f.help, samples: f.samples },
-      );
-    }
-    return out;
+    // Each family's sample indices, in one array: a counting sort by family.
+    const families = [...this.#families.values()];
+    const offsets = new Int32Array(families.length + 1);
+    for (const f of families) offsets[f.id + 1] = f.count;
+    for (let i = 0; i < families.length; i++) offsets[i + 1]! += offsets[i]!;
+    const store = this.#store;
+    const indices = new Int32Array(store.length);
+    const next = offsets.slice(0, families.length);
+    for (let i = 0; i < store.length; i++) indices[next[this.#sampleFamily[i]!]!++] = i;
+    return families.map((f) =>
+      storedFamily(f, { store, indices: indices.subarray(offsets[f.id]!, offsets[f.id + 1]!) })
+    );
   }
 
   #fail(reason: string, at = this.#pos): never {
@@ -223,14 +239,18 @@ class TextDecoder004 {
   }
 
   #readToken(): string {
-    const text = this.#text;
     const start = this.#pos;
-    let p = start;
+    this.#skipToken();
+    return this.#text.slice(start, this.#pos);
+  }
+
+  #skipToken(): void {
+    const text = this.#text;
+    let p = this.#pos;
     let c = text.charCodeAt(p);
     // NaN (past the end) ends the token too.
     while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c === c) c = text.charCodeAt(++p);
     this.#pos = p;
-    return text.slice(start, p);
   }
 
   /** Reads a metric name; returns `previous` when it is the same name. */
@@ -262,8 +282,17 @@ class TextDecoder004 {
   #comment(): void {
     this.#pos++; // '#'
     this.#skipBlanks();
-    const keyword = this.#readToken();
-    if (keyword !== "HELP" && keyword !== "TYPE") {
+    const text = this.#text;
+    const keywordAt = this.#pos;
+    this.#skipToken();
+    const keyword = this.#pos - keywordAt !== 4
+      ? undefined
+      : text.startsWith("HELP", keywordAt)
+      ? "HELP"
+      : text.startsWith("TYPE", keywordAt)
+      ? "TYPE"
+      : undefined;
+    if (keyword === undefined) {
       this.#skipLine();
       return;
     }
@@ -274,7 +303,8 @@ class TextDecoder004 {
       return;
     }
     const nameAt = this.#pos;
-    const name = this.#readMetricName();
+    // A TYPE line mostly follows the HELP line of the same family.
+    const name = this.#readMetricName(this.#current?.name);
     const c = this.#text.charCodeAt(this.#pos);
     if (!isBlank(c) && !this.#atLineEnd()) this.#fail("invalid metric name", nameAt);
     this.#skipBlanks();
@@ -311,10 +341,10 @@ class TextDecoder004 {
     if (!this.#atLineEnd()) this.#fail("unexpected text after metric type");
     const existing = this.#families.get(name);
     if (existing === undefined) {
-      this.#current = { name, type, help: undefined, samples: [] };
+      this.#current = { name, type, help: undefined, id: this.#families.size, count: 0 };
       this.#families.set(name, this.#current);
     } else if (existing.type !== type) {
-      if (existing.samples.length > 0) {
+      if (existing.count > 0) {
         this.#fail(`TYPE line for ${name} after its samples`, nameAt);
       }
       if (existing.type !== "untyped" || this.#typed.has(name)) {
@@ -333,7 +363,7 @@ class TextDecoder004 {
   #family(name: string): FamilyBuilder {
     let family = this.#families.get(name);
     if (family === undefined) {
-      family = { name, type: "untyped", help: undefined, samples: [] };
+      family = { name, type: "untyped", help: undefined, id: this.#families.size, count: 0 };
       this.#families.set(name, family);
     }
     this.#current = family;
@@ -370,12 +400,23 @@ class TextDecoder004 {
   #sample(): void {
     const text = this.#text;
     const nameAt = this.#pos;
-    const name = this.#readMetricName(this.#previousName);
+    // Most often the previous sample's name, or, after a TYPE line, the new family's.
+    const current = this.#current;
+    const expected = current === this.#previousFamily || current === undefined
+      ? this.#previousName
+      : current.name;
+    const name = this.#readMetricName(expected);
+    const nameEnd = this.#pos;
     this.#skipBlanks();
-    let labels = NO_LABELS;
+    let labelStart = 0;
+    let labelEnd = 0;
+    let canonical = true;
+    this.#labelCount = 0;
     if (text.charCodeAt(this.#pos) === OPEN_BRACE) {
-      this.#pos++;
-      labels = this.#labels(this.#previousLabels);
+      labelStart = this.#pos++;
+      canonical = this.#labels();
+      // `{}` is no labels: nothing to copy.
+      labelEnd = this.#labelCount === 0 ? labelStart : this.#pos;
       this.#skipBlanks();
     } else if (!isBlank(text.charCodeAt(this.#pos - 1))) {
       if (this.#atLineEnd()) this.#fail("missing value");
@@ -385,12 +426,12 @@ class TextDecoder004 {
     let value = this.#plainValue();
     if (value !== value) value = this.#otherValue();
     this.#skipBlanks();
-    let timestampMs: number | undefined;
+    let timestampMs = NaN;
     if (!this.#atLineEnd()) {
       const tsAt = this.#pos;
       const ts = this.#readToken();
-      timestampMs = parseTimestamp(ts);
-      if (timestampMs === undefined) this.#fail(`invalid timestamp ${JSON.stringify(ts)}`, tsAt);
+      timestampMs = parseTimestamp(ts) ??
+        this.#fail(`invalid timestamp ${JSON.stringify(ts)}`, tsAt);
       this.#skipBlanks();
       if (!this.#atLineEnd()) this.#fail("unexpected text after timestamp");
     }
@@ -398,17 +439,43 @@ class TextDecoder004 {
     const family = name === this.#previousName && this.#current === this.#previousFamily
       ? this.#current!
       : this.#familyOfSample(name, nameAt);
-    if (family.type === "histogram" && name.endsWith("_bucket") && !hasLabel(labels, "le")) {
+    if (family.type === "histogram" && name.endsWith("_bucket") && !this.#hasLabel("le")) {
       this.#fail(`histogram bucket ${name} has no "le" label`, nameAt);
     }
-    if (family.type === "summary" && name === family.name && !hasLabel(labels, "quantile")) {
+    if (family.type === "summary" && name === family.name && !this.#hasLabel("quantile")) {
       this.#fail(`summary quantile ${name} has no "quantile" label`, nameAt);
     }
-    family.samples.push({ name, labels, value, timestampMs });
+    const store = this.#store;
+    const i = store.length;
+    store.reserve();
+    if (i === this.#sampleFamily.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.#sampleFamily);
+      this.#sampleFamily = grown;
+    }
+    store.nameStart[i] = nameAt;
+    store.nameEnd[i] = nameEnd;
+    store.labelStart[i] = labelStart;
+    store.labelEnd[i] = labelEnd;
+    store.canonical[i] = canonical ? 1 : 0;
+    store.values[i] = value;
+    store.timestamps[i] = timestampMs;
+    store.length = i + 1;
+    this.#sampleFamily[i] = family.id;
+    family.count++;
     this.#previousName = name;
-    this.#previousLabels = labels;
     this.#previousFamily = family;
+    // This sample's label names become the previous ones; the old array is reused.
+    const names = this.#previousLabelNames;
+    this.#previousLabelNames = this.#labelNames;
+    this.#previousLabelCount = this.#labelCount;
+    this.#labelNames = names;
     this.#endLine();
+  }
+
+  #hasLabel(name: string): boolean {
+    for (let i = 0; i < this.#labelCount; i++) if (this.#labelNames[i] === name) return true;
+    return false;
   }
 
   /**
@@ -481,68 +548,77 @@ class TextDecoder004 {
   }
 
   /**
-   * Reads `name="value", ...}` after the opening brace. Reuses the strings and label objects
-   * of `previous` (the previous sample's labels) where they are the same, and `previous`
-   * itself when every label is.
+   * Reads `name="value", ...}` after the opening brace: checks it, and gathers the label names
+   * in `#labelNames`. Returns whether it is written as the encoder writes label sets.
    */
-  #labels(previous: readonly Label[]): readonly Label[] {
+  #labels(): boolean {
     const text = this.#text;
-    // Filled up to `count`; the stale entries after it are overwritten by later samples.
-    const labels = this.#labelBuffer;
+    const names = this.#labelNames;
+    const previous = this.#previousLabelNames;
     let count = 0;
-    let reused = 0;
+    let canonical = true;
     let seen: Set<string> | undefined;
     for (;;) {
-      this.#skipBlanks();
       let c = text.charCodeAt(this.#pos);
+      if (isBlank(c)) {
+        canonical = false;
+        this.#skipBlanks();
+        c = text.charCodeAt(this.#pos);
+      }
       if (c === CLOSE_BRACE) {
+        // A comma before the brace is allowed, but not written by the encoder.
+        if (count > 0 && text.charCodeAt(this.#pos - 1) !== QUOTE) canonical = false;
         this.#pos++;
-        if (reused === count && reused === previous.length) return previous;
-        return labels.slice(0, count);
+        this.#labelCount = count;
+        return canonical;
       }
       const nameAt = this.#pos;
       if (c === QUOTE) this.#fail("quoted label names are not supported");
       if (!isLabelNameStart(c)) this.#fail("invalid label name");
-      const before = previous[count];
-      const beforeName = before === undefined ? "" : before.name;
+      // Compared with the previous sample's label name at this place while scanning.
+      const before = count < this.#previousLabelCount ? previous[count]! : "";
       let p = nameAt;
       let same = true;
       do {
-        same &&= c === beforeName.charCodeAt(p - nameAt);
+        same &&= c === before.charCodeAt(p - nameAt);
         c = text.charCodeAt(++p);
       } while (isLabelNameChar(c));
       this.#pos = p;
-      const name = same && p - nameAt === beforeName.length ? beforeName : text.slice(nameAt, p);
+      let name = before;
+      if (!same || p - nameAt !== before.length) {
+        name = text.slice(nameAt, p);
+        this.#store.labelNames.add(name);
+      }
       if (count < MANY_LABELS) {
         for (let i = 0; i < count; i++) {
-          if (labels[i]!.name === name) this.#fail(`duplicate label ${name}`, nameAt);
+          if (names[i] === name) this.#fail(`duplicate label ${name}`, nameAt);
         }
       } else {
         // Hostile inputs with thousands of labels must not cost quadratic time.
-        seen ??= new Set(labels.slice(0, count).map((l) => l.name));
+        seen ??= new Set(names.slice(0, count));
         if (seen.has(name)) this.#fail(`duplicate label ${name}`, nameAt);
         seen.add(name);
       }
-      this.#skipBlanks();
+      names[count++] = name;
+      if (isBlank(text.charCodeAt(this.#pos))) {
+        canonical = false;
+        this.#skipBlanks();
+      }
       if (text.charCodeAt(this.#pos) !== EQUALS) this.#fail(`expected "=" after label ${name}`);
       this.#pos++;
-      this.#skipBlanks();
+      if (isBlank(text.charCodeAt(this.#pos))) {
+        canonical = false;
+        this.#skipBlanks();
+      }
       if (text.charCodeAt(this.#pos) !== QUOTE) {
         this.#fail(`expected '"' to open the value of ${name}`);
       }
       this.#pos++;
-      if (name === beforeName) {
-        const value = this.#labelValue(before!.value);
-        if (value === before!.value) {
-          labels[count++] = before!;
-          reused++;
-        } else {
-          labels[count++] = { name, value };
-        }
-      } else {
-        labels[count++] = { name, value: this.#labelValue() };
+      this.#labelValue();
+      if (isBlank(text.charCodeAt(this.#pos))) {
+        canonical = false;
+        this.#skipBlanks();
       }
-      this.#skipBlanks();
       c = text.charCodeAt(this.#pos);
       if (c === COMMA) {
         this.#pos++;
@@ -552,48 +628,30 @@ class TextDecoder004 {
     }
   }
 
-  /** Reads a label value up to and past its closing quote, unescaping it; `previous` if same. */
-  #labelValue(previous = ""): string {
+  /**
+   * Checks a label value and moves past its closing quote. Its escapes (`\\`, `\"`, `\n`)
+   * are kept as written: they are exactly what the encoder writes.
+   */
+  #labelValue(): void {
     const text = this.#text;
-    const start = this.#pos;
-    let p = start;
-    let c = text.charCodeAt(p);
-    let same = true;
-    // Fast path: no escapes. (NaN, past the end, stops the loop too.)
-    while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) {
-      same &&= c === previous.charCodeAt(p - start);
-      c = text.charCodeAt(++p);
-    }
-    this.#pos = p;
-    if (c === QUOTE) {
-      this.#pos++;
-      return same && p - start === previous.length ? previous : text.slice(start, p);
-    }
-    let value = text.slice(start, this.#pos);
+    let p = this.#pos;
     for (;;) {
+      let c = text.charCodeAt(p);
+      // NaN, past the end, stops the loop too.
+      while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) c = text.charCodeAt(++p);
       if (c === QUOTE) {
-        this.#pos++;
-        return value;
+        this.#pos = p + 1;
+        return;
       }
-      if (c === LF || this.#pos >= text.length) this.#fail("unterminated label value");
-      if (c === BACKSLASH) {
-        const e = text.charCodeAt(this.#pos + 1);
-        if (e === BACKSLASH) value += "\\";
-        else if (e === QUOTE) value += '"';
-        else if (e === 110) value += "\n";
-        else this.#fail("invalid escape sequence in label value");
-        this.#pos += 2;
-      } else {
-        value += text[this.#pos++];
+      this.#pos = p;
+      if (c !== BACKSLASH) this.#fail("unterminated label value");
+      const e = text.charCodeAt(p + 1);
+      if (e !== BACKSLASH && e !== QUOTE && e !== 110) {
+        this.#fail("invalid escape sequence in label value");
       }
-      c = text.charCodeAt(this.#pos);
+      p += 2;
     }
   }
-}
-
-function hasLabel(labels: readonly Label[], name: string): boolean {
-  for (const l of labels) if (l.name === name) return true;
-  return false;
 }
 
 /** Parses an integer timestamp in ms; undefined when it is not one JS numbers hold exactly. */

@@ -1,11 +1,13 @@
 /** Encoder for the Prometheus text exposition format 0.0.4. Pure: no I/O. */
 import type { MergedFamily } from "./merge.ts";
 import { hasConflict, relabelLabels } from "./relabel.ts";
+import { type SampleStore, type StoredSamples, storedSamplesOf } from "./sample_store.ts";
 import type { LabelSet, MetricFamily, MetricType, Sample } from "./types.ts";
 
 /** The Content-Type of a text 0.0.4 exposition. */
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+const TAB = 9;
 const LF = 10;
 const SPACE = 32;
 const QUOTE = 34;
@@ -60,8 +62,90 @@ class ByteWriter {
 
   raw(b: Uint8Array): void {
     this.reserve(b.length);
-    this.bytes.set(b, this.length);
-    this.length += b.length;
+    // A loop beats TypedArray.set for the few bytes of a label set.
+    const bytes = this.bytes;
+    let o = this.length;
+    for (let i = 0; i < b.length; i++) bytes[o++] = b[i]!;
+    this.length = o;
+  }
+
+  /** The text `span` copies from. */
+  source = "";
+
+  /** Copies `source` from `start` to `end` as it is: text that needs no more escaping. */
+  span(start: number, end: number): void {
+    this.reserve(end - start);
+    const text = this.source;
+    const bytes = this.bytes;
+    let o = this.length;
+    for (let p = start; p < end; p++) {
+      const c = text.charCodeAt(p);
+      if (c >= 0x80) {
+        this.length = o;
+        this.#utf8(text.slice(p, end), false, false);
+        return;
+      }
+      bytes[o++] = c;
+    }
+    this.length = o;
+  }
+
+  /**
+   * Writes sample `i` of `store` (whose text is `source`), its label set copied from the
+   * text, followed by `target`.
+   */
+  storedLine(store: SampleStore, i: number, target: Uint8Array | undefined): void {
+    const labelStart = store.labelStart[i]!;
+    const labelEnd = store.labelEnd[i]!;
+    this.span(store.nameStart[i]!, store.nameEnd[i]!);
+    if (labelStart !== labelEnd) {
+      // Up to the closing brace, so that the target labels can follow.
+      if (store.canonical[i] === 1) this.span(labelStart, labelEnd - 1);
+      else this.#canonicalLabels(labelStart);
+      if (target !== undefined) {
+        this.byte(COMMA);
+        this.raw(target);
+      }
+      this.byte(CLOSE_BRACE);
+    } else if (target !== undefined) {
+      this.byte(OPEN_BRACE);
+      this.raw(target);
+      this.byte(CLOSE_BRACE);
+    }
+    this.byte(SPACE);
+    this.value(store.values[i]!);
+    const timestamp = store.timestamps[i]!;
+    if (timestamp === timestamp) {
+      this.byte(SPACE);
+      this.plain(String(timestamp));
+    }
+    this.byte(LF);
+  }
+
+  /**
+   * Writes the label set at `start` of `source` (checked by the decoder, but with blanks or a
+   * trailing comma) as the encoder writes label sets, without its closing brace.
+   */
+  #canonicalLabels(start: number): void {
+    const text = this.source;
+    this.byte(OPEN_BRACE);
+    let p = start + 1;
+    for (let first = true;; first = false) {
+      let c = text.charCodeAt(p);
+      while (c === SPACE || c === TAB || c === COMMA) c = text.charCodeAt(++p);
+      if (c === CLOSE_BRACE) return;
+      if (!first) this.byte(COMMA);
+      const nameStart = p;
+      while (c !== EQUALS && c !== SPACE && c !== TAB) c = text.charCodeAt(++p);
+      this.span(nameStart, p);
+      this.byte(EQUALS);
+      // The value with its quotes, escapes as written.
+      const valueStart = text.indexOf('"', p);
+      for (p = valueStart + 1; (c = text.charCodeAt(p)) !== QUOTE; p++) {
+        if (c === BACKSLASH) p++;
+      }
+      this.span(valueStart, ++p);
+    }
   }
 
   /** Writes `s`, which needs no escaping (names, numbers). */
@@ -226,9 +310,10 @@ class ByteWriter {
 export function encodeExposition(families: readonly MetricFamily[]): Uint8Array<ArrayBuffer> {
   const w = new ByteWriter();
   for (const family of families) {
-    if (family.samples.length === 0) continue;
+    const samples = storedSamplesOf(family) ?? family.samples;
+    if ((Array.isArray(samples) ? samples.length : samples.indices.length) === 0) continue;
     writeHeader(w, family.name, family);
-    writeSamples(w, family.samples, NO_LABELS, undefined);
+    writeSamples(w, samples, NO_LABELS, undefined);
   }
   return w.result();
 }
@@ -277,10 +362,14 @@ function writeHeader(
 /** Writes sample lines, with the `target` labels (encoded as `targetBytes`) after each one's own. */
 function writeSamples(
   w: ByteWriter,
-  samples: readonly Sample[],
+  samples: readonly Sample[] | StoredSamples,
   target: LabelSet,
   targetBytes: Uint8Array | undefined,
 ): void {
+  if (!Array.isArray(samples)) {
+    writeStored(w, samples as StoredSamples, { target, targetBytes });
+    return;
+  }
   for (let i = 0; i < samples.length; i++) {
     let sample = samples[i]!;
     let tail = targetBytes;
@@ -289,6 +378,31 @@ function writeSamples(
       tail = undefined;
     }
     if (!w.asciiLine(sample, tail)) writeLine(w, sample, tail);
+  }
+}
+
+/** Writes stored samples, with the `target` labels (encoded as `targetBytes`) after each one's own. */
+function writeStored(
+  w: ByteWriter,
+  stored: StoredSamples,
+  options: { target: LabelSet; targetBytes: Uint8Array | undefined },
+): void {
+  const { store, indices } = stored;
+  const { target, targetBytes } = options;
+  w.source = store.text;
+  // Only a text with a label named like a target label can have samples that need renaming.
+  const mayConflict = targetBytes !== undefined &&
+    target.some((l) => store.labelNames.has(l.name));
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (mayConflict) {
+      const sample = store.sample(i);
+      if (sample.labels.length > 0 && hasConflict(sample.labels, target)) {
+        writeLine(w, { ...sample, labels: relabelLabels(sample.labels, target) }, undefined);
+        continue;
+      }
+    }
+    w.storedLine(store, i, targetBytes);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Merging of several sources' families into one valid exposition. Pure: no I/O. */
 import { relabelLabels, relabelSamples } from "./relabel.ts";
+import { sampleCount, sampleObjects, type StoredSamples, storedSamplesOf } from "./sample_store.ts";
 import type { LabelSet, MetricFamily, MetricType, Sample } from "./types.ts";
 
 /** One source of families for a merge, in the order sources are given. */
@@ -22,7 +23,8 @@ export interface MergeSource {
 
 /** The samples one source gives a merged family, and the labels to add to each of them. */
 export interface SamplePart {
-  readonly samples: readonly Sample[];
+  /** Sample objects, or samples still in the store of the text they were decoded from. */
+  readonly samples: readonly Sample[] | StoredSamples;
   /** Added after each sample's own labels when encoded (see `relabelFamilies`). */
   readonly targetLabels: LabelSet;
 }
@@ -62,7 +64,7 @@ export interface MergedSources {
 
 interface Part {
   readonly source: MergeSource;
-  readonly samples: readonly Sample[];
+  readonly family: MetricFamily;
 }
 
 const NO_LABELS: LabelSet = [];
@@ -99,14 +101,15 @@ export function mergeSources(sources: readonly MergeSource[]): MergedSources {
   const conflicts: MergeConflict[] = [];
   for (const source of sources) {
     for (const family of source.families) {
-      if (family.samples.length === 0) continue; // nothing to serve, and no type to impose
+      const count = sampleCount(family);
+      if (count === 0) continue; // nothing to serve, and no type to impose
       const entry = entries.get(family.name);
       if (entry === undefined) {
         entries.set(family.name, {
           name: family.name,
           type: family.type,
           help: family.help,
-          parts: [{ source, samples: family.samples }],
+          parts: [{ source, family }],
         });
         continue;
       }
@@ -126,13 +129,13 @@ export function mergeSources(sources: readonly MergeSource[]): MergedSources {
             kind: "type",
             family: family.name,
             exporterName: source.exporterName,
-            droppedSamples: family.samples.length,
+            droppedSamples: count,
             detail: `${family.type} disagrees with ${entry.type}: samples of this exporter dropped`,
           });
           continue;
         }
       }
-      entry.parts.push({ source, samples: family.samples });
+      entry.parts.push({ source, family });
     }
   }
   const names = [...entries.keys()].sort(compareNames);
@@ -153,7 +156,10 @@ function toMerged(entry: Entry, conflicts: MergeConflict[]): MergedFamily {
 }
 
 function toSamplePart(part: Part): SamplePart {
-  return { samples: part.samples, targetLabels: part.source.targetLabels ?? NO_LABELS };
+  return {
+    samples: storedSamplesOf(part.family) ?? part.family.samples,
+    targetLabels: part.source.targetLabels ?? NO_LABELS,
+  };
 }
 
 /** A merged family with its samples relabelled, in one array. */
@@ -161,9 +167,9 @@ function toFamily(merged: MergedFamily): MetricFamily {
   const { name, type, help, parts } = merged;
   let samples: Sample[];
   if (parts.length === 1 && parts[0]!.targetLabels.length === 0) {
-    samples = parts[0]!.samples as Sample[];
+    samples = sampleObjects(parts[0]!.samples) as Sample[];
   } else {
-    samples = parts.flatMap((p) => relabelSamples(p.samples, p.targetLabels));
+    samples = parts.flatMap((p) => relabelSamples(sampleObjects(p.samples), p.targetLabels));
   }
   return help === undefined ? { name, type, samples } : { name, type, help, samples };
 }
@@ -179,7 +185,7 @@ function withoutDuplicates(
     const target = part.source.targetLabels ?? NO_LABELS;
     const samples: Sample[] = [];
     let dropped = 0;
-    for (const s of part.samples) {
+    for (const s of part.family.samples) {
       const key = seriesKey(s.name, relabelLabels(s.labels, target));
       if (seen.has(key)) {
         dropped++;

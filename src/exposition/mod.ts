@@ -3,6 +3,7 @@
  * @module
  */
 export * from "./types.ts";
+export { sampleCount, type SampleStore, type StoredSamples } from "./sample_store.ts";
 export * from "./decode_text.ts";
 export * from "./decode_openmetrics.ts";
 export * from "./decode.ts";
