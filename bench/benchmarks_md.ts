@@ -1,0 +1,383 @@
+/** BENCHMARKS.md: the results of `deno task bench`, with the issue's targets checked. */
+import { type Stage, STAGES } from "./bench_names.ts";
+import type { ServedPayload, TargetResult } from "./end_to_end.ts";
+import type { EngineResult, ScalingResult } from "./engine_results.ts";
+import type { Memory } from "./processes.ts";
+import { bytes, duration, num, ratio, table, verdict } from "./report.ts";
+
+/** RSS after the first scrapes and after all of them. */
+export interface RssCheck {
+  readonly payload: string;
+  readonly first: number;
+  readonly total: number;
+  /** The most RSS may grow between the two, as a fraction. */
+  readonly tolerance: number;
+  readonly afterFirst: Memory;
+  readonly afterAll: Memory;
+}
+
+/** Everything a run of `deno task bench` measured. */
+export interface Results {
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGB: number;
+    readonly kernel: string;
+    readonly runtime: string;
+    readonly backend: string;
+    readonly load: string;
+    readonly exporterExporter: string;
+  };
+  readonly settings: {
+    readonly connections: number;
+    readonly nodeSeconds: number;
+    readonly bigSeconds: number;
+    readonly latencySeconds: number;
+    readonly slowExporterMs: number;
+    readonly peakRssBoundMB: number;
+  };
+  readonly engine: readonly EngineResult[];
+  readonly engineScaling: readonly ScalingResult[];
+  readonly payloads: readonly ServedPayload[];
+  /** Under load: each target and payload. */
+  readonly throughput: readonly TargetResult[];
+  /** At one connection, node_exporter payload: direct, exporter_exporter, reverse_exporter. */
+  readonly latency: readonly TargetResult[];
+  /** At one connection: 1, 4 and 16 exporters on one path, fast and slow exporters. */
+  readonly exporterScaling: readonly TargetResult[];
+  readonly leaks: readonly RssCheck[];
+}
+
+const STAGE_TITLES: Record<Stage, string> = {
+  "decode": "decode",
+  "relabel+merge": "relabel+merge",
+  "encode": "encode",
+  "pipeline": "pipeline",
+};
+
+/** The whole of BENCHMARKS.md. */
+export function renderBenchmarks(r: Results): string {
+  const { settings: s } = r;
+  const load = r.machine.load.startsWith("built-in") ? "the built-in client" : "wrk";
+  return [
+    "# Benchmarks",
+    "",
+    "Written by `deno task bench` (`bench/main.ts`); do not edit by hand: run the command again.",
+    "Every number comes from one run on the machine below; ratios compare targets measured in",
+    "that same run.",
+    "",
+    "## Machine",
+    "",
+    table(["", ""], [
+      ["CPU", `${r.machine.cpu}, ${r.machine.cores} cores`],
+      ["memory", `${num(r.machine.memoryGB, 1)} GB`],
+      ["kernel", `Linux ${r.machine.kernel}`],
+      ["runtime", r.machine.runtime],
+      ["static backend", r.machine.backend],
+      ["load generator", r.machine.load],
+      ["exporter_exporter", r.machine.exporterExporter],
+    ]),
+    "",
+    "## Targets",
+    "",
+    targets(r),
+    "",
+    "## Engine",
+    "",
+    "Mean time per iteration of `Deno.bench` (`bench/engine_bench.ts`), as MB/s of the",
+    "exporter's text (and series/s for the pipeline). One exporter, whose samples all get",
+    "`exporter_name`. relabel+merge is `mergeSources`, which only attaches each exporter's",
+    "target labels; `encodeMerged` writes each line relabelled, so encode includes relabelling.",
+    "",
+    engineTable(r.engine),
+    "",
+    `## End to end: ${s.connections} concurrent connections`,
+    "",
+    `${load} with ${s.connections} connections for ${s.nodeSeconds} s (node_exporter payload)`,
+    `or ${s.bigSeconds} s (100k series), after a warm-up. Targets on 127.0.0.1, in front of`,
+    `the same static backend (${r.machine.backend}); each proxy a fresh process per row.`,
+    "source MB/s counts the exporter text the target read (per exporter); peak RSS is VmHWM.",
+    "",
+    ...r.payloads.flatMap((p) => [
+      `### ${p.name} payload (${bytes(p.bytes)})`,
+      "",
+      throughputTable(r.throughput.filter((t) => t.payload === p.name), p),
+      "",
+      ratios(r.throughput.filter((t) => t.payload === p.name)),
+      "",
+    ]),
+    "## Added latency: one connection, node_exporter payload",
+    "",
+    `${load} with 1 connection for ${s.latencySeconds} s each.`,
+    "",
+    latencyTable(r.latency),
+    "",
+    "## Scaling",
+    "",
+    "### Engine: the pipeline at 1k to 1M series",
+    "",
+    "`bench/scaling_bench.ts`: one exporter's generated gauges (100 series per family).",
+    "",
+    engineScalingTable(r.engineScaling),
+    "",
+    "### Exporters on one path: one connection, node_exporter payload",
+    "",
+    `Exporters served by ${r.machine.backend} answer at once, so 16 exporters are 16 times the`,
+    `work of one on the same 2 cores; exporters answering after ${s.slowExporterMs} ms (the`,
+    "built-in server) show that they are scraped concurrently.",
+    "",
+    exporterScalingTable(r.exporterScaling),
+    "",
+    "## Memory",
+    "",
+    memoryTable(r),
+    "",
+  ].join("\n");
+}
+
+function stageMBps(e: EngineResult, stage: Stage): number {
+  return e.bytes / 1e6 / (e.stages[stage].meanMs / 1000);
+}
+
+function engineTable(engine: readonly EngineResult[]): string {
+  return table(
+    [
+      "payload",
+      "text",
+      "series",
+      ...STAGES.map((s) => `${STAGE_TITLES[s]}`),
+      "pipeline MB/s",
+      "pipeline series/s",
+    ],
+    engine.map((e) => [
+      e.payload,
+      bytes(e.bytes),
+      num(e.series, 0),
+      ...STAGES.map((s) => `${duration(e.stages[s].meanMs)} (${num(stageMBps(e, s), 0)} MB/s)`),
+      num(stageMBps(e, "pipeline"), 1),
+      num(e.series / (e.stages.pipeline.meanMs / 1000), 0),
+    ]),
+  );
+}
+
+function targetName(t: TargetResult): string {
+  if (t.target === "direct") return "direct (backend)";
+  if (t.exporters === 0) return t.target;
+  return `${t.target}, ${t.exporters} exporter${t.exporters === 1 ? "" : "s"}`;
+}
+
+function throughputTable(rows: readonly TargetResult[], payload: ServedPayload): string {
+  return table(
+    ["target", "requests/s", "p50", "p99", "source MB/s", "peak RSS"],
+    rows.map((t) => [
+      targetName(t),
+      num(t.load.requestsPerSecond, 1),
+      duration(t.load.p50Ms),
+      duration(t.load.p99Ms),
+      num(t.load.requestsPerSecond * Math.max(1, t.exporters) * payload.bytes / 1e6, 1),
+      t.memory === undefined ? "n/a" : `${num(t.memory.peakRssMB, 0)} MB`,
+    ]),
+  );
+}
+
+function find(rows: readonly TargetResult[], target: string, exporters: number) {
+  return rows.find((t) => t.target === target && t.exporters === exporters);
+}
+
+function ratios(rows: readonly TargetResult[]): string {
+  const ours = find(rows, "reverse_exporter", 1);
+  const peers: [string, TargetResult | undefined][] = [
+    ["exporter_exporter", find(rows, "exporter_exporter", 1)],
+    ["direct", find(rows, "direct", 0)],
+  ];
+  if (ours === undefined) return "";
+  return table(
+    ["reverse_exporter, 1 exporter / ...", "requests/s", "p50", "p99", "peak RSS"],
+    peers.filter(([, peer]) => peer !== undefined).map(([name, peer]) => [
+      name,
+      ratio(ours.load.requestsPerSecond, peer!.load.requestsPerSecond),
+      ratio(ours.load.p50Ms, peer!.load.p50Ms),
+      ratio(ours.load.p99Ms, peer!.load.p99Ms),
+      ours.memory && peer!.memory ? ratio(ours.memory.peakRssMB, peer!.memory.peakRssMB) : "n/a",
+    ]),
+  );
+}
+
+function latencyTable(rows: readonly TargetResult[]): string {
+  const direct = find(rows, "direct", 0);
+  return table(
+    ["target", "requests/s", "p50", "p99", "p50 added to direct"],
+    rows.map((t) => [
+      targetName(t),
+      num(t.load.requestsPerSecond, 0),
+      duration(t.load.p50Ms),
+      duration(t.load.p99Ms),
+      direct === undefined || t === direct ? "" : duration(t.load.p50Ms - direct.load.p50Ms),
+    ]),
+  );
+}
+
+function perSeriesUs(s: ScalingResult): number {
+  return s.time.meanMs * 1000 / s.series;
+}
+
+function engineScalingTable(rows: readonly ScalingResult[]): string {
+  const base = rows.find((s) => s.series === 10_000);
+  return table(
+    ["series", "text", "pipeline time", "per series", "MB/s", "per series vs 10k"],
+    rows.map((s) => [
+      num(s.series, 0),
+      bytes(s.bytes),
+      duration(s.time.meanMs),
+      `${num(perSeriesUs(s), 2)} us`,
+      num(s.bytes / 1e3 / s.time.meanMs, 1),
+      base === undefined ? "" : ratio(perSeriesUs(s), perSeriesUs(base)),
+    ]),
+  );
+}
+
+function exporterScalingTable(rows: readonly TargetResult[]): string {
+  return table(
+    ["exporters", "exporters are", "requests/s", "p50", "p99", "p50 vs 1 exporter"],
+    rows.map((t) => {
+      const one = find(rows, t.target, 1);
+      return [
+        String(t.exporters),
+        t.target,
+        num(t.load.requestsPerSecond, 1),
+        duration(t.load.p50Ms),
+        duration(t.load.p99Ms),
+        one === undefined ? "" : ratio(t.load.p50Ms, one.load.p50Ms),
+      ];
+    }),
+  );
+}
+
+function memoryTable(r: Results): string {
+  const bound = r.settings.peakRssBoundMB;
+  const big = r.payloads[1]?.name;
+  const peaks = r.throughput.filter((t) => t.target === "reverse_exporter" && t.payload === big);
+  return [
+    `Peak RSS (VmHWM) of reverse_exporter serving the ${big} payload to ${r.settings.connections}`,
+    `concurrent scrapes, checked against the bound of ${bound} MB:`,
+    "",
+    table(
+      ["exporters", "peak RSS", "bound", "result"],
+      peaks.map((t) => [
+        String(t.exporters),
+        `${num(t.memory?.peakRssMB ?? NaN, 0)} MB`,
+        `${bound} MB`,
+        verdict(t.memory === undefined ? undefined : t.memory.peakRssMB <= bound),
+      ]),
+    ),
+    "",
+    "RSS (VmRSS) of a fresh reverse_exporter, 1 exporter, after the first scrapes and after all",
+    `of them (${r.settings.connections} concurrent), built-in client:`,
+    "",
+    table(
+      ["payload", "scrapes", "RSS after first", "RSS after all", "growth", "bound", "result"],
+      r.leaks.map((l) => [
+        l.payload,
+        `${num(l.first, 0)} then ${num(l.total, 0)}`,
+        `${num(l.afterFirst.rssMB, 1)} MB`,
+        `${num(l.afterAll.rssMB, 1)} MB`,
+        `${num((l.afterAll.rssMB / l.afterFirst.rssMB - 1) * 100, 1)} %`,
+        `${num(l.tolerance * 100, 0)} %`,
+        verdict(l.afterAll.rssMB <= l.afterFirst.rssMB * (1 + l.tolerance)),
+      ]),
+    ),
+  ].join("\n");
+}
+
+/** The issue's targets, each with what was measured and whether it was met. */
+function targets(r: Results): string {
+  const rows: string[][] = [];
+  const big = r.engine.find((e) => e.series >= 100_000);
+  if (big !== undefined) {
+    const mbps = stageMBps(big, "pipeline");
+    rows.push([
+      "engine pipeline, 100k series",
+      `${num(mbps, 1)} MB/s`,
+      ">= 100 MB/s",
+      verdict(mbps >= 100),
+    ]);
+  }
+  for (const payload of r.payloads) {
+    const rows_ = r.throughput.filter((t) => t.payload === payload.name);
+    const ours = find(rows_, "reverse_exporter", 1);
+    const ee = find(rows_, "exporter_exporter", 1);
+    const rps = ours && ee ? ours.load.requestsPerSecond / ee.load.requestsPerSecond : NaN;
+    rows.push([
+      `requests/s, 1 exporter, ${payload.name}`,
+      ee
+        ? `${
+          ratio(ours?.load.requestsPerSecond ?? NaN, ee.load.requestsPerSecond)
+        } of exporter_exporter`
+        : "n/a",
+      ">= 1x (aim 2x)",
+      verdict(Number.isNaN(rps) ? undefined : rps >= 1),
+    ]);
+    const p99 = ours && ee ? ours.load.p99Ms / ee.load.p99Ms : NaN;
+    rows.push([
+      `p99, 1 exporter, ${payload.name}`,
+      ee ? `${duration(ours?.load.p99Ms ?? NaN)} vs ${duration(ee.load.p99Ms)}` : "n/a",
+      "<= exporter_exporter's",
+      verdict(Number.isNaN(p99) ? undefined : p99 <= 1),
+    ]);
+  }
+  const direct = find(r.latency, "direct", 0);
+  const ours = find(r.latency, "reverse_exporter", 1);
+  if (direct && ours) {
+    const added = ours.load.p50Ms - direct.load.p50Ms;
+    rows.push([
+      "p50 added to a direct scrape, node_exporter payload",
+      duration(added),
+      "< 1 ms",
+      verdict(added < 1),
+    ]);
+  }
+  const s10k = r.engineScaling.find((s) => s.series === 10_000);
+  const s1m = r.engineScaling.find((s) => s.series === 1_000_000);
+  if (s10k && s1m) {
+    const growth = perSeriesUs(s1m) / perSeriesUs(s10k);
+    rows.push([
+      "cost per series at 1M vs 10k",
+      `${num(growth, 2)}x`,
+      "<= 1.5x",
+      verdict(growth <= 1.5),
+    ]);
+  }
+  const groups = new Set(r.exporterScaling.map((t) => t.target));
+  for (const group of groups) {
+    const one = find(r.exporterScaling, group, 1);
+    const sixteen = find(r.exporterScaling, group, 16);
+    if (one && sixteen) {
+      const x = sixteen.load.p50Ms / one.load.p50Ms;
+      rows.push([
+        `p50 with 16 exporters vs 1 (${group})`,
+        `${num(x, 2)}x`,
+        "<= 2x",
+        verdict(x <= 2),
+      ]);
+    }
+  }
+  for (const t of r.throughput) {
+    if (t.target !== "reverse_exporter" || t.payload !== r.payloads[1]?.name) continue;
+    rows.push([
+      `peak RSS, ${t.payload}, ${t.exporters} exporter${t.exporters === 1 ? "" : "s"}`,
+      `${num(t.memory?.peakRssMB ?? NaN, 0)} MB`,
+      `<= ${r.settings.peakRssBoundMB} MB`,
+      verdict(t.memory === undefined ? undefined : t.memory.peakRssMB <= r.settings.peakRssBoundMB),
+    ]);
+  }
+  for (const l of r.leaks) {
+    const growth = l.afterAll.rssMB / l.afterFirst.rssMB - 1;
+    rows.push([
+      `RSS after ${num(l.total, 0)} vs ${num(l.first, 0)} scrapes, ${l.payload}`,
+      `${growth >= 0 ? "+" : ""}${num(growth * 100, 1)} %`,
+      `<= +${num(l.tolerance * 100, 0)} %`,
+      verdict(growth <= l.tolerance),
+    ]);
+  }
+  return table(["target", "measured", "bound", "result"], rows);
+}

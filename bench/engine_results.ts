@@ -1,0 +1,111 @@
+/**
+ * Runs the engine benchmarks (`Deno.bench`, in `deno bench --json`) and turns their times
+ * into throughputs: MB/s of exporter text and series/s.
+ */
+import { decodeExposition } from "../src/exposition/mod.ts";
+import { benchName, SCALING_SERIES, scalingBenchName, type Stage, STAGES } from "./bench_names.ts";
+import { ENGINE_PAYLOADS, generatedExposition } from "./payloads.ts";
+
+/** The time of one benchmark, in ms per iteration. */
+export interface BenchTime {
+  readonly meanMs: number;
+  readonly minMs: number;
+  readonly iterations: number;
+}
+
+/** The stages of the engine on one payload. */
+export interface EngineResult {
+  readonly payload: string;
+  /** Bytes of the exporter's text. */
+  readonly bytes: number;
+  readonly series: number;
+  readonly stages: Readonly<Record<Stage, BenchTime>>;
+}
+
+/** The pipeline on a generated exposition of `series` series. */
+export interface ScalingResult {
+  readonly series: number;
+  readonly bytes: number;
+  readonly time: BenchTime;
+}
+
+/** Everything the engine benchmarks measured, and where. */
+export interface EngineResults {
+  readonly engine: EngineResult[];
+  readonly scaling: ScalingResult[];
+  /** The CPU and runtime `deno bench` reports. */
+  readonly cpu: string;
+  readonly runtime: string;
+}
+
+interface BenchJson {
+  cpu: string;
+  runtime: string;
+  benches: {
+    name: string;
+    results: { ok?: { n: number; avg: number; min: number } }[];
+  }[];
+}
+
+const REPO = new URL("..", import.meta.url).pathname;
+
+/** Runs `bench/engine_bench.ts` and `bench/scaling_bench.ts` and reads their results. */
+export async function runEngineBenchmarks(): Promise<EngineResults> {
+  const out = await new Deno.Command("deno", {
+    args: [
+      "bench",
+      "--no-prompt",
+      "--allow-read=tests/fixtures",
+      "--json",
+      "bench/engine_bench.ts",
+      "bench/scaling_bench.ts",
+    ],
+    cwd: REPO,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`deno bench failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const json = JSON.parse(new TextDecoder().decode(out.stdout)) as BenchJson;
+  const times = new Map<string, BenchTime>();
+  for (const bench of json.benches) {
+    const ok = bench.results[0]?.ok;
+    if (ok === undefined) throw new Error(`benchmark "${bench.name}" failed`);
+    times.set(bench.name, { meanMs: ok.avg / 1e6, minMs: ok.min / 1e6, iterations: ok.n });
+  }
+  const time = (name: string) => {
+    const t = times.get(name);
+    if (t === undefined) throw new Error(`no result for benchmark "${name}"`);
+    return t;
+  };
+  const engine = ENGINE_PAYLOADS.map((payload): EngineResult => {
+    const text = payload.text();
+    const stages = Object.fromEntries(
+      STAGES.map((stage) => [stage, time(benchName(stage, payload.name))]),
+    ) as Record<Stage, BenchTime>;
+    return {
+      payload: payload.name,
+      bytes: utf8Length(text),
+      series: seriesOf(text),
+      stages,
+    };
+  });
+  const scaling = SCALING_SERIES.map((series): ScalingResult => ({
+    series,
+    bytes: utf8Length(generatedExposition(series)),
+    time: time(scalingBenchName(series)),
+  }));
+  return { engine, scaling, cpu: json.cpu, runtime: json.runtime };
+}
+
+/** The number of samples of an exposition. */
+export function seriesOf(text: string): number {
+  let n = 0;
+  for (const family of decodeExposition(text)) n += family.samples.length;
+  return n;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}

@@ -1,0 +1,239 @@
+/**
+ * `deno task bench`: the engine micro-benchmarks and scaling run, the end-to-end comparison
+ * with nginx direct and exporter_exporter, the exporter-count scaling and the memory checks;
+ * prints the results and writes them to BENCHMARKS.md.
+ * @module
+ */
+import { renderBenchmarks, type Results, type RssCheck } from "./benchmarks_md.ts";
+import {
+  EXPORTER_EXPORTER,
+  hasExporterExporter,
+  measure,
+  moduleName,
+  type ServedPayload,
+  startExporterExporter,
+  startReverseExporter,
+  type TargetResult,
+  writeReverseExporterConfig,
+} from "./end_to_end.ts";
+import { runEngineBenchmarks } from "./engine_results.ts";
+import { runLoad } from "./load.ts";
+import { generatedExposition, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
+import { freePort, installed, readProc, type Service, versionOf } from "./processes.ts";
+import { say } from "./report.ts";
+import { startBuiltin, startStaticBackend } from "./static_backend.ts";
+
+const REPO = new URL("..", import.meta.url).pathname;
+/** Where the runs write their files (configurations, payloads, nginx's); git ignores it. */
+const WORK = `${REPO}.tmp/bench`;
+
+/** The settings of the runs, as the report states them. */
+export const SETTINGS = {
+  /** Concurrent connections of the throughput runs (as the peers were measured). */
+  connections: 4,
+  /** Seconds of each throughput run, on the node_exporter and the 100k-series payloads. */
+  nodeSeconds: 5,
+  bigSeconds: 10,
+  /** Seconds of each run at one connection (added latency, exporter scaling). */
+  latencySeconds: 3,
+  /** How long the slow exporters of the exporter scaling run take to answer. */
+  slowExporterMs: 50,
+  /** The bound on reverse_exporter's peak RSS serving the 100k payload under load. */
+  peakRssBoundMB: 300,
+  /** The leak check: RSS after `total` scrapes within `tolerance` of RSS after `first`. */
+  leak: { first: 1_000, total: 10_000, tolerance: 0.1 },
+  /** The same on the 100k-series payload, scaled down to finish in about a minute. */
+  bigLeak: { first: 50, total: 500, tolerance: 0.1 },
+} as const;
+
+async function main(): Promise<void> {
+  await Deno.mkdir(`${WORK}/www`, { recursive: true });
+  const wrk = await installed("wrk", "-v");
+  const exporterExporter = await hasExporterExporter();
+
+  say("engine micro-benchmarks and scaling (deno bench) ...");
+  const engine = await runEngineBenchmarks();
+
+  const payloads = await writePayloads(`${WORK}/www`);
+  const [node, big] = payloads as [ServedPayload, ServedPayload];
+  const backend = await startStaticBackend(`${WORK}/www`, { workDir: WORK, preferNginx: true });
+  await using _backend = backend.service;
+  const slow = await startBuiltin(`${WORK}/www`);
+  await using _slow = slow;
+  const direct = (p: ServedPayload) => backend.service.url(`/${p.file}`);
+  const slowUrl = slow.url(`/${node.file}?delay_ms=${SETTINGS.slowExporterMs}`);
+  const times = (n: number, url: string) => Array.from({ length: n }, () => url);
+  const reversePort = freePort();
+  const config = await writeReverseExporterConfig({
+    "/node1": [direct(node)],
+    "/node4": times(4, direct(node)),
+    "/node16": times(16, direct(node)),
+    "/big1": [direct(big)],
+    "/big4": times(4, direct(big)),
+    "/slow1": [slowUrl],
+    "/slow4": times(4, slowUrl),
+    "/slow16": times(16, slowUrl),
+  }, { dir: WORK, port: reversePort });
+  const reverse = () => startReverseExporter(config, reversePort);
+
+  const throughput: TargetResult[] = [];
+  for (const payload of payloads) {
+    const seconds = payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds;
+    const run = (target: string, exporters: number, warmupRequests: number) => ({
+      target,
+      payload,
+      exporters,
+      connections: SETTINGS.connections,
+      seconds,
+      wrk,
+      warmupRequests: payload === node ? warmupRequests * 50 : warmupRequests,
+    });
+    say(`end to end, ${payload.name} ...`);
+    throughput.push(
+      await measure(direct(payload), { ...run("direct", 0, 8), service: backend.service }),
+    );
+    if (exporterExporter) {
+      await using ee = await startExporterExporter(backend.service.port, {
+        dir: WORK,
+        payloads,
+      });
+      const url = ee.url(`/proxy?module=${moduleName(payload)}`);
+      throughput.push(await measure(url, { ...run("exporter_exporter", 1, 8), service: ee }));
+    }
+    const path = payload === node ? "/node" : "/big";
+    for (const exporters of [1, 4]) {
+      await using server = await reverse();
+      const url = server.url(`${path}${exporters}`);
+      throughput.push(
+        await measure(url, { ...run("reverse_exporter", exporters, 8), service: server }),
+      );
+    }
+  }
+
+  say("latency at one connection, and exporters on one path ...");
+  const oneConnection = (target: string, exporters: number, payload = node) => ({
+    target,
+    payload,
+    exporters,
+    connections: 1,
+    seconds: SETTINGS.latencySeconds,
+    wrk,
+    warmupRequests: 20,
+    service: undefined,
+  });
+  const latency: TargetResult[] = [];
+  latency.push(await measure(direct(node), oneConnection("direct", 0)));
+  if (exporterExporter) {
+    await using ee = await startExporterExporter(backend.service.port, { dir: WORK, payloads });
+    latency.push(
+      await measure(ee.url(`/proxy?module=${moduleName(node)}`), oneConnection(EE, 1)),
+    );
+  }
+  const scaling: TargetResult[] = [];
+  {
+    await using server = await reverse();
+    latency.push(await measure(server.url("/node1"), oneConnection("reverse_exporter", 1)));
+    for (const exporters of [1, 4, 16]) {
+      scaling.push(
+        await measure(
+          server.url(`/node${exporters}`),
+          oneConnection(backend.description, exporters),
+        ),
+      );
+    }
+    for (const exporters of [1, 4, 16]) {
+      const target = `exporters answering in ${SETTINGS.slowExporterMs} ms`;
+      scaling.push(
+        await measure(server.url(`/slow${exporters}`), oneConnection(target, exporters)),
+      );
+    }
+  }
+
+  say(`memory: ${SETTINGS.leak.total} scrapes of ${node.name}, then of ${big.name} ...`);
+  const leaks = [
+    await leakCheck(reverse, { url: "/node1", payload: node, ...SETTINGS.leak }),
+    await leakCheck(reverse, { url: "/big1", payload: big, ...SETTINGS.bigLeak }),
+  ];
+
+  const results: Results = {
+    machine: await machine(engine.cpu, engine.runtime, {
+      backend: backend.description,
+      wrk,
+      exporterExporter,
+    }),
+    settings: SETTINGS,
+    engine: engine.engine,
+    engineScaling: engine.scaling,
+    payloads,
+    throughput,
+    latency,
+    exporterScaling: scaling,
+    leaks,
+  };
+  const markdown = renderBenchmarks(results);
+  await Deno.writeTextFile(`${REPO}BENCHMARKS.md`, markdown);
+  say(markdown);
+  say("written to BENCHMARKS.md");
+}
+
+const EE = "exporter_exporter";
+
+/** Scrapes `url` `first` times, reads RSS, scrapes up to `total`, reads RSS again. */
+async function leakCheck(
+  start: () => Promise<Service>,
+  options: { url: string; payload: ServedPayload; first: number; total: number; tolerance: number },
+): Promise<RssCheck> {
+  await using server = await start();
+  const url = server.url(options.url);
+  const load = { connections: SETTINGS.connections, wrk: false };
+  const first = await runLoad(url, { ...load, requests: options.first });
+  const afterFirst = await server.memory();
+  const rest = await runLoad(url, { ...load, requests: options.total - options.first });
+  const afterAll = await server.memory();
+  if (first.errors + rest.errors > 0) throw new Error(`failed scrapes of ${options.url}`);
+  return {
+    payload: options.payload.name,
+    first: options.first,
+    total: options.total,
+    tolerance: options.tolerance,
+    afterFirst,
+    afterAll,
+  };
+}
+
+/** Writes the payloads as files for the backend: the node_exporter capture and 100k series. */
+async function writePayloads(dir: string): Promise<ServedPayload[]> {
+  const node = await Deno.readFile(NODE_EXPORTER_FIXTURE);
+  const big = new TextEncoder().encode(generatedExposition(100_000));
+  await Deno.writeFile(`${dir}/node.prom`, node);
+  await Deno.writeFile(`${dir}/big.prom`, big);
+  return [
+    { name: "node_exporter", file: "node.prom", bytes: node.length },
+    { name: "100k series", file: "big.prom", bytes: big.length },
+  ];
+}
+
+/** What the report says about the machine and the tools. */
+async function machine(
+  cpu: string,
+  runtime: string,
+  tools: { backend: string; wrk: boolean; exporterExporter: boolean },
+): Promise<Results["machine"]> {
+  const meminfo = await readProc("/proc/meminfo");
+  const memKiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1] ?? NaN);
+  const kernel = (await readProc("/proc/sys/kernel/osrelease")).trim();
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    memoryGB: memKiB * 1024 / 1e9,
+    kernel,
+    runtime: `${runtime}, V8 ${Deno.version.v8}`,
+    backend: tools.backend,
+    load: tools.wrk ? await versionOf("wrk", "-v") : "built-in (wrk not installed)",
+    exporterExporter: tools.exporterExporter
+      ? await versionOf(EXPORTER_EXPORTER, "-version")
+      : "not installed",
+  };
+}
+
+if (import.meta.main) await main();
