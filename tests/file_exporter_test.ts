@@ -256,3 +256,24 @@ Deno.test("/-/metrics has the file's modification time", async () => {
     return now !== undefined && Math.abs(now - rewritten) <= 1;
   });
 });
+
+Deno.test("a FIFO at a file exporter's path fails that exporter at once instead of blocking", async () => {
+  await using dir = await tempDir();
+  const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir.path}/pipe.prom`] }).output();
+  assertEquals(mkfifo.code, 0);
+  await Deno.writeTextFile(`${dir.path}/ok.prom`, "ok_metric 1\n");
+  await using server = await startServer(
+    dir.path,
+    `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters: {file: [{name: pipe, path: pipe.prom}, {name: ok, path: ok.prom}]}
+`,
+  );
+  const body = await scrape(server);
+  assertStringIncludes(body, 'reverse_exporter_backend_up{exporter_name="pipe"} 0');
+  assertStringIncludes(body, 'ok_metric{exporter_name="ok"} 1');
+  const failure = server.logs.find((l) => l.msg === "exporter scrape failed");
+  assertStringIncludes(String(failure?.["error"]), "is not a regular file");
+});

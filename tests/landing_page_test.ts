@@ -15,7 +15,7 @@ reverse_exporters:
   - path: /metrics
     exporters:
       http:
-        - {name: node, address: "http://scraper:s3cret-pass@127.0.0.1:${port}/metrics?x=<b>", basic_auth: {username: u, password: hunter2}, headers: {X-Token: t0ken}}
+        - {name: node, address: "http://scraper:s3cret-pass@127.0.0.1:${port}/metrics?x=<b>", headers: {X-Token: t0ken}}
         - {name: "down<&>", address: "http://127.0.0.1:1/metrics"}
       file: [{name: cron, path: cron.prom}]
   - path: /other

@@ -61,7 +61,8 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
   const group = new ProcessGroup(child);
   const stop = () => group.stop();
   signal.addEventListener("abort", stop, { once: true });
-  const stdout = readBounded(child.stdout, spec.outputLimit);
+  // Output over the limit is a failure already: stop the command rather than drain it.
+  const stdout = readBounded(child.stdout, spec.outputLimit, { onOverflow: () => group.stop() });
   const stderr = readBounded(child.stderr, STDERR_LIMIT, { truncate: true });
   try {
     const status = await child.status;
@@ -111,7 +112,12 @@ class ProcessGroup {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#signal("SIGTERM");
-    const timer = setTimeout(() => this.#signal("SIGKILL"), STOP_GRACE_MS);
+    const timer = setTimeout(() => {
+      // Only while something is left: the group's id may be reused once it is empty.
+      if (!this.#exited || (canSignalGroups() && groupAlive(this.#child.pid))) {
+        this.#signal("SIGKILL");
+      }
+    }, STOP_GRACE_MS);
     Deno.unrefTimer(timer);
   }
 
@@ -153,7 +159,7 @@ interface Reading {
 function readBounded(
   stream: ReadableStream<Uint8Array>,
   limit: number,
-  options: { truncate?: boolean } = {},
+  options: { truncate?: boolean; onOverflow?: () => void } = {},
 ): Reading {
   const reader = stream.getReader();
   const done = (async (): Promise<Bounded> => {
@@ -167,6 +173,7 @@ function readBounded(
         if (overflow) continue; // keep draining, so the writer is not blocked
         if (size + value.byteLength > limit) {
           overflow = true;
+          options.onOverflow?.();
           if (options.truncate) chunks.push(value.subarray(0, limit - size));
           size = limit;
           continue;

@@ -33,8 +33,15 @@ class ExecBackend implements Backend {
   }
 
   scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+    if (context.signal.aborted) {
+      return Promise.reject(abortFailure(context.signal, `running ${this.#config.command}`));
+    }
     const run = this.#run ?? this.#start();
-    return join(run, context.signal, this.#config.command);
+    return join(run, context.signal, `running ${this.#config.command}`, () => {
+      // The last scrape left: stop the run, and let the next scrape start a new one.
+      if (this.#run === run) this.#run = undefined;
+      run.stop.abort();
+    });
   }
 
   close(): void {
@@ -57,15 +64,19 @@ class ExecBackend implements Backend {
   }
 }
 
-/** Waits for a shared run on behalf of one scrape; the last scrape to leave stops the run. */
-function join(run: SharedRun, signal: AbortSignal, command: string): Promise<MetricFamily[]> {
-  if (signal.aborted) return Promise.reject(abortFailure(signal, `running ${command}`));
+/** Waits for a shared run on behalf of one scrape; `abandon` is called when the last one leaves. */
+function join(
+  run: SharedRun,
+  signal: AbortSignal,
+  what: string,
+  abandon: () => void,
+): Promise<MetricFamily[]> {
   run.waiting++;
   return new Promise((resolve, reject) => {
     const leave = () => {
       run.waiting--;
-      reject(abortFailure(signal, `running ${command}`));
-      if (run.waiting === 0) run.stop.abort();
+      reject(abortFailure(signal, what));
+      if (run.waiting === 0) abandon();
     };
     signal.addEventListener("abort", leave, { once: true });
     run.result.then(

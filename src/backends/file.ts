@@ -33,6 +33,14 @@ async function readMetricsFile(
   context: BackendContext,
 ): Promise<MetricFamily[]> {
   const { path, bodySizeLimit } = config;
+  // Only regular files: opening a FIFO or a device could block the scrape past its deadline.
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new ScrapeFailure("read", `cannot read ${path}: ${describe(error)}`);
+  }
+  if (!info.isFile) throw new ScrapeFailure("read", `${path} is not a regular file`);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });

@@ -173,8 +173,15 @@ function duration(
     );
     return fallback;
   }
+  if (ms > MAX_DURATION_MS) {
+    ctx.problem(key(path, name), `${value} is longer than the longest duration supported, 24d`);
+    return fallback;
+  }
   return ms;
 }
+
+/** The longest timer JavaScript runs as asked (2^31 - 1 ms, about 24.8 days). */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 function byteSize(ctx: Context, m: Mapping, name: string, path: string, fallback: number): number {
   const value = m[name];
@@ -251,7 +258,10 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
   if (contextPath !== "" && (!contextPath.startsWith("/") || contextPath.endsWith("/"))) {
     ctx.problem("web.context_path", 'must be empty or start with "/" and not end with "/"');
   } else if (contextPath !== "" && !isCleanPath(contextPath)) {
-    ctx.problem("web.context_path", "must not contain empty, '.' or '..' segments, '?' or '#'");
+    ctx.problem(
+      "web.context_path",
+      "must be segments of letters, digits, '-', '_', '.' and '~' (not '.' or '..')",
+    );
   }
   return {
     listen,
@@ -441,6 +451,13 @@ function parseClientTls(ctx: Context, value: unknown, path: string): ClientTls |
     keyFile: file("key_file"),
     insecureSkipVerify: boolean(ctx, m, "insecure_skip_verify", path, false),
   };
+  if (tls.insecureSkipVerify) {
+    ctx.problem(
+      key(path, "insecure_skip_verify"),
+      "is not supported: Deno's HTTP client cannot skip verification for one exporter; " +
+        "give the exporter's CA in ca_file",
+    );
+  }
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     ctx.problem(path, "cert_file and key_file go together");
   }
@@ -488,6 +505,20 @@ function parseExporter(
         const username = requiredString(ctx, basicAuthMap, "username", p);
         const password = optionalString(ctx, basicAuthMap, "password", p) ?? "";
         if (username !== undefined) basicAuth = { username, password };
+      }
+      if (address !== undefined && (address.username !== "" || address.password !== "")) {
+        // Kept out of the URL, so that no log line, error or page can show them.
+        if (basicAuth !== undefined) {
+          ctx.problem(key(path, "address"), "has user info and basic_auth is set too: keep one");
+        } else {
+          basicAuth = {
+            username: decodeURIComponent(address.username),
+            password: decodeURIComponent(address.password),
+          };
+        }
+        address = new URL(address);
+        address.username = "";
+        address.password = "";
       }
       const unixSocket = optionalString(ctx, m, "unix_socket", path);
       const rest = {
@@ -592,9 +623,10 @@ function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
 
 const PATH_KEYS = ["path", "backend_metrics", "auth", "exporters"] as const;
 
+/** Segments of letters, digits, `-`, `_`, `.` and `~` only: never a route pattern (`:`, `*`, `{`). */
 function isCleanPath(path: string): boolean {
-  if (/[?#\s%\\]/.test(path)) return false;
-  return path.slice(1).split("/").every((s) => s !== "" && s !== "." && s !== "..");
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) return false;
+  return path.slice(1).split("/").every((s) => s !== "." && s !== "..");
 }
 
 function parsePath(ctx: Context, value: unknown, path: string, defaults: Defaults) {
@@ -612,7 +644,7 @@ function parsePath(ctx: Context, value: unknown, path: string, defaults: Default
     } else if (!isCleanPath(servedPath)) {
       ctx.problem(
         key(path, "path"),
-        "must not end with / or contain empty, '.' or '..' segments, '?', '#', '%', '\\' or spaces",
+        "must be segments of letters, digits, '-', '_', '.' and '~' (not '.' or '..'), not ending with /",
       );
     }
   }

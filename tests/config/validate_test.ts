@@ -1012,15 +1012,67 @@ for (const path of ["/", "/-/metrics", "/-/healthy", "/-/reload", "/-"]) {
   });
 }
 
-for (const path of ["/metrics/", "//metrics", "/a//b", "/a/../b", "/..", "/a/./b", "/a b"]) {
-  Deno.test(`path ${JSON.stringify(path)} (trailing slash, //, . or ..) is rejected`, () => {
+for (
+  const path of [
+    "/metrics/",
+    "//metrics",
+    "/a//b",
+    "/a/../b",
+    "/..",
+    "/a/./b",
+    "/a b",
+    "/*",
+    "/:name",
+    "/m{[0-9]+}",
+    "/metrics?x",
+    "/a%20b",
+  ]
+) {
+  Deno.test(`path ${JSON.stringify(path)} (trailing slash, //, . or .., route patterns) is rejected`, () => {
     assertOnlyProblem(
       `reverse_exporters:\n  - path: "${path}"\n`,
       "reverse_exporters[0].path",
-      "must not end with / or contain empty, '.' or '..' segments",
+      "must be segments of letters, digits, '-', '_', '.' and '~'",
     );
   });
 }
+
+Deno.test("an address's user info becomes basic_auth and leaves the URL", () => {
+  const config = validateConfig(
+    parseYaml(
+      `reverse_exporters: [{path: /m, exporters: {http: [{name: a, address: "http://us%3Aer:p%40ss@127.0.0.1:9100/metrics"}]}}]`,
+    ),
+    { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+  );
+  const exporter = config.reverseExporters[0]!.exporters[0]!;
+  assert(exporter.kind === "http");
+  assertEquals(exporter.address.href, "http://127.0.0.1:9100/metrics");
+  assertEquals(exporter.basicAuth, { username: "us:er", password: "p@ss" });
+});
+
+Deno.test("user info in the address and basic_auth together are rejected", () => {
+  assertOnlyProblem(
+    `reverse_exporters: [{path: /m, exporters: {http: [{name: a, address: "http://u:p@h/m", basic_auth: {username: v}}]}}]`,
+    "reverse_exporters[0].exporters.http[0].address",
+    "basic_auth is set too",
+  );
+});
+
+Deno.test("tls.insecure_skip_verify is refused at its key", () => {
+  assertOnlyProblem(
+    `reverse_exporters: [{path: /m, exporters: {http: [{name: a, address: "https://h/m", tls: {insecure_skip_verify: true}}]}}]`,
+    "reverse_exporters[0].exporters.http[0].tls.insecure_skip_verify",
+    "not supported",
+  );
+});
+
+Deno.test("durations longer than timers can hold are rejected", () => {
+  assertOnlyProblem(
+    `reverse_exporters: [{path: /m, exporters: {exec_cached: [{name: a, command: x, exec_interval: 30d}]}}]`,
+    "reverse_exporters[0].exporters.exec_cached[0].exec_interval",
+    "longer than the longest duration supported",
+  );
+});
 
 Deno.test("an empty path is rejected", () => {
   assertOnlyProblem('reverse_exporters:\n  - path: ""\n', "reverse_exporters[0].path", "empty");
