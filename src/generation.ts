@@ -27,6 +27,7 @@ interface Generation {
   inFlight: number;
   /** Replaced: close it once its requests in flight are done. */
   retired: boolean;
+  closed: boolean;
 }
 
 /** Builds the scrapers and application of `config`; closes what it made if it fails. */
@@ -50,12 +51,14 @@ async function build(config: Config, dependencies: GenerationDependencies): Prom
     configFile: config.file,
     webAuth: config.web.auth,
   });
-  return { config, scrapers, app, inFlight: 0, retired: false };
+  return { config, scrapers, app, inFlight: 0, retired: false, closed: false };
 }
 
 /** The generation being served, and the hand-over to the next one. */
 export class ServedConfiguration {
   #current: Generation;
+  /** Replaced generations still answering requests. */
+  readonly #retired = new Set<Generation>();
   readonly #dependencies: GenerationDependencies;
 
   private constructor(first: Generation, dependencies: GenerationDependencies) {
@@ -84,7 +87,10 @@ export class ServedConfiguration {
       return await generation.app.fetch(request, info);
     } finally {
       generation.inFlight--;
-      if (generation.retired && generation.inFlight === 0) closeGeneration(generation);
+      if (generation.retired && generation.inFlight === 0) {
+        this.#retired.delete(generation);
+        closeGeneration(generation);
+      }
     }
   };
 
@@ -95,14 +101,19 @@ export class ServedConfiguration {
     this.#current = next;
     old.retired = true;
     if (old.inFlight === 0) closeGeneration(old);
+    else this.#retired.add(old);
   }
 
-  /** Closes the current generation's scrapers (at shutdown, after the listeners). */
-  close(): void {
+  /** Closes every generation's scrapers, retired ones included (at shutdown). */
+  closeAll(): void {
+    for (const generation of this.#retired) closeGeneration(generation);
+    this.#retired.clear();
     closeGeneration(this.#current);
   }
 }
 
 function closeGeneration(generation: Generation): void {
+  if (generation.closed) return;
+  generation.closed = true;
   for (const s of generation.scrapers) s.close();
 }

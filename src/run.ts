@@ -6,6 +6,7 @@ import { ConfigError } from "./config/validate.ts";
 import { formatDuration } from "./duration.ts";
 import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
+import { STOP_GRACE_MS } from "./backends/command.ts";
 import { ServedConfiguration } from "./generation.ts";
 import type { ReloadResult } from "./server/app.ts";
 import { listen, type Listener } from "./server/listen.ts";
@@ -85,7 +86,7 @@ export async function run(command: RunCommand): Promise<number> {
   const listeners: Listener[] = [];
   const stopAll = async () => {
     await Promise.all(listeners.map((l) => l.shutdown()));
-    served?.close();
+    served?.closeAll();
   };
   // Reloads run one at a time, in the order asked.
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
@@ -124,11 +125,16 @@ export async function run(command: RunCommand): Promise<number> {
   const signal = await waitForStopSignal();
   Deno.removeSignalListener("SIGHUP", onHangup);
   logger.info("stopping", { signal, grace: formatDuration(SHUTDOWN_GRACE_MS) });
-  const stopped = await Promise.race([
-    stopAll().then(() => true),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
-  ]);
-  if (!stopped) logger.warning("scrapes still in flight after the grace period: exiting anyway");
+  const drained = stopAll();
+  if (!await within(drained, SHUTDOWN_GRACE_MS)) {
+    // Stuck scrapes fail fast once their exporters are closed: scripts get SIGTERM, then
+    // SIGKILL; listeners can then finish and remove their socket files.
+    logger.warning("scrapes still in flight after the grace period: stopping their exporters");
+    served?.closeAll();
+    if (!await within(drained, STOP_GRACE_MS + 500)) {
+      logger.warning("exiting with requests unanswered");
+    }
+  }
   logger.info("stopped");
   return 0;
 }
@@ -163,6 +169,15 @@ async function reloadConfiguration(
     const problems = error instanceof ConfigError ? error.problems.join("; ") : describe(error);
     return { ok: false, error: problems };
   }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  const settled = await Promise.race([promise.then(() => true, () => true), late]);
+  clearTimeout(timer);
+  return settled;
 }
 
 function describe(error: unknown): string {

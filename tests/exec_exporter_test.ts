@@ -231,3 +231,35 @@ Deno.test("with --allow-run limited to the commands, scripts run and a warning s
   assert(warning !== undefined, JSON.stringify(server.logs));
   assertStringIncludes(warning.msg, "may outlive it");
 });
+
+Deno.test({
+  name: `a script stuck past the shutdown grace is stopped, and the server exits 0${needsPs}`,
+  ignore: !hasPs,
+  async fn() {
+    await using dir = await tempDir();
+    const marker = "86409";
+    await writeScript(dir.path, "stuck.sh", `sleep ${marker}`);
+    const server = await startServer(
+      dir.path,
+      execConfig(`      exec: [{name: stuck, command: ./stuck.sh, timeout: 0}]`),
+      { permissions: execPermissions(dir.path) },
+    );
+    const inFlight = fetch(server.url("/metrics")).then((r) => r.text()).catch(() =>
+      "connection closed"
+    );
+    await eventually(
+      "the script runs",
+      async () => (await liveProcesses(`sleep ${marker}`)).length === 1,
+    );
+    assertEquals(await server.stop("SIGTERM"), 0);
+    assert(
+      server.logs.some((l) => l.msg.includes("after the grace period")),
+      JSON.stringify(server.logs),
+    );
+    await inFlight;
+    await eventually(
+      "the script is gone",
+      async () => (await liveProcesses(`sleep ${marker}`)).length === 0,
+    );
+  },
+});
