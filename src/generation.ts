@@ -50,6 +50,7 @@ async function build(config: Config, dependencies: GenerationDependencies): Prom
     reload: dependencies.reload,
     configFile: config.file,
     webAuth: config.web.auth,
+    logger,
   });
   return { config, scrapers, app, inFlight: 0, retired: false, closed: false };
 }

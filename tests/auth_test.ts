@@ -91,6 +91,10 @@ Deno.test("basic auth on a path: right, wrong, missing, malformed, bcrypt, two p
   assertEquals((await status(server, "/metrics", undefined, "POST")).status, 401);
   // A path without auth stays open.
   assertEquals((await status(server, "/open")).status, 200);
+  // Every answer is counted, refusals included.
+  const own = (await status(server, "/-/metrics", basic("admin", "admin-pass"))).body;
+  assert(own.includes('reverse_exporter_http_requests_total{path="/metrics",code="401"} 9'), own);
+  assert(own.includes('reverse_exporter_http_requests_total{path="/metrics",code="200"} 3'), own);
 });
 
 Deno.test("web.auth guards /, /-/metrics and /-/reload; /-/healthy and /-/ready stay open", async () => {

@@ -11,6 +11,7 @@ import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
+import type { Logger } from "../log.ts";
 import { createBasicAuth } from "./basic_auth.ts";
 import { landingPage, renderLandingPage } from "./landing_page.ts";
 
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** The scraper of each configured path. */
   readonly scrapers: readonly PathScraper[];
   readonly metrics: OwnMetrics;
+  /** Where a request that fails unexpectedly is logged. */
+  readonly logger: Logger;
   /** Whether every listener is up; `/-/ready` answers 503 until then. */
   readonly isReady: () => boolean;
   /** Reloads the configuration (`POST /-/reload`); undefined unless `--web.enable-lifecycle`. */
@@ -41,7 +44,18 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 export function createApp(options: AppOptions): Hono {
   const { contextPath, metrics } = options;
   const app = new Hono({ strict: true });
-  // Guards first: Hono runs middleware in the order it is registered. /-/healthy and
+  app.onError((error, c) => {
+    options.logger.error("request failed", { path: c.req.path, error: String(error) });
+    return c.text("Internal Server Error\n", 500);
+  });
+  // Counting first, so that it sees every answer of a path: 401s and 500s included.
+  for (const scraper of options.scrapers) {
+    app.use(contextPath + scraper.config.path, async (c, next) => {
+      await next();
+      metrics.pathRequests.inc([scraper.config.path, String(c.res.status)]);
+    });
+  }
+  // Guards next: Hono runs middleware in the order it is registered. /-/healthy and
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
     const guard = createBasicAuth(options.webAuth);
@@ -56,11 +70,8 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, metrics));
-    app.all(route, (c) => {
-      metrics.pathRequests.inc([scraper.config.path, "405"]);
-      return methodNotAllowed(c);
-    });
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper));
+    app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
     const page = landingPage(options.scrapers, { contextPath, configFile: options.configFile });
@@ -107,14 +118,13 @@ function methodNotAllowed(c: Context): Response {
   return c.text("Method Not Allowed\n", 405);
 }
 
-async function servePath(c: Context, scraper: PathScraper, metrics: OwnMetrics): Promise<Response> {
+async function servePath(c: Context, scraper: PathScraper): Promise<Response> {
   const request = c.req.raw;
   const families = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
     query: new URL(request.url).searchParams,
   });
-  metrics.pathRequests.inc([scraper.config.path, "200"]);
   return exposition(c, encodeMerged(families));
 }
 
