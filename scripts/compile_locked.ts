@@ -29,7 +29,7 @@ try {
   Deno.stderr.writeSync(encoder.encode(problems.join("\n") + "\n"));
   Deno.exit(1);
 }
-const main = new URL("../main.ts", import.meta.url).pathname;
+const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const compileArgs = [
   "compile",
   "--no-prompt",
