@@ -46,6 +46,8 @@ interface Exporter {
   readonly config: ExporterConfig;
   readonly backend: Backend;
   status: ExporterStatus;
+  /** The cause of the failure last logged; undefined while the exporter is up. */
+  loggedCause: string | undefined;
 }
 
 interface ExporterResult {
@@ -107,6 +109,7 @@ export class PathScraper {
         lastSamples: undefined,
         lastError: undefined,
       },
+      loggedCause: undefined,
     }));
   }
 
@@ -186,17 +189,22 @@ export class PathScraper {
     let samples = 0;
     for (const f of families) samples += sampleCount(f);
     this.#metrics.exporterDuration.observe(labels, durationSeconds);
+    const fields = { path: this.config.path, exporter: config.name, kind: config.kind };
     if (error === undefined) {
       this.#metrics.exporterSamples.set(labels, samples);
+      if (exporter.loggedCause !== undefined) this.#logger.info("exporter recovered", fields);
+      exporter.loggedCause = undefined;
     } else {
       this.#metrics.exporterFailures.inc([...labels, error.category]);
-      this.#logger.warning("exporter scrape failed", {
-        path: this.config.path,
-        exporter: config.name,
-        kind: config.kind,
+      // Logged when the exporter goes down or fails another way; repeats are counted, and
+      // logged at debug level.
+      const level = exporter.loggedCause === error.category ? "debug" : "warning";
+      this.#logger.log(level, "exporter scrape failed", {
+        ...fields,
         cause: error.category,
         error: error.message,
       });
+      exporter.loggedCause = error.category;
     }
     exporter.status = {
       ...exporter.status,

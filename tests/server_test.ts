@@ -459,3 +459,39 @@ reverse_exporters:
   assertEquals(server.bound.length, 0);
   assertEquals(sampleLines("").length, 0);
 });
+
+Deno.test("a failing exporter is logged when it goes down and when it recovers, not on every scrape", async () => {
+  await using dir = await tempDir();
+  let up = false;
+  await using backend = await serveBackend(() =>
+    up ? textResponse("flaky_metric 1\n") : new Response("down", { status: 503 })
+  );
+  await using server = await startServer(
+    dir.path,
+    `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters: {http: [{name: flaky, address: "${backend.url}/metrics"}]}
+`,
+  );
+  const scrapeText = async () => await (await fetch(server.url("/metrics"))).text();
+  for (let i = 0; i < 3; i++) await scrapeText();
+  up = true;
+  assertStringIncludes(await scrapeText(), 'flaky_metric{exporter_name="flaky"} 1');
+  up = false;
+  await scrapeText();
+  const events = server.logs.filter((l) => l["exporter"] === "flaky").map((l) =>
+    `${l.level} ${l.msg}`
+  );
+  assertEquals(events, [
+    "warning exporter scrape failed",
+    "info exporter recovered",
+    "warning exporter scrape failed",
+  ]);
+  const own = await (await fetch(server.url("/-/metrics"))).text();
+  assertStringIncludes(
+    own,
+    'reverse_exporter_exporter_scrape_failures_total{path="/metrics",exporter_name="flaky",cause="http_status"} 4',
+  );
+});
