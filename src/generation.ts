@@ -3,7 +3,7 @@
  * replaced whole on reload while the listeners stay.
  */
 import type { Hono } from "hono";
-import type { Config } from "./config/types.ts";
+import type { Config, ExporterConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import { createPathScraper, type PathScraper } from "./path_scraper.ts";
@@ -30,13 +30,22 @@ interface Generation {
   closed: boolean;
 }
 
-/** Builds the scrapers and application of `config`; closes what it made if it fails. */
-async function build(config: Config, dependencies: GenerationDependencies): Promise<Generation> {
+/**
+ * Builds the scrapers and application of `config`, borrowing the running exec_cached
+ * backends of `previous` that did not change; closes what it made if it fails.
+ */
+async function build(
+  config: Config,
+  dependencies: GenerationDependencies,
+  previous?: Generation,
+): Promise<Generation> {
   const { logger, metrics } = dependencies;
   const scrapers: PathScraper[] = [];
   try {
     for (const path of config.reverseExporters) {
-      scrapers.push(await createPathScraper(path, { logger, metrics }));
+      const lender = previous?.scrapers.find((s) => s.config.path === path.path);
+      const borrow = (exporter: ExporterConfig) => lender?.lend(exporter);
+      scrapers.push(await createPathScraper(path, { logger, metrics, borrow }));
     }
   } catch (error) {
     for (const s of scrapers) s.close();
@@ -97,8 +106,12 @@ export class ServedConfiguration {
 
   /** Serves `config` from now on; the old generation finishes its requests first. */
   async replace(config: Config): Promise<void> {
-    const next = await build(config, this.#dependencies);
     const old = this.#current;
+    const next = await build(config, this.#dependencies, old);
+    // The new generation now owns what it borrowed: the old one must not close it.
+    for (const scraper of next.scrapers) {
+      for (const backend of scraper.adopt()) for (const s of old.scrapers) s.disown(backend);
+    }
     this.#current = next;
     old.retired = true;
     if (old.inFlight === 0) closeGeneration(old);

@@ -40,12 +40,19 @@ export interface PathScrapeOptions {
 export interface PathScraperDependencies {
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /**
+   * A running backend to use for an exporter instead of a new one (an unchanged
+   * exec_cached exporter across a reload). It stays its lender's until {@linkcode PathScraper.adopt}.
+   */
+  readonly borrow?: (exporter: ExporterConfig) => Backend | undefined;
 }
 
 interface Exporter {
   readonly config: ExporterConfig;
   readonly backend: Backend;
   status: ExporterStatus;
+  /** Whether this scraper closes the backend (false while borrowed, or once lent away). */
+  owned: boolean;
   /** The cause of the failure last logged; undefined while the exporter is up. */
   loggedCause: string | undefined;
 }
@@ -63,14 +70,23 @@ export async function createPathScraper(
   dependencies: PathScraperDependencies,
 ): Promise<PathScraper> {
   const backends: Backend[] = [];
+  const borrowed = new Set<Backend>();
   try {
-    const context = { path: config.path, ...dependencies };
-    for (const exporter of config.exporters) backends.push(await createBackend(exporter, context));
+    const context = {
+      path: config.path,
+      logger: dependencies.logger,
+      metrics: dependencies.metrics,
+    };
+    for (const exporter of config.exporters) {
+      const lent = dependencies.borrow?.(exporter);
+      if (lent !== undefined) borrowed.add(lent);
+      backends.push(lent ?? await createBackend(exporter, context));
+    }
   } catch (error) {
-    for (const b of backends) b.close();
+    for (const b of backends) if (!borrowed.has(b)) b.close();
     throw error;
   }
-  return new PathScraper(config, backends, dependencies);
+  return new PathScraper(config, backends, { ...dependencies, borrowed });
 }
 
 /** The deadline of one exporter: its timeout, cut down to the scrape budget less a margin. */
@@ -93,7 +109,7 @@ export class PathScraper {
   constructor(
     config: PathConfig,
     backends: readonly Backend[],
-    dependencies: PathScraperDependencies,
+    dependencies: PathScraperDependencies & { borrowed?: ReadonlySet<Backend> },
   ) {
     this.config = config;
     this.#logger = dependencies.logger;
@@ -109,6 +125,7 @@ export class PathScraper {
         lastSamples: undefined,
         lastError: undefined,
       },
+      owned: !dependencies.borrowed?.has(backends[i]!),
       loggedCause: undefined,
     }));
   }
@@ -162,7 +179,26 @@ export class PathScraper {
 
   /** Releases the backends. */
   close(): void {
-    for (const e of this.#exporters) e.backend.close();
+    for (const e of this.#exporters) if (e.owned) e.backend.close();
+  }
+
+  /** The running backend of an exec_cached exporter configured exactly as `exporter`, if any. */
+  lend(exporter: ExporterConfig): Backend | undefined {
+    if (exporter.kind !== "exec_cached") return undefined;
+    const same = JSON.stringify(exporter);
+    return this.#exporters.find((e) => e.owned && JSON.stringify(e.config) === same)?.backend;
+  }
+
+  /** Gives up `backend`, now another scraper's, so that closing this one leaves it running. */
+  disown(backend: Backend): void {
+    for (const e of this.#exporters) if (e.backend === backend) e.owned = false;
+  }
+
+  /** Takes over the backends it borrowed; returns them, for their lender to disown. */
+  adopt(): Backend[] {
+    const adopted = this.#exporters.filter((e) => !e.owned).map((e) => e.backend);
+    for (const e of this.#exporters) e.owned = true;
+    return adopted;
   }
 
   async #scrapeOne(exporter: Exporter, options: PathScrapeOptions): Promise<ExporterResult> {

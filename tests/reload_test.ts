@@ -184,3 +184,46 @@ Deno.test("under a locked permission set, a reload that needs more is refused, n
   assertStringIncludes(await scrape(server), 'a_metric{exporter_name="a"} 1');
   assertEquals(valueOf(await scrape(server, "/-/metrics"), RELOAD_OK), 0);
 });
+
+Deno.test("an unchanged exec_cached exporter keeps running across a reload; a changed one restarts", async () => {
+  await using dir = await tempDir();
+  await writeMetrics(dir.path, "b");
+  await Deno.writeTextFile(
+    `${dir.path}/count.sh`,
+    `#!/bin/sh\necho run >> "${dir.path}/runs"\necho "cached_runs{arg=\\"$1\\"} $(wc -l < "${dir.path}/runs")"\n`,
+    { mode: 0o755 },
+  );
+  const config = (arg: string, extra = "") => `
+web: {listen: ["tcp://127.0.0.1:0"]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      exec_cached: [{name: cached, command: ./count.sh, args: ["${arg}"], exec_interval: 1h}]
+${extra}`;
+  await using server = await startServer(dir.path, config("one"), {
+    permissions: [
+      "--no-prompt",
+      "--allow-net=127.0.0.1,[::1]",
+      `--allow-read=${dir.path}`,
+      "--allow-run",
+    ],
+    args: ["--web.enable-lifecycle"],
+  });
+  assertEquals(valueOf(await scrape(server), 'cached_runs{arg="one",exporter_name="cached"}'), 1);
+
+  // Another exporter added: the exec_cached one is the same, its result and schedule stay.
+  await Deno.writeTextFile(
+    `${dir.path}/reverse_exporter.yml`,
+    config("one", "      file: [{name: b, path: b.prom}]"),
+  );
+  assertEquals((await fetch(server.url("/-/reload"), { method: "POST" })).status, 200);
+  const after = await scrape(server);
+  assertStringIncludes(after, 'b_metric{exporter_name="b"} 1');
+  assertEquals(valueOf(after, 'cached_runs{arg="one",exporter_name="cached"}'), 1);
+
+  // Its arguments changed: a new exporter, which runs at once.
+  await Deno.writeTextFile(`${dir.path}/reverse_exporter.yml`, config("two"));
+  assertEquals((await fetch(server.url("/-/reload"), { method: "POST" })).status, 200);
+  assertEquals(valueOf(await scrape(server), 'cached_runs{arg="two",exporter_name="cached"}'), 2);
+  assertEquals((await Deno.readTextFile(`${dir.path}/runs`)).trim().split("\n").length, 2);
+});
