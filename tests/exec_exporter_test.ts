@@ -161,11 +161,22 @@ Deno.test("failures of scripts are marked down with a clear cause, and the other
       assertStringIncludes(String(failures[0]!["error"]), reason);
     });
   }
-  await t.step("stderr goes to the log", () => {
-    const stderr = server.logs.find((l) => l.msg === "exporter command wrote to stderr");
-    assertEquals(stderr?.["exporter"], "exit1");
-    assertStringIncludes(String(stderr?.["stderr"]), "something broke");
-  });
+  await t.step(
+    "a failed run's stderr goes with its failure, to the log and the landing page",
+    async () => {
+      const failure = server.logs.find((l) =>
+        l.msg === "exporter scrape failed" && l["exporter"] === "exit1"
+      );
+      assertStringIncludes(
+        String(failure?.["error"]),
+        "ended with exit code 1; stderr: something broke",
+      );
+      const page = await (await fetch(server.url("/"), { headers: { Accept: "application/json" } }))
+        .json();
+      const exit1 = page.paths[0].exporters.find((e: { name: string }) => e.name === "exit1");
+      assertStringIncludes(exit1.lastError, "stderr: something broke");
+    },
+  );
   await t.step("runs and their failures are counted", async () => {
     const own = await scrape(server, "/-/metrics");
     assertEquals(

@@ -72,19 +72,21 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
       drain(stdout, group, STOP_GRACE_MS),
       drain(stderr, group, STOP_GRACE_MS),
     ]);
-    if (signal.aborted) throw abortFailure(signal, `running ${spec.command}`);
-    if (out.overflow) {
-      throw new ScrapeFailure(
-        "body_too_large",
-        `output of ${spec.command} is larger than ${spec.outputLimit} bytes`,
-      );
+    const stderrText = lossy(err.bytes);
+    if (signal.aborted) {
+      throw withStderr(abortFailure(signal, `running ${spec.command}`), stderrText);
     }
-    return {
-      stdout: decodeUtf8(out.bytes, spec.command),
-      stderr: lossy(err.bytes),
-      code: status.code,
-      signal: status.signal,
-    };
+    if (out.overflow) {
+      const tooLarge = `output of ${spec.command} is larger than ${spec.outputLimit} bytes`;
+      throw withStderr(new ScrapeFailure("body_too_large", tooLarge), stderrText);
+    }
+    let stdoutText: string;
+    try {
+      stdoutText = decodeUtf8(out.bytes, spec.command);
+    } catch (error) {
+      throw error instanceof ScrapeFailure ? withStderr(error, stderrText) : error;
+    }
+    return { stdout: stdoutText, stderr: stderrText, code: status.code, signal: status.signal };
   } finally {
     signal.removeEventListener("abort", stop);
     if (!group.exited) group.stop();
@@ -219,6 +221,14 @@ function decodeUtf8(bytes: Uint8Array, command: string): string {
   } catch {
     throw new ScrapeFailure("invalid_body", `output of ${command} is not valid UTF-8`);
   }
+}
+
+/** The failure, its message followed by what the command wrote to stderr, if anything. */
+export function withStderr(failure: ScrapeFailure, stderr: string): ScrapeFailure {
+  const text = stderr.trim();
+  if (text === "") return failure;
+  const shown = text.length > 1024 ? `${text.slice(0, 1024)}...` : text;
+  return new ScrapeFailure(failure.category, `${failure.message}; stderr: ${shown}`);
 }
 
 function lossy(bytes: Uint8Array): string {

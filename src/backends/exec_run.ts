@@ -2,7 +2,7 @@
 import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
 import type { MetricFamily } from "../exposition/mod.ts";
 import { type BackendContext, decodePayload, ScrapeFailure } from "./backend.ts";
-import { canSignalGroups, runCommand } from "./command.ts";
+import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
 /** The configuration of a command exporter of either kind. */
@@ -49,8 +49,9 @@ export async function runExporter(
       outputLimit: config.bodySizeLimit,
     }, signal);
     metrics.execLastExitCode.set(labels, result.code);
-    if (result.stderr !== "") {
-      logger.log(result.code === 0 ? "info" : "warning", "exporter command wrote to stderr", {
+    // A failed run's stderr goes with its failure; a successful one's is logged here.
+    if (result.stderr !== "" && result.code === 0) {
+      logger.info("exporter command wrote to stderr", {
         path: context.path,
         exporter: config.name,
         stderr: result.stderr,
@@ -58,7 +59,10 @@ export async function runExporter(
     }
     if (result.code !== 0) {
       const how = result.signal === null ? `exit code ${result.code}` : `signal ${result.signal}`;
-      throw new ScrapeFailure("exit_code", `${config.command} ended with ${how}`);
+      throw withStderr(
+        new ScrapeFailure("exit_code", `${config.command} ended with ${how}`),
+        result.stderr,
+      );
     }
     const families = decodePayload(result.stdout, `output of ${config.command}`);
     metrics.execLastSuccess.set(labels, Date.now() / 1000);
