@@ -94,7 +94,11 @@ Deno.test({
   async fn() {
     await using dir = await tempDir();
     const marker = "86402";
-    await writeScript(dir.path, "forever.sh", `sleep ${marker} &\nsleep ${marker}`);
+    await writeScript(
+      dir.path,
+      "forever.sh",
+      `echo stuck on purpose >&2\nsleep ${marker} &\nsleep ${marker}`,
+    );
     await writeScript(dir.path, "ok.sh", `echo ok_metric 1`);
     await using server = await startServer(
       dir.path,
@@ -110,6 +114,7 @@ Deno.test({
       l.msg === "exporter scrape failed" && l["exporter"] === "forever"
     );
     assertEquals(failure?.["cause"], "timeout");
+    assertStringIncludes(String(failure?.["error"]), "stderr: stuck on purpose");
     await eventually(
       "no process is left",
       async () => (await liveProcesses(`sleep ${marker}`)).length === 0,
