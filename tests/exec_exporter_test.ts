@@ -97,7 +97,7 @@ Deno.test({
     await writeScript(
       dir.path,
       "forever.sh",
-      `echo stuck on purpose >&2\nsleep ${marker} &\nsleep ${marker}`,
+      `sleep ${marker} &\nsleep ${marker}`,
     );
     await writeScript(dir.path, "ok.sh", `echo ok_metric 1`);
     await using server = await startServer(
@@ -114,7 +114,6 @@ Deno.test({
       l.msg === "exporter scrape failed" && l["exporter"] === "forever"
     );
     assertEquals(failure?.["cause"], "timeout");
-    assertStringIncludes(String(failure?.["error"]), "stderr: stuck on purpose");
     await eventually(
       "no process is left",
       async () => (await liveProcesses(`sleep ${marker}`)).length === 0,
