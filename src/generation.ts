@@ -28,6 +28,8 @@ interface Generation {
   /** Replaced: close it once its requests in flight are done. */
   retired: boolean;
   closed: boolean;
+  /** Runs when the generation is closed. */
+  onClose?: () => void;
 }
 
 /**
@@ -113,6 +115,8 @@ export class ServedConfiguration {
       for (const backend of scraper.adopt()) for (const s of old.scrapers) s.disown(backend);
     }
     this.#current = next;
+    // Once its last request is done: a scrape in flight would record its series again.
+    old.onClose = () => forgetRemoved(old.config, config, this.#dependencies.metrics);
     old.retired = true;
     if (old.inFlight === 0) closeGeneration(old);
     else this.#retired.add(old);
@@ -126,8 +130,25 @@ export class ServedConfiguration {
   }
 }
 
+/** Drops the own-metrics series of the paths and exporters `next` no longer has. */
+function forgetRemoved(previous: Config, next: Config, metrics: OwnMetrics): void {
+  for (const path of previous.reverseExporters) {
+    const kept = next.reverseExporters.find((p) => p.path === path.path);
+    if (kept === undefined) {
+      metrics.forget(path.path);
+      continue;
+    }
+    for (const exporter of path.exporters) {
+      if (!kept.exporters.some((e) => e.name === exporter.name)) {
+        metrics.forget(path.path, exporter.name);
+      }
+    }
+  }
+}
+
 function closeGeneration(generation: Generation): void {
   if (generation.closed) return;
   generation.closed = true;
   for (const s of generation.scrapers) s.close();
+  generation.onClose?.();
 }

@@ -40,7 +40,14 @@ Deno.test("SIGHUP reloads a valid configuration and refuses an invalid one", asy
     async () => (await scrape(server)).includes("b_metric"),
   );
   assertEquals(server.logs.filter((l) => l.msg === "configuration reloaded").length, 1);
-  assertEquals(valueOf(await scrape(server, "/-/metrics"), RELOAD_OK), 1);
+  const own = await scrape(server, "/-/metrics");
+  assertEquals(valueOf(own, RELOAD_OK), 1);
+  // The removed exporter's own series went with it; the new one has its own.
+  assertEquals(own.includes('exporter_name="a"'), false);
+  assertStringIncludes(
+    own,
+    'reverse_exporter_exporter_scrapes_total{path="/metrics",exporter_name="b",kind="file"}',
+  );
 
   await Deno.writeTextFile(
     `${dir.path}/reverse_exporter.yml`,

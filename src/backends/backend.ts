@@ -89,9 +89,9 @@ export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
 /** Reads a byte stream into text, failing once it exceeds `limit` bytes. */
 export async function readLimited(
   stream: ReadableStream<Uint8Array>,
-  limit: number,
-  what: string,
+  options: { readonly limit: number; readonly what: string },
 ): Promise<string> {
+  const { limit, what } = options;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = stream.getReader();

@@ -63,7 +63,7 @@ async function readMetricsFile(
         `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
       );
     }
-    text = await readLimited(file.readable, bodySizeLimit, path);
+    text = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
   } catch (error) {
     try {
       file.close();

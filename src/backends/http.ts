@@ -99,7 +99,10 @@ class HttpBackend implements Backend {
     let text = "";
     try {
       if (response.body !== null) {
-        text = await readLimited(response.body, this.#config.bodySizeLimit, `body of GET ${url}`);
+        text = await readLimited(response.body, {
+          limit: this.#config.bodySizeLimit,
+          what: `body of GET ${url}`,
+        });
       }
     } catch (error) {
       await response.body?.cancel().catch(() => {});

@@ -119,6 +119,14 @@ export class OwnMetrics {
     this.configLastReloadSuccessTimestamp,
   ];
 
+  /** Forgets the series of an exporter, or of a whole path, that a reload removed. */
+  forget(path: string, exporterName?: string): void {
+    const prefix = exporterName === undefined ? [path] : [path, exporterName];
+    for (const metric of this.#all) {
+      if (metric.labelNames[0] === "path") metric.removeWhere(prefix);
+    }
+  }
+
   /** Records the outcome of loading a configuration. */
   configLoaded(successful: boolean): void {
     this.configLastReloadSuccessful.set([], successful ? 1 : 0);
