@@ -1,7 +1,19 @@
 /** Encoder for the Prometheus text exposition format 0.0.4. Pure: no I/O. */
 import type { MergedFamily } from "./merge.ts";
 import { hasConflict, relabelLabels } from "./relabel.ts";
-import { type SampleStore, type StoredSamples, storedSamplesOf } from "./sample_store.ts";
+import {
+  CANONICAL,
+  countOf,
+  FIELDS,
+  isStored,
+  LABEL_END,
+  LABEL_START,
+  NAME_END,
+  NAME_START,
+  type SampleStore,
+  type StoredSamples,
+  storedSamplesOf,
+} from "./sample_store.ts";
 import type { LabelSet, MetricFamily, MetricType, Sample } from "./types.ts";
 
 /** The Content-Type of a text 0.0.4 exposition. */
@@ -69,7 +81,8 @@ class ByteWriter {
     this.length = o;
   }
 
-  /** The text `span` copies from. */
+  /** The store `storedLine` writes from, and its text, which `span` copies from. */
+  store: SampleStore | undefined;
   source = "";
 
   /** Copies `source` from `start` to `end` as it is: text that needs no more escaping. */
@@ -90,17 +103,17 @@ class ByteWriter {
     this.length = o;
   }
 
-  /**
-   * Writes sample `i` of `store` (whose text is `source`), its label set copied from the
-   * text, followed by `target`.
-   */
-  storedLine(store: SampleStore, i: number, target: Uint8Array | undefined): void {
-    const labelStart = store.labelStart[i]!;
-    const labelEnd = store.labelEnd[i]!;
-    this.span(store.nameStart[i]!, store.nameEnd[i]!);
+  /** Writes sample `i` of `store`, its label set copied from the text, followed by `target`. */
+  storedLine(i: number, target: Uint8Array | undefined): void {
+    const store = this.store!;
+    const positions = store.positions;
+    const at = i * FIELDS;
+    const labelStart = positions[at + LABEL_START]!;
+    const labelEnd = positions[at + LABEL_END]!;
+    this.span(positions[at + NAME_START]!, positions[at + NAME_END]!);
     if (labelStart !== labelEnd) {
       // Up to the closing brace, so that the target labels can follow.
-      if (store.canonical[i] === 1) this.span(labelStart, labelEnd - 1);
+      if (positions[at + CANONICAL] === 1) this.span(labelStart, labelEnd - 1);
       else this.#canonicalLabels(labelStart);
       if (target !== undefined) {
         this.byte(COMMA);
@@ -113,8 +126,8 @@ class ByteWriter {
       this.byte(CLOSE_BRACE);
     }
     this.byte(SPACE);
-    this.value(store.values[i]!);
-    const timestamp = store.timestamps[i]!;
+    this.value(store.numbers[i * 2]!);
+    const timestamp = store.numbers[i * 2 + 1]!;
     if (timestamp === timestamp) {
       this.byte(SPACE);
       this.plain(String(timestamp));
@@ -311,9 +324,9 @@ export function encodeExposition(families: readonly MetricFamily[]): Uint8Array<
   const w = new ByteWriter();
   for (const family of families) {
     const samples = storedSamplesOf(family) ?? family.samples;
-    if ((Array.isArray(samples) ? samples.length : samples.indices.length) === 0) continue;
-    writeHeader(w, family.name, family);
-    writeSamples(w, samples, NO_LABELS, undefined);
+    if (countOf(samples) === 0) continue;
+    writeHeader(w, family);
+    writeSamples(w, { samples, target: NO_LABELS, targetBytes: undefined });
   }
   return w.result();
 }
@@ -324,15 +337,37 @@ export function encodeExposition(families: readonly MetricFamily[]): Uint8Array<
  * each sample's own labels, without making relabelled copies of the samples.
  */
 export function encodeMerged(families: readonly MergedFamily[]): Uint8Array<ArrayBuffer> {
-  const w = new ByteWriter();
   const encodeTarget = targetEncoder();
+  const w = new ByteWriter(sizeHint(families, encodeTarget));
   for (const family of families) {
-    writeHeader(w, family.name, family);
+    writeHeader(w, family);
     for (const { samples, targetLabels } of family.parts) {
-      writeSamples(w, samples, targetLabels, encodeTarget(targetLabels));
+      writeSamples(w, { samples, target: targetLabels, targetBytes: encodeTarget(targetLabels) });
     }
   }
   return w.result();
+}
+
+/**
+ * About the size of the encoding, so that it is mostly written into one buffer of about the
+ * right size: each text decoded, plus the target labels added to each of its samples.
+ */
+function sizeHint(
+  families: readonly MergedFamily[],
+  encodeTarget: (target: LabelSet) => Uint8Array | undefined,
+): number {
+  const texts = new Set<string>();
+  let size = 4096;
+  for (const family of families) {
+    for (const { samples, targetLabels } of family.parts) {
+      const count = countOf(samples);
+      size += count * ((encodeTarget(targetLabels)?.length ?? 0) + 2);
+      if (isStored(samples)) texts.add(samples.store.text);
+      else size += 64 * count;
+    }
+  }
+  for (const text of texts) size += text.length;
+  return size;
 }
 
 /** Encodes metric families as text 0.0.4, in the order given. */
@@ -342,32 +377,34 @@ export function encodeText(families: readonly MetricFamily[]): string {
 
 function writeHeader(
   w: ByteWriter,
-  name: string,
-  family: { readonly type: MetricType; readonly help?: string },
+  family: { readonly name: string; readonly type: MetricType; readonly help?: string },
 ): void {
   if (family.help !== undefined) {
     w.raw(HELP_PREFIX);
-    w.plain(name);
+    w.plain(family.name);
     w.byte(SPACE);
     w.escaped(family.help, false);
     w.byte(LF);
   }
   w.raw(TYPE_PREFIX);
-  w.plain(name);
+  w.plain(family.name);
   w.byte(SPACE);
   w.plain(family.type);
   w.byte(LF);
 }
 
-/** Writes sample lines, with the `target` labels (encoded as `targetBytes`) after each one's own. */
-function writeSamples(
-  w: ByteWriter,
-  samples: readonly Sample[] | StoredSamples,
-  target: LabelSet,
-  targetBytes: Uint8Array | undefined,
-): void {
-  if (!Array.isArray(samples)) {
-    writeStored(w, samples as StoredSamples, { target, targetBytes });
+/** Samples to write, and the target labels (also encoded) to write after each one's own. */
+interface PartToWrite {
+  readonly samples: readonly Sample[] | StoredSamples;
+  readonly target: LabelSet;
+  readonly targetBytes: Uint8Array | undefined;
+}
+
+/** Writes sample lines, with the target labels after each one's own. */
+function writeSamples(w: ByteWriter, part: PartToWrite): void {
+  const { samples, target, targetBytes } = part;
+  if (isStored(samples)) {
+    writeStored(w, samples, part);
     return;
   }
   for (let i = 0; i < samples.length; i++) {
@@ -377,18 +414,15 @@ function writeSamples(
       sample = { ...sample, labels: relabelLabels(sample.labels, target) };
       tail = undefined;
     }
-    if (!w.asciiLine(sample, tail)) writeLine(w, sample, tail);
+    if (!w.asciiLine(sample, tail)) writeLine(w, { sample, tail });
   }
 }
 
-/** Writes stored samples, with the `target` labels (encoded as `targetBytes`) after each one's own. */
-function writeStored(
-  w: ByteWriter,
-  stored: StoredSamples,
-  options: { target: LabelSet; targetBytes: Uint8Array | undefined },
-): void {
+/** Writes stored samples, with the target labels after each one's own. */
+function writeStored(w: ByteWriter, stored: StoredSamples, part: PartToWrite): void {
   const { store, indices } = stored;
-  const { target, targetBytes } = options;
+  const { target, targetBytes } = part;
+  w.store = store;
   w.source = store.text;
   // Only a text with a label named like a target label can have samples that need renaming.
   const mayConflict = targetBytes !== undefined &&
@@ -398,23 +432,25 @@ function writeStored(
     if (mayConflict) {
       const sample = store.sample(i);
       if (sample.labels.length > 0 && hasConflict(sample.labels, target)) {
-        writeLine(w, { ...sample, labels: relabelLabels(sample.labels, target) }, undefined);
+        const labels = relabelLabels(sample.labels, target);
+        writeLine(w, { sample: { ...sample, labels }, tail: undefined });
         continue;
       }
     }
-    w.storedLine(store, i, targetBytes);
+    w.storedLine(i, targetBytes);
   }
 }
 
-/** Writes a sample line that may hold any text: the slow path of `asciiLine`. */
-function writeLine(w: ByteWriter, sample: Sample, target: Uint8Array | undefined): void {
+/** Writes a sample line that may hold any text, then `tail`: the slow path of `asciiLine`. */
+function writeLine(w: ByteWriter, line: { sample: Sample; tail: Uint8Array | undefined }): void {
+  const { sample, tail } = line;
   w.plain(sample.name);
-  if (sample.labels.length > 0 || target !== undefined) {
+  if (sample.labels.length > 0 || tail !== undefined) {
     w.byte(OPEN_BRACE);
     writeLabels(w, sample.labels);
-    if (target !== undefined) {
+    if (tail !== undefined) {
       if (sample.labels.length > 0) w.byte(COMMA);
-      w.raw(target);
+      w.raw(tail);
     }
     w.byte(CLOSE_BRACE);
   }

@@ -20,6 +20,25 @@ const CLOSE_BRACE = 125;
 
 const NO_LABELS: LabelSet = [];
 
+// What `SampleStore.positions` holds for each sample, at these offsets.
+/** Start of the sample's name. */
+export const NAME_START = 0;
+/** End of the sample's name. */
+export const NAME_END = 1;
+/** Start of its label set (its `{`); equal to `LABEL_END`: no labels. */
+export const LABEL_START = 2;
+/** End of its label set (past its `}`). */
+export const LABEL_END = 3;
+/**
+ * 1 when the label set is written exactly as the encoder writes it (no blanks, no trailing
+ * comma), so it can be copied as it is; label values always are, escapes included.
+ */
+export const CANONICAL = 4;
+/** The family the decoder gave it (its position among the families). */
+export const FAMILY = 5;
+/** How many `positions` each sample takes. */
+export const FIELDS = 6;
+
 /** The samples of one decoded text: positions in it, values and timestamps. */
 export class SampleStore {
   /** The text the positions refer to. */
@@ -28,66 +47,45 @@ export class SampleStore {
   readonly labelNames = new Set<string>();
   /** How many samples there are. */
   length = 0;
-  /** Start and end of each sample's name. */
-  nameStart: Int32Array;
-  nameEnd: Int32Array;
-  /** Start of each sample's label set (its `{`) and end (past its `}`); equal: no labels. */
-  labelStart: Int32Array;
-  labelEnd: Int32Array;
-  /**
-   * 1 when the label set is written exactly as the encoder writes it (no blanks, no trailing
-   * comma), so it can be copied as it is; label values always are, escapes included.
-   */
-  canonical: Uint8Array;
-  values: Float64Array;
-  /** Timestamps in ms; NaN when the sample has none. */
-  timestamps: Float64Array;
+  /** `FIELDS` numbers per sample (`NAME_START`...). */
+  positions: Int32Array;
+  /** Two numbers per sample: its value, and its timestamp in ms (NaN when it has none). */
+  numbers: Float64Array;
 
   constructor(text: string) {
     this.text = text;
     // A guess from the text's size (a sample line is rarely under 64 characters), then
-    // doubled as needed.
-    const size = Math.min(Math.max(text.length >> 6, 64), 65536);
-    this.nameStart = new Int32Array(size);
-    this.nameEnd = new Int32Array(size);
-    this.labelStart = new Int32Array(size);
-    this.labelEnd = new Int32Array(size);
-    this.canonical = new Uint8Array(size);
-    this.values = new Float64Array(size);
-    this.timestamps = new Float64Array(size);
+    // grown as needed. Two arrays, not one per field: each array costs an allocation
+    // outside the JavaScript heap.
+    const size = Math.max(text.length >> 6, 64);
+    this.positions = new Int32Array(size * FIELDS);
+    this.numbers = new Float64Array(size * 2);
   }
 
   /** Makes room for one more sample. */
   reserve(): void {
-    if (this.length < this.values.length) return;
-    const size = this.values.length * 2;
-    const grow = <T extends Int32Array | Uint8Array | Float64Array>(
-      a: T,
-      make: (n: number) => T,
-    ) => {
-      const grown = make(size);
-      grown.set(a);
-      return grown;
-    };
-    this.nameStart = grow(this.nameStart, (n) => new Int32Array(n));
-    this.nameEnd = grow(this.nameEnd, (n) => new Int32Array(n));
-    this.labelStart = grow(this.labelStart, (n) => new Int32Array(n));
-    this.labelEnd = grow(this.labelEnd, (n) => new Int32Array(n));
-    this.canonical = grow(this.canonical, (n) => new Uint8Array(n));
-    this.values = grow(this.values, (n) => new Float64Array(n));
-    this.timestamps = grow(this.timestamps, (n) => new Float64Array(n));
+    if ((this.length + 1) * 2 <= this.numbers.length) return;
+    const size = Math.ceil(this.length * 1.5) + 64;
+    const positions = new Int32Array(size * FIELDS);
+    positions.set(this.positions);
+    this.positions = positions;
+    const numbers = new Float64Array(size * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
   }
 
   /** Sample `i` as an object, as the decoder used to build it. */
   sample(i: number): Sample {
     const text = this.text;
-    const timestamp = this.timestamps[i]!;
+    const at = i * FIELDS;
+    const labelStart = this.positions[at + LABEL_START]!;
+    const timestamp = this.numbers[i * 2 + 1]!;
     return {
-      name: text.slice(this.nameStart[i], this.nameEnd[i]),
-      labels: this.labelStart[i] === this.labelEnd[i]
+      name: text.slice(this.positions[at + NAME_START], this.positions[at + NAME_END]),
+      labels: labelStart === this.positions[at + LABEL_END]
         ? NO_LABELS
-        : parseLabels(text, this.labelStart[i]! + 1),
-      value: this.values[i]!,
+        : parseLabels(text, labelStart + 1),
+      value: this.numbers[i * 2]!,
       timestampMs: timestamp === timestamp ? timestamp : undefined,
     };
   }
@@ -100,78 +98,71 @@ export interface StoredSamples {
   readonly indices: Int32Array;
 }
 
+/** Where a family made by `storedFamily` keeps its stored samples: a hidden property. */
+const STORED = Symbol("stored samples");
+
+type StoredFamily = MetricFamily & { [STORED]: StoredSamples | undefined };
+
 /**
- * Set while `storedSamplesOf` reads a family's `samples`: the getter of a family made by
- * `storedFamily` then hands over its stored samples instead of making objects. (A WeakMap
- * from family to store cost more than decoding a small exposition, and a hidden property
- * needs Object.defineProperty, as slow: the getter itself answers.)
+ * The accessor of `samples` of every stored family. One shared function, so that all these
+ * families share one hidden class: a getter in an object literal is a new function each
+ * time, which gives each family a hidden class of its own, and that garbage made the
+ * decoding of small expositions half as fast.
  */
-let peeking = false;
-let peeked: StoredSamples | undefined;
-const NO_SAMPLES: Sample[] = [];
+const SAMPLES_ACCESSOR: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: StoredFamily) {
+    const samples = sampleObjects(this[STORED]!) as Sample[];
+    this[STORED] = undefined;
+    Object.defineProperty(this, "samples", {
+      configurable: true,
+      enumerable: true,
+      writable: true,
+      value: samples,
+    });
+    return samples;
+  },
+};
 
 /**
  * A family whose `samples` are made from `stored` the first time they are read. Until then
  * the encoder writes them from the store. Once read, the family forgets the store, so the
- * encoder uses the objects, which their reader may have changed.
+ * encoder uses the objects, which their reader may have changed. The `samples` accessor
+ * keeps the family a plain object with the same enumerable keys: deep equality and
+ * structured cloning see the samples as if they had always been there.
  */
 export function storedFamily(
   family: { name: string; type: MetricType; help: string | undefined },
   stored: StoredSamples,
 ): MetricFamily {
   const { name, type, help } = family;
-  // A getter keeps the family a plain object with the same enumerable keys: deep equality
-  // and structured cloning see the samples as if they had always been there.
-  const out: MetricFamily = help === undefined
-    ? {
-      name,
-      type,
-      get samples() {
-        return samplesOf(out, stored);
-      },
-    }
-    : {
-      name,
-      type,
-      help,
-      get samples() {
-        return samplesOf(out, stored);
-      },
-    };
-  return out;
-}
-
-function samplesOf(family: MetricFamily, stored: StoredSamples): Sample[] {
-  if (peeking) {
-    peeked = stored;
-    return NO_SAMPLES;
-  }
-  const samples = Array.from(stored.indices, (i) => stored.store.sample(i));
-  Object.defineProperty(family, "samples", {
-    configurable: true,
-    enumerable: true,
-    writable: true,
-    value: samples,
-  });
-  return samples;
+  const out = help === undefined ? { name, type } : { name, type, help };
+  Object.defineProperty(out, "samples", SAMPLES_ACCESSOR);
+  Object.defineProperty(out, STORED, { writable: true, value: stored });
+  return out as MetricFamily;
 }
 
 /** The stored samples of a family whose `samples` nobody has read yet. */
 export function storedSamplesOf(family: MetricFamily): StoredSamples | undefined {
-  peeking = true;
-  peeked = undefined;
-  void family.samples;
-  peeking = false;
-  const stored = peeked;
-  peeked = undefined;
-  return stored;
+  return (family as Partial<StoredFamily>)[STORED];
 }
 
 /** Sample objects of either kind of samples, made from the store when stored. */
 export function sampleObjects(samples: readonly Sample[] | StoredSamples): readonly Sample[] {
-  if (Array.isArray(samples)) return samples;
-  const { store, indices } = samples as StoredSamples;
+  if (!isStored(samples)) return samples;
+  const { store, indices } = samples;
   return Array.from(indices, (i) => store.sample(i));
+}
+
+/** Whether samples are stored rather than objects. */
+export function isStored(samples: readonly Sample[] | StoredSamples): samples is StoredSamples {
+  return !Array.isArray(samples);
+}
+
+/** How many samples there are, of either kind. */
+export function countOf(samples: readonly Sample[] | StoredSamples): number {
+  return isStored(samples) ? samples.indices.length : samples.length;
 }
 
 /** How many samples a family has, without making them. */
