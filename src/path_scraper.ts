@@ -210,9 +210,19 @@ export class PathScraper {
       config.kind === "file" ? Infinity : config.timeoutMs,
       options.budgetMs,
     );
-    const signal = Number.isFinite(deadlineMs)
-      ? AbortSignal.any([options.signal, AbortSignal.timeout(deadlineMs)])
-      : options.signal;
+    // A timer cleared when the scrape ends, not AbortSignal.timeout: that one, and the signals
+    // made from it, live until the deadline passes, so at hundreds of scrapes a second they
+    // piled up in memory for the whole timeout.
+    const deadline = new AbortController();
+    const timer = Number.isFinite(deadlineMs)
+      ? setTimeout(
+        () => deadline.abort(new DOMException("deadline exceeded", "TimeoutError")),
+        deadlineMs,
+      )
+      : undefined;
+    const signal = timer === undefined
+      ? options.signal
+      : AbortSignal.any([options.signal, deadline.signal]);
     this.#metrics.exporterScrapes.inc([...labels, config.kind]);
     let families: MetricFamily[] = [];
     let error: ScrapeFailure | undefined;
@@ -220,6 +230,8 @@ export class PathScraper {
       families = await exporter.backend.scrape({ signal, query: options.query });
     } catch (e) {
       error = e instanceof ScrapeFailure ? e : new ScrapeFailure("connect", String(e));
+    } finally {
+      clearTimeout(timer);
     }
     const durationSeconds = (performance.now() - started) / 1000;
     let samples = 0;
