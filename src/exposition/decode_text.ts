@@ -289,16 +289,20 @@ class TextDecoder004 {
       if (text.charCodeAt(p) === QUOTE) this.#fail("quoted metric names are not supported");
     }
     if (!isNameStart(first)) this.#fail("invalid metric name");
-    let p = start + 1;
+    // First as `previous`, which is a valid name: one comparison a character, no class check.
+    const length = previous.length;
+    let p = start;
+    while (p - start < length && text.charCodeAt(p) === text.charCodeAt(previousAt + p - start)) {
+      p++;
+    }
+    if (p - start === length && !isNameChar(text.charCodeAt(p))) {
+      this.#pos = p;
+      return previous;
+    }
+    if (p === start) p++;
     while (isNameChar(text.charCodeAt(p))) p++;
     this.#pos = p;
-    let same = p - start === previous.length;
-    // Compared where both are in the one flat text: much faster than with `previous` itself
-    // (a string pointing into the text), or than startsWith.
-    for (let i = p - start - 1; same && i >= 0; i--) {
-      same = text.charCodeAt(start + i) === text.charCodeAt(previousAt + i);
-    }
-    return same ? previous : text.slice(start, p);
+    return text.slice(start, p);
   }
 
   /** `# HELP name text`, `# TYPE name type`, or any other comment. */

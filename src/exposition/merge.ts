@@ -138,7 +138,9 @@ export function mergeSources(sources: readonly MergeSource[]): MergedSources {
       entry.parts.push({ source, family });
     }
   }
-  const names = [...entries.keys()].sort(compareNames);
+  // The default order is by UTF-16 code units, as `<` compares; without a comparator to
+  // call, sorting is several times faster.
+  const names = [...entries.keys()].sort();
   const families = names.map((name) => toMerged(entries.get(name)!, conflicts));
   return { families, conflicts };
 }
