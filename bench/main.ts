@@ -2,6 +2,9 @@
  * `deno task bench`: the engine micro-benchmarks and scaling run, the end-to-end comparison
  * with nginx direct and exporter_exporter, the exporter-count scaling and the memory checks;
  * prints the results and writes them to BENCHMARKS.md.
+ *
+ * `deno task bench` runs it; `deno task bench --builtin` uses the built-in static server and
+ * load generator even where nginx and wrk are installed, and leaves exporter_exporter out.
  * @module
  */
 import { renderBenchmarks, type Results, type RssCheck } from "./benchmarks_md.ts";
@@ -47,16 +50,22 @@ export const SETTINGS = {
 } as const;
 
 async function main(): Promise<void> {
+  // `--builtin`: the built-in server and client even where nginx and wrk are installed, and
+  // no exporter_exporter (to try the fallbacks).
+  const builtin = Deno.args.includes("--builtin");
   await Deno.mkdir(`${WORK}/www`, { recursive: true });
-  const wrk = await installed("wrk", "-v");
-  const exporterExporter = await hasExporterExporter();
+  const wrk = !builtin && await installed("wrk", "-v");
+  const exporterExporter = !builtin && await hasExporterExporter();
 
   say("engine micro-benchmarks and scaling (deno bench) ...");
   const engine = await runEngineBenchmarks();
 
   const payloads = await writePayloads(`${WORK}/www`);
   const [node, big] = payloads as [ServedPayload, ServedPayload];
-  const backend = await startStaticBackend(`${WORK}/www`, { workDir: WORK, preferNginx: true });
+  const backend = await startStaticBackend(`${WORK}/www`, {
+    workDir: WORK,
+    preferNginx: !builtin,
+  });
   await using _backend = backend.service;
   const slow = await startBuiltin(`${WORK}/www`);
   await using _slow = slow;
@@ -178,27 +187,34 @@ async function main(): Promise<void> {
 
 const EE = "exporter_exporter";
 
-/** Scrapes `url` `first` times, reads RSS, scrapes up to `total`, reads RSS again. */
+/**
+ * Scrapes `url` of a fresh reverse_exporter `total` times (4 at a time), reading its RSS after
+ * the first `first` scrapes and then at each quarter of the rest.
+ */
 async function leakCheck(
   start: () => Promise<Service>,
   options: { url: string; payload: ServedPayload; first: number; total: number; tolerance: number },
 ): Promise<RssCheck> {
   await using server = await start();
   const url = server.url(options.url);
-  const load = { connections: SETTINGS.connections, wrk: false };
-  const first = await runLoad(url, { ...load, requests: options.first });
-  const afterFirst = await server.memory();
-  const rest = await runLoad(url, { ...load, requests: options.total - options.first });
-  const afterAll = await server.memory();
-  if (first.errors + rest.errors > 0) throw new Error(`failed scrapes of ${options.url}`);
-  return {
-    payload: options.payload.name,
-    first: options.first,
-    total: options.total,
-    tolerance: options.tolerance,
-    afterFirst,
-    afterAll,
-  };
+  const checkpoints: RssCheck["checkpoints"][number][] = [];
+  let done = 0;
+  const steps = [options.first];
+  for (let q = 1; q <= 4; q++) {
+    steps.push(options.first + Math.round((options.total - options.first) * q / 4));
+  }
+  for (const scrapes of steps) {
+    const load = await runLoad(url, {
+      connections: SETTINGS.connections,
+      requests: scrapes - done,
+      wrk: false,
+      gzip: true,
+    });
+    if (load.errors > 0) throw new Error(`${load.errors} failed scrapes of ${options.url}`);
+    done = scrapes;
+    checkpoints.push({ scrapes, rssMB: (await server.memory()).rssMB });
+  }
+  return { payload: options.payload.name, tolerance: options.tolerance, checkpoints };
 }
 
 /** Writes the payloads as files for the backend: the node_exporter capture and 100k series. */
