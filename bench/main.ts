@@ -23,7 +23,7 @@ import { runEngineBenchmarks } from "./engine_results.ts";
 import { runLoad } from "./load.ts";
 import { generatedExposition, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
 import { freePort, installed, readProc, type Service, versionOf } from "./processes.ts";
-import { say } from "./report.ts";
+import { formatMarkdown, say } from "./report.ts";
 import { startBuiltin, startStaticBackend } from "./static_backend.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     exporterScaling: scaling,
     leaks,
   };
-  const markdown = renderBenchmarks(results);
+  const markdown = await formatMarkdown(renderBenchmarks(results));
   await Deno.writeTextFile(`${REPO}BENCHMARKS.md`, markdown);
   say(markdown);
   say("written to BENCHMARKS.md");
@@ -245,10 +245,12 @@ async function machine(
     kernel,
     runtime: `${runtime}, V8 ${Deno.version.v8}`,
     backend: tools.backend,
-    load: tools.wrk ? await versionOf("wrk", "-v") : "built-in (wrk not installed)",
+    load: tools.wrk
+      ? (await versionOf("wrk", "-v")).replace(/ Copyright.*/, "")
+      : "built-in (wrk not installed, or --builtin)",
     exporterExporter: tools.exporterExporter
-      ? await versionOf(EXPORTER_EXPORTER, "-version")
-      : "not installed",
+      ? (await versionOf(EXPORTER_EXPORTER, "-version")).replace(/ \(.*/, "")
+      : "not installed (or --builtin)",
   };
 }
 

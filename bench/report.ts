@@ -2,6 +2,26 @@
 
 const encoder = new TextEncoder();
 
+/**
+ * `markdown` as `deno fmt` writes it (with the repository's settings), so that the file it
+ * goes to passes `deno fmt --check`.
+ */
+export async function formatMarkdown(markdown: string): Promise<string> {
+  const child = new Deno.Command("deno", {
+    args: ["fmt", "--ext", "md", "-"],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(markdown));
+  await writer.close();
+  const out = await child.output();
+  if (!out.success) throw new Error(`deno fmt failed: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
 /** Prints a line of progress on stdout. */
 export function say(line: string): void {
   Deno.stdout.writeSync(encoder.encode(line + "\n"));
