@@ -345,11 +345,10 @@ class TextDecoder004 {
     if (lineEnd === -1) lineEnd = text.length;
     let stop = lineEnd;
     if (stop > this.#pos && text.charCodeAt(stop - 1) === CR) stop--;
-    // Only this line is searched: indexOf("\r") would scan the rest of the input each time.
-    for (let p = this.#pos; p < stop; p++) {
-      if (text.charCodeAt(p) === CR) this.#fail("carriage return not followed by newline", p);
-    }
+    // Searched in this line only: in the text, indexOf("\r") would scan to its end each time.
     const raw = text.slice(this.#pos, stop);
+    const cr = raw.indexOf("\r");
+    if (cr !== -1) this.#fail("carriage return not followed by newline", this.#pos + cr);
     this.#pos = lineEnd;
     const family = this.#family(name, nameAt);
     // A second HELP for the same family keeps the first, as Prometheus does when scraping.
