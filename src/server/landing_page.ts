@@ -112,13 +112,13 @@ tr.up .dot{background:#1a7f37}tr.down .dot{background:#cf222e}
 footer{padding:0 2rem 2rem;color:#57606a;font-size:.85rem}
 </style></head>
 <body><header><h1>reverse_exporter</h1>
-<p>version ${escape(page.version)} · Deno ${escape(page.denoVersion)} · ${
+<p>version ${escape(page.version)} &middot; Deno ${escape(page.denoVersion)} &middot; ${
     escape(page.configFile ?? "embedded default configuration")
   }</p></header>
 <main>
 ${sections || "<p>No paths configured.</p>"}
 </main>
-<footer><a href="${escape(own)}">own metrics</a> · <a href="${
+<footer><a href="${escape(own)}">own metrics</a> &middot; <a href="${
     escape(options.contextPath)
   }/-/healthy">health</a> ·
 JSON: this page with <code>Accept: application/json</code></footer>
