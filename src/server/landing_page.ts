@@ -120,7 +120,7 @@ ${sections || "<p>No paths configured.</p>"}
 </main>
 <footer><a href="${escape(own)}">own metrics</a> &middot; <a href="${
     escape(options.contextPath)
-  }/-/healthy">health</a> ·
+  }/-/healthy">health</a> &middot;
 JSON: this page with <code>Accept: application/json</code></footer>
 </body></html>
 `;
