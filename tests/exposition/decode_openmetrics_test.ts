@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import {
   DecodeError,
   decodeExposition,
@@ -7,7 +7,7 @@ import {
   expositionFormat,
 } from "../../src/exposition/mod.ts";
 import type { MetricFamily } from "../../src/exposition/mod.ts";
-import { fam, smp } from "./_samples.ts";
+import { assertDecodeFails, fam, fixture, smp } from "./_samples.ts";
 
 /** An OpenMetrics exposition of these lines, ended by `# EOF` and a newline. */
 function om(...lines: string[]): string {
@@ -35,14 +35,7 @@ function decodeFails(
   column: number,
   messageIncludes?: string,
 ): DecodeError {
-  const error = assertThrows(() => decodeOpenMetrics(text), DecodeError, messageIncludes);
-  assertEquals({ line: error.line, column: error.column }, { line, column }, error.message);
-  assertStringIncludes(error.message, `line ${line}, column ${column}`);
-  return error;
-}
-
-function fixture(name: string): string {
-  return Deno.readTextFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+  return assertDecodeFails(decodeOpenMetrics, text, { line, column, messageIncludes });
 }
 
 // --- # EOF -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
 import { DecodeError, decodeText, encodeText } from "../../src/exposition/mod.ts";
 import type { MetricFamily } from "../../src/exposition/mod.ts";
-import { smp } from "./_samples.ts";
+import { assertDecodeFails, fixture, smp } from "./_samples.ts";
 
 /** The only family decoded from `text`. */
 function only(text: string): MetricFamily {
@@ -24,14 +24,7 @@ function decodeFails(
   column: number,
   messageIncludes?: string,
 ): DecodeError {
-  const error = assertThrows(() => decodeText(text), DecodeError, messageIncludes);
-  assertEquals({ line: error.line, column: error.column }, { line, column }, error.message);
-  assertStringIncludes(error.message, `line ${line}, column ${column}`);
-  return error;
-}
-
-function fixture(name: string): string {
-  return Deno.readTextFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+  return assertDecodeFails(decodeText, text, { line, column, messageIncludes });
 }
 
 // --- Well-formed input -------------------------------------------------------------------------
