@@ -1,4 +1,5 @@
 /** The program's life: load the configuration, scrape and serve, stop on a signal. */
+import { errorMessage } from "./error_message.ts";
 import type { Command } from "./cli.ts";
 import { DEFAULT_CONFIG_FILE, EMBEDDED_CONFIG, loadConfigFile } from "./config/load.ts";
 import type { Config } from "./config/types.ts";
@@ -109,7 +110,7 @@ export async function run(command: RunCommand): Promise<number> {
       logger.info("listening", { address: address.url, bound: listener.bound });
     }
   } catch (error) {
-    logger.error("start-up failed", { error: describe(error) });
+    logger.error("start-up failed", { error: errorMessage(error) });
     await stopAll();
     return 1;
   }
@@ -166,7 +167,7 @@ async function reloadConfiguration(
   } catch (error) {
     metrics.configLoaded(false);
     reportConfigError(logger, error, "configuration reload refused, the running one stays");
-    const problems = error instanceof ConfigError ? error.problems.join("; ") : describe(error);
+    const problems = error instanceof ConfigError ? error.problems.join("; ") : errorMessage(error);
     return { ok: false, error: problems };
   }
 }
@@ -180,17 +181,13 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return settled;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function reportConfigError(logger: Logger, error: unknown, what: string): void {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) {
       logger.error("invalid configuration", { problem, what });
     }
   } else {
-    logger.error(what, { error: describe(error) });
+    logger.error(what, { error: errorMessage(error) });
   }
 }
 

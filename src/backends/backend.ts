@@ -111,7 +111,11 @@ export async function readLimited(
   } finally {
     reader.releaseLock();
   }
-  const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+  return decodeUtf8(chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size), what);
+}
+
+/** Decodes strict UTF-8; invalid bytes are a failure (`invalid_body`) naming `what`. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
@@ -119,7 +123,8 @@ export async function readLimited(
   }
 }
 
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+/** The chunks, `size` bytes in all, as one array. */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);
   let offset = 0;
   for (const c of chunks) {

@@ -6,7 +6,8 @@
  * list of commands (Deno ties `Deno.kill` to it); with a list, only the command's own
  * process is signalled and children it leaves behind may survive.
  */
-import { abortFailure, ScrapeFailure } from "./backend.ts";
+import { errorMessage } from "../error_message.ts";
+import { abortFailure, concatBytes, decodeUtf8, ScrapeFailure } from "./backend.ts";
 
 /** How long a stopped command gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 1000;
@@ -56,7 +57,7 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
       detached: true, // its own process group, so that its children can be stopped with it
     }).spawn();
   } catch (error) {
-    throw new ScrapeFailure("start", `cannot start ${spec.command}: ${describe(error)}`);
+    throw new ScrapeFailure("start", `cannot start ${spec.command}: ${errorMessage(error)}`);
   }
   const group = new ProcessGroup(child);
   const stop = () => group.stop();
@@ -82,7 +83,7 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
     }
     let stdoutText: string;
     try {
-      stdoutText = decodeUtf8(out.bytes, spec.command);
+      stdoutText = decodeUtf8(out.bytes, `output of ${spec.command}`);
     } catch (error) {
       throw error instanceof ScrapeFailure ? withStderr(error, stderrText) : error;
     }
@@ -186,13 +187,7 @@ function readBounded(
     } catch {
       // canceled
     }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const c of chunks) {
-      bytes.set(c, offset);
-      offset += c.byteLength;
-    }
-    return { bytes, overflow: overflow && !options.truncate };
+    return { bytes: concatBytes(chunks, size), overflow: overflow && !options.truncate };
   })();
   return { done, cancel: () => void reader.cancel().catch(() => {}) };
 }
@@ -215,14 +210,6 @@ async function drain(reading: Reading, group: ProcessGroup, graceMs: number): Pr
   return await reading.done;
 }
 
-function decodeUtf8(bytes: Uint8Array, command: string): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new ScrapeFailure("invalid_body", `output of ${command} is not valid UTF-8`);
-  }
-}
-
 /** The failure, its message followed by what the command wrote to stderr, if anything. */
 export function withStderr(failure: ScrapeFailure, stderr: string): ScrapeFailure {
   const text = stderr.trim();
@@ -233,8 +220,4 @@ export function withStderr(failure: ScrapeFailure, stderr: string): ScrapeFailur
 
 function lossy(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

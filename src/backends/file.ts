@@ -5,6 +5,7 @@
  *
  * Permissions: `read` of the file.
  */
+import { errorMessage } from "../error_message.ts";
 import type { FileExporterConfig } from "../config/types.ts";
 import type { MetricFamily } from "../exposition/mod.ts";
 import {
@@ -38,14 +39,14 @@ async function readMetricsFile(
   try {
     info = await Deno.stat(path);
   } catch (error) {
-    throw new ScrapeFailure("read", `cannot read ${path}: ${describe(error)}`);
+    throw new ScrapeFailure("read", `cannot read ${path}: ${errorMessage(error)}`);
   }
   if (!info.isFile) throw new ScrapeFailure("read", `${path} is not a regular file`);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    throw new ScrapeFailure("read", `cannot open ${path}: ${describe(error)}`);
+    throw new ScrapeFailure("read", `cannot open ${path}: ${errorMessage(error)}`);
   }
   let text: string;
   try {
@@ -71,11 +72,7 @@ async function readMetricsFile(
       // closed by its stream already
     }
     if (error instanceof ScrapeFailure) throw error;
-    throw new ScrapeFailure("read", `cannot read ${path}: ${describe(error)}`);
+    throw new ScrapeFailure("read", `cannot read ${path}: ${errorMessage(error)}`);
   }
   return decodePayload(text, path);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

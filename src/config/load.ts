@@ -1,4 +1,5 @@
 /** Loading of the configuration: the embedded default, or a YAML file read from disk. */
+import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
 import type { Config } from "./types.ts";
 import { ConfigError, resolvePath, validateConfig } from "./validate.ts";
@@ -32,13 +33,13 @@ export async function loadConfigFile(path: string): Promise<Config> {
   try {
     text = await Deno.readTextFile(file);
   } catch (error) {
-    throw new ConfigError([`${file}: cannot read the configuration file: ${describe(error)}`]);
+    throw new ConfigError([`${file}: cannot read the configuration file: ${errorMessage(error)}`]);
   }
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError([`${file}: invalid YAML: ${describe(error)}`]);
+    throw new ConfigError([`${file}: invalid YAML: ${errorMessage(error)}`]);
   }
   const config = validateConfig(document, {
     file,
@@ -60,14 +61,12 @@ async function checkTlsFiles(config: Config): Promise<void> {
         await Deno.stat(f);
       } catch (error) {
         problems.push(
-          `${config.file}: web.listen[${i}]: TLS file ${f} of ${address.url}: ${describe(error)}`,
+          `${config.file}: web.listen[${i}]: TLS file ${f} of ${address.url}: ${
+            errorMessage(error)
+          }`,
         );
       }
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

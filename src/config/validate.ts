@@ -15,6 +15,9 @@ import type {
   WebConfig,
 } from "./types.ts";
 
+/** A bcrypt hash that bcryptjs verifies: `$2a$`, `$2b$` or `$2y$`, cost, salt and digest. */
+export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
 /** The label every sample gets, naming its exporter. */
 export const EXPORTER_NAME_LABEL = "exporter_name";
 
@@ -360,7 +363,7 @@ function parseAuth(ctx: Context, value: unknown, path: string): AuthConfig | und
       return;
     }
     if (password === undefined && passwordHash === undefined) return;
-    if (passwordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) {
+    if (passwordHash !== undefined && !BCRYPT_HASH.test(passwordHash)) {
       ctx.problem(
         key(p, "password_hash"),
         "is not a bcrypt hash ($2a$, $2b$ or $2y$, e.g. $2y$10$...)",

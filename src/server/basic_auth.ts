@@ -1,4 +1,5 @@
 /** HTTP basic authentication against a `basic_auth` list: plain passwords and bcrypt hashes. */
+import { BCRYPT_HASH } from "../config/validate.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import bcrypt from "bcryptjs";
 import type { Context, MiddlewareHandler } from "hono";
@@ -33,7 +34,6 @@ interface UserCredentials {
 }
 
 /** A bcrypt hash as bcryptjs verifies it; the two digits are the cost. */
-const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
 /** `Basic <token68>`, the scheme in any case; the token is checked as base64 afterwards. */
 const BASIC_HEADER = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;

@@ -5,6 +5,7 @@
  *
  * Permissions: `read`, `write` and `net` (`unix:<path>`) of the socket path.
  */
+import { errorMessage } from "../error_message.ts";
 
 /** The mode of a listening socket: read and write (connect) for owner and group. */
 export const SOCKET_MODE = 0o660;
@@ -16,7 +17,7 @@ export async function claimSocketPath(path: string): Promise<void> {
     info = await Deno.lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
-    throw new Error(`socket path ${path}: ${describe(error)}`);
+    throw new Error(`socket path ${path}: ${errorMessage(error)}`);
   }
   if (!info.isSocket) {
     throw new Error(
@@ -62,8 +63,4 @@ async function answers(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

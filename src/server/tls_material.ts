@@ -4,6 +4,7 @@
  *
  * Permissions: `read` of the three files.
  */
+import { errorMessage } from "../error_message.ts";
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import type { ListenTls } from "../config/types.ts";
 
@@ -41,7 +42,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
-    throw new Error(`TLS ${what} file ${path}: cannot read it: ${describe(error)}`);
+    throw new Error(`TLS ${what} file ${path}: cannot read it: ${errorMessage(error)}`);
   }
 }
 
@@ -56,7 +57,7 @@ function parseCertificates(pem: string, path: string, what: string): X509Certifi
       return new X509Certificate(block);
     } catch (error) {
       throw new Error(
-        `TLS ${what} file ${path}: certificate ${i + 1} cannot be parsed: ${describe(error)}`,
+        `TLS ${what} file ${path}: certificate ${i + 1} cannot be parsed: ${errorMessage(error)}`,
       );
     }
   });
@@ -73,10 +74,8 @@ function parseKey(pem: string, path: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (error) {
-    throw new Error(`TLS key file ${path}: the private key cannot be parsed: ${describe(error)}`);
+    throw new Error(
+      `TLS key file ${path}: the private key cannot be parsed: ${errorMessage(error)}`,
+    );
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
