@@ -105,7 +105,15 @@ export async function run(command: RunCommand): Promise<number> {
       reload: command.enableLifecycle ? () => reload("POST /-/reload") : undefined,
     });
     for (const address of config.web.listen) {
-      const listener = await listen(address, served.handler);
+      const listener = await listen(address, served.handler, {
+        readHeaderTimeoutMs: config.web.readHeaderTimeoutMs,
+        onTlsError: (error, client) =>
+          logger.info("TLS handshake failed", {
+            listener: address.url,
+            client,
+            error: errorMessage(error),
+          }),
+      });
       listeners.push(listener);
       logger.info("listening", { address: address.url, bound: listener.bound });
     }

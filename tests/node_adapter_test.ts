@@ -188,12 +188,14 @@ Deno.test("a normal response resolves completed and does not abort the signal", 
   assertEquals(events, ["completed"]);
 });
 
-Deno.test("request targets: paths are kept as sent, other forms get 400, a throw gets 500", async () => {
+Deno.test("request targets: paths are kept as sent, absolute-form too, other forms get 400, a throw gets 500", async () => {
   const paths: string[] = [];
+  const hosts: string[] = [];
   await using served = await serveAdapted((request) => {
-    const path = new URL(request.url).pathname;
-    if (path === "/throw") throw new Error("boom");
-    paths.push(path);
+    const url = new URL(request.url);
+    if (url.pathname === "/throw") throw new Error("boom");
+    paths.push(url.pathname);
+    hosts.push(url.host);
     return new Response("ok");
   });
   const get = async (target: string, host = "x") =>
@@ -204,8 +206,15 @@ Deno.test("request targets: paths are kept as sent, other forms get 400, a throw
   assertEquals(await get("//metrics"), "HTTP/1.1 200 OK");
   assertEquals(await get("/a/../metrics%2F"), "HTTP/1.1 200 OK");
   assertEquals(await get("/metrics", "evil.example/other"), "HTTP/1.1 200 OK");
-  assertEquals(paths, ["//metrics", "/metrics%2F", "/metrics"]);
-  assertStringIncludes(await get("http://other.example/metrics") ?? "", " 400 ");
+  // Absolute-form, as a client speaking to a proxy sends (Deno's fetch over a Unix socket):
+  // its authority replaces Host, its path is kept as sent.
+  assertEquals(await get("http://other.example//metrics?a=1"), "HTTP/1.1 200 OK");
+  assertEquals(await get("HTTP://other.example"), "HTTP/1.1 200 OK");
+  assertEquals(paths, ["//metrics", "/metrics%2F", "/metrics", "//metrics", "/"]);
+  assertEquals(hosts, ["x", "x", "evil.example", "other.example", "other.example"]);
+  assertStringIncludes(await get("*") ?? "", " 400 ");
+  assertStringIncludes(await get("other.example:80") ?? "", " 400 ");
+  assertStringIncludes(await get("ftp://other.example/metrics") ?? "", " 400 ");
   assertStringIncludes(await get("/throw") ?? "", " 500 ");
 });
 

@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { makeCertificates } from "./_certs.ts";
 import {
+  eventually,
   installed,
   REPO,
   runProgram,
@@ -170,6 +171,23 @@ reverse_exporters:
         assertEquals(backend.requests.length, before, "nothing was scraped for it");
       });
     }
+    await t.step(
+      "each refused handshake is logged with the listener, client and reason",
+      async () => {
+        const failed = () => server.logs.filter((l) => l.msg === "TLS handshake failed");
+        await eventually("a log line per refusal", () => failed().length >= refused.length);
+        assertEquals(failed().length, refused.length, JSON.stringify(server.logs));
+        assertEquals(failed()[0]!.error, "peer sent no certificates");
+        for (const line of failed()) {
+          assertEquals(line.level, "info");
+          assertStringIncludes(String(line.listener), "tcps://127.0.0.1:0");
+          assertEquals(line.client, "127.0.0.1");
+        }
+        for (const line of failed().slice(1)) {
+          assertStringIncludes(String(line.error), "client certificate refused: ");
+        }
+      },
+    );
     await t.step("a client that does not trust the CA refuses the server", async () => {
       await assertRejects(
         () => tlsGet(url, { cert: certs.clientCert, key: certs.clientKey }),

@@ -1,21 +1,28 @@
 /**
  * Listeners: each serves the same fetch handler on one `web.listen` address.
  *
- * `tcp://` and `unix://` are served by `Deno.serve`; `tcps://` and `unixs://` by
- * `node:https`, which can verify client certificates.
+ * All are served by Deno's `node:http` and `node:https` (see node_listener.ts): unlike
+ * `Deno.serve`, they enforce a header read timeout and can verify client certificates.
  *
  * Permissions: `net` to each TCP address it listens on; `read`, `write` and `net`
  * (`unix:<path>`) of each Unix socket; `read` of TLS files.
  */
 import type { ListenAddress } from "../config/types.ts";
-import { listenTls } from "./tls_listener.ts";
-import { listenUnix } from "./unix_listener.ts";
+import { listenNode } from "./node_listener.ts";
 
 /** A request handler, as `app.fetch`. */
 export type FetchHandler = (
   request: Request,
   info: Deno.ServeHandlerInfo<Deno.Addr>,
 ) => Response | Promise<Response>;
+
+/** Options of {@linkcode listen}. */
+export interface ListenOptions {
+  /** How long a client may take to send its request headers (and to finish a TLS handshake). */
+  readonly readHeaderTimeoutMs: number;
+  /** Called when a TLS handshake fails, with the client's address. */
+  readonly onTlsError?: (error: Error, client: string) => void;
+}
 
 /** One listening socket. */
 export interface Listener {
@@ -58,38 +65,14 @@ export function listenPermissions(address: ListenAddress): Deno.PermissionDescri
 }
 
 /** Starts listening on `address`; resolves once the socket is bound. */
-export async function listen(address: ListenAddress, handler: FetchHandler): Promise<Listener> {
+export async function listen(
+  address: ListenAddress,
+  handler: FetchHandler,
+  options: ListenOptions,
+): Promise<Listener> {
   try {
-    switch (address.scheme) {
-      case "tcp":
-        return await listenTcp(address, handler);
-      case "unix":
-        return await listenUnix(address, handler);
-      case "tcps":
-      case "unixs":
-        return await listenTls(address, handler);
-    }
+    return await listenNode(address, handler, options);
   } catch (error) {
     throw new ListenerError(address, error);
   }
-}
-
-function listenTcp(
-  address: Extract<ListenAddress, { scheme: "tcp" }>,
-  handler: FetchHandler,
-): Promise<Listener> {
-  return new Promise((resolve, reject) => {
-    try {
-      const server = Deno.serve({
-        hostname: address.hostname,
-        port: address.port,
-        onListen: (addr) => {
-          const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-          resolve({ address, bound: `${host}:${addr.port}`, shutdown: () => server.shutdown() });
-        },
-      }, handler);
-    } catch (error) {
-      reject(error);
-    }
-  });
 }

@@ -88,12 +88,14 @@ function toRequest(
   incoming: IncomingMessage,
   options: { scheme: string; signal: AbortSignal; body: RequestBody | undefined },
 ): Request | undefined {
-  const target = incoming.url ?? "";
-  // Only origin-form targets ("/path?query"): the URL's authority comes from Host alone.
+  // Origin-form ("/path?query"), or absolute-form ("http://host/path?query", as sent to
+  // a proxy; its authority replaces Host). Nothing else.
+  const absolute = ABSOLUTE_FORM.exec(incoming.url ?? "");
+  const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
   if (!target.startsWith("/")) return undefined;
   // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path.
   const origin = new URL(`${options.scheme}://localhost`);
-  const host = incoming.headers.host;
+  const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
   const headers = new Headers();
   try {
@@ -110,6 +112,9 @@ function toRequest(
     return undefined;
   }
 }
+
+/** An absolute-form request target: its authority, and what follows the authority's "/". */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)\/?(.*)$/is;
 
 /** A request body: its stream, and how to drop what is left of it once answered. */
 interface RequestBody {

@@ -1,18 +1,22 @@
 /**
- * `tcps://` and `unixs://` listeners, served by `node:https`: unlike `Deno.serve`, it can
- * ask for and verify client certificates (`tlsclientca=`).
+ * Listeners served by Deno's `node:http` (`tcp://`, `unix://`) and `node:https` (`tcps://`,
+ * `unixs://`). Unlike `Deno.serve`, they cut off a client whose request headers take
+ * longer than `read_header_timeout` (answering 408), and `node:https` can ask for and
+ * verify client certificates (`tlsclientca=`).
  *
  * With a client CA, only a client presenting a certificate signed by it (valid now, with
  * the clientAuth extended key usage) completes the handshake; without one, no client
- * certificate is asked for.
+ * certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
  * the socket; `read` of the TLS files.
  */
-import { createServer, type Server } from "node:https";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { ListenAddress } from "../config/types.ts";
-import type { FetchHandler, Listener } from "./listen.ts";
+import type { FetchHandler, Listener, ListenOptions } from "./listen.ts";
 import { nodeRequestListener } from "./node_adapter.ts";
 import {
   claimSocketPath,
@@ -22,35 +26,25 @@ import {
 } from "./socket_file.ts";
 import { readTlsMaterial } from "./tls_material.ts";
 
-/** A listen address served over TLS. */
-export type TlsListenAddress = Extract<ListenAddress, { scheme: "tcps" | "unixs" }>;
-
 /** How long a connection still open after its last response may take to close at shutdown. */
 const CLOSE_GRACE_MS = 1_000;
+/** The time a client has to send a whole request, body included. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Starts a TLS listener on `address`; resolves once the socket is bound. */
-export async function listenTls(
-  address: TlsListenAddress,
+/** Starts a listener on `address`; resolves once the socket is bound. */
+export async function listenNode(
+  address: ListenAddress,
   handler: FetchHandler,
+  options: ListenOptions,
 ): Promise<Listener> {
-  const material = await readTlsMaterial(address.tls);
-  const verifyClients = material.clientCa !== undefined;
-  const server = createServer({
-    cert: material.cert,
-    key: material.key,
-    ...(verifyClients ? { ca: material.clientCa } : {}),
-    requestCert: verifyClients,
-    rejectUnauthorized: verifyClients,
-  });
+  const server = await createServer(address, options);
   const connections = new ConnectionSet();
   server.on("connection", (socket: Socket) => connections.add(socket));
-  // A refused handshake is told to the client by TLS; nothing to answer here.
-  server.on("tlsClientError", () => {});
   server.on(
     "request",
     nodeRequestListener(handler, {
-      scheme: "https",
-      remoteAddr: address.scheme === "unixs"
+      scheme: address.scheme === "tcps" || address.scheme === "unixs" ? "https" : "http",
+      remoteAddr: address.scheme === "unix" || address.scheme === "unixs"
         ? () => ({ transport: "unix", path: address.path })
         : (request) => ({
           transport: "tcp",
@@ -63,7 +57,7 @@ export async function listenTls(
   );
 
   let socket: SocketIdentity | undefined;
-  if (address.scheme === "unixs") {
+  if (address.scheme === "unix" || address.scheme === "unixs") {
     await claimSocketPath(address.path);
     await bind(server, { path: address.path });
     try {
@@ -79,7 +73,7 @@ export async function listenTls(
   server.on("error", () => {});
   return {
     address,
-    bound: address.scheme === "unixs" ? address.path : boundAddress(server),
+    bound: socket !== undefined ? socket.path : boundAddress(server),
     shutdown: async () => {
       await closeServer(server, connections);
       if (socket !== undefined) await removeSocket(socket);
@@ -87,6 +81,42 @@ export async function listenTls(
   };
 }
 
+/** The node server of `address`, with the header timeout; TLS material read and checked. */
+async function createServer(address: ListenAddress, options: ListenOptions): Promise<Server> {
+  const timeouts = {
+    headersTimeout: options.readHeaderTimeoutMs,
+    // Bounds the rest of a request (a body trickled after quick headers); never a response.
+    requestTimeout: Math.max(options.readHeaderTimeoutMs, REQUEST_TIMEOUT_MS),
+    // How often node looks for expired header reads: a slow client is cut within 25 %.
+    connectionsCheckingInterval: Math.min(Math.max(options.readHeaderTimeoutMs / 4, 10), 1_000),
+  };
+  if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
+  const material = await readTlsMaterial(address.tls);
+  const verifyClients = material.clientCa !== undefined;
+  const server = createHttpsServer({
+    ...timeouts,
+    handshakeTimeout: options.readHeaderTimeoutMs,
+    cert: material.cert,
+    key: material.key,
+    ...(verifyClients ? { ca: material.clientCa } : {}),
+    requestCert: verifyClients,
+    rejectUnauthorized: verifyClients,
+  });
+  server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+    // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
+    const tcp = (socket as TLSSocket & { _parent?: Socket })._parent;
+    const client = address.scheme === "unixs"
+      ? address.path
+      : socket.remoteAddress ?? tcp?.remoteAddress ?? "unknown";
+    // When the client certificate was refused, `error` only says the connection was reset.
+    const refused = socket.authorizationError;
+    options.onTlsError?.(
+      refused ? new Error(`client certificate refused: ${refused}`) : error,
+      client,
+    );
+  });
+  return server;
+}
 function bind(
   server: Server,
   where: { path: string } | { host: string; port: number },
