@@ -144,10 +144,21 @@ function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
   ) {
     headers.set("Content-Encoding", "gzip");
-    // A stream of the bytes themselves: a Blob copies them outside the JavaScript heap, where
-    // the copies outlived the responses and grew the process under load.
-    const gzipped = ReadableStream.from([body]).pipeThrough(new CompressionStream("gzip"));
-    return new Response(gzipped, { headers });
+    return new Response(oneChunk(body).pipeThrough(new CompressionStream("gzip")), { headers });
   }
-  return new Response(body, { headers });
+  return new Response(oneChunk(body), { headers });
+}
+
+/**
+ * A stream of the bytes themselves, in one chunk. A `Response` made from the bytes would
+ * copy them (a 7.5 MB exposition: 3 to 7 ms and its size again in memory); a Blob copies
+ * them outside the JavaScript heap, where the copies outlived the responses under load.
+ */
+function oneChunk(body: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array<ArrayBuffer>> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(body);
+      controller.close();
+    },
+  });
 }
