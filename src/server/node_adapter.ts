@@ -97,10 +97,11 @@ function toRequest(
   const origin = new URL(`${options.scheme}://localhost`);
   const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
-  const headers = new Headers();
+  // Name/value pairs: quicker for `Request` to take than a `Headers` built one by one.
+  const headers: [string, string][] = [];
   try {
     for (let i = 0; i + 1 < incoming.rawHeaders.length; i += 2) {
-      headers.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
+      headers.push([incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!]);
     }
     return new Request(origin.origin + target, {
       method: incoming.method ?? "GET",
