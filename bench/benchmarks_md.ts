@@ -103,7 +103,9 @@ export function renderBenchmarks(r: Results): string {
     `the same static backend (${r.machine.backend}); each proxy a fresh process per row.`,
     "No request asks for gzip (wrk does not), so every target serves the same uncompressed",
     "text. source MB/s counts the exporter text the target read (per exporter); peak RSS is",
-    "VmHWM of the target's process.",
+    "VmHWM of the target's process; CPU per request is the user and system time of the target's",
+    "process (all its threads) during the run, divided by the requests served: on 2 cores shared",
+    "with the load generator and the backend, it is the cost that throughput is made of.",
     "",
     ...r.payloads.flatMap((p) => [
       `### ${p.name} payload (${bytes(p.bytes)})`,
@@ -179,7 +181,7 @@ function targetName(t: TargetResult): string {
 
 function throughputTable(rows: readonly TargetResult[], payload: ServedPayload): string {
   return table(
-    ["target", "requests/s", "p50", "p99", "source MB/s", "peak RSS"],
+    ["target", "requests/s", "p50", "p99", "source MB/s", "peak RSS", "CPU per request"],
     rows.map((t) => [
       targetName(t),
       num(t.load.requestsPerSecond, 1),
@@ -187,6 +189,7 @@ function throughputTable(rows: readonly TargetResult[], payload: ServedPayload):
       duration(t.load.p99Ms),
       num(t.load.requestsPerSecond * Math.max(1, t.exporters) * payload.bytes / 1e6, 1),
       t.memory === undefined ? "n/a" : `${num(t.memory.peakRssMB, 0)} MB`,
+      t.cpuMsPerRequest === undefined ? "n/a" : duration(t.cpuMsPerRequest),
     ]),
   );
 }
@@ -203,13 +206,23 @@ function ratios(rows: readonly TargetResult[]): string {
   ];
   if (ours === undefined) return "";
   return table(
-    ["reverse_exporter, 1 exporter / ...", "requests/s", "p50", "p99", "peak RSS"],
+    [
+      "reverse_exporter, 1 exporter / ...",
+      "requests/s",
+      "p50",
+      "p99",
+      "peak RSS",
+      "CPU per request",
+    ],
     peers.filter(([, peer]) => peer !== undefined).map(([name, peer]) => [
       name,
       ratio(ours.load.requestsPerSecond, peer!.load.requestsPerSecond),
       ratio(ours.load.p50Ms, peer!.load.p50Ms),
       ratio(ours.load.p99Ms, peer!.load.p99Ms),
       ours.memory && peer!.memory ? ratio(ours.memory.peakRssMB, peer!.memory.peakRssMB) : "n/a",
+      ours.cpuMsPerRequest !== undefined && peer!.cpuMsPerRequest !== undefined
+        ? ratio(ours.cpuMsPerRequest, peer!.cpuMsPerRequest)
+        : "n/a",
     ]),
   );
 }

@@ -28,6 +28,11 @@ export interface TargetResult {
   readonly load: LoadResult;
   /** Memory of the target's process after the run; undefined when not measured. */
   readonly memory: Memory | undefined;
+  /**
+   * CPU time the target's process used per request during the run (all its threads), in ms;
+   * undefined when not measured (the direct backend: nginx works in a child process).
+   */
+  readonly cpuMsPerRequest: number | undefined;
 }
 
 /** How a reverse_exporter under test is configured: its paths and their exporters' URLs. */
@@ -163,11 +168,14 @@ export async function measure(
     requests: options.warmupRequests,
     wrk: false,
   });
+  const service = options.target === "direct" ? undefined : options.service;
+  const cpuBefore = await service?.cpuSeconds();
   const load = await runLoad(url, {
     connections: options.connections,
     seconds: options.seconds,
     wrk: options.wrk,
   });
+  const cpuAfter = await service?.cpuSeconds();
   if (load.errors > 0) {
     throw new Error(`${options.target} on ${options.payload.name}: ${load.errors} failed requests`);
   }
@@ -177,5 +185,8 @@ export async function measure(
     exporters: options.exporters,
     load,
     memory: options.service === undefined ? undefined : await options.service.memory(),
+    cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
+      ? undefined
+      : (cpuAfter - cpuBefore) * 1000 / load.requests,
   };
 }

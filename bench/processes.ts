@@ -22,6 +22,8 @@ export interface Service extends AsyncDisposable {
   /** `http://127.0.0.1:<port><path>`. */
   url(path: string): string;
   memory(): Promise<Memory>;
+  /** CPU time its process has used so far (user and system, all threads), in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -139,9 +141,22 @@ export async function startService(
     port,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     memory: () => memoryOf(child.pid),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux, asked once). */
+let clockTicks: Promise<number> | undefined;
+
+async function cpuSecondsOf(pid: number): Promise<number> {
+  clockTicks ??= new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()
+    .then((out) => Number(new TextDecoder().decode(out.stdout).trim()) || 100);
+  const stat = await readProc(`/proc/${pid}/stat`);
+  // After "pid (comm) ", fields from the third: utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / await clockTicks;
 }
 
 async function accepts(port: number): Promise<boolean> {
