@@ -7,7 +7,6 @@
  */
 import {
   CANONICAL,
-  FAMILY,
   FIELDS,
   LABEL_END,
   LABEL_START,
@@ -73,6 +72,21 @@ interface FamilyBuilder {
 /** Decodes a text 0.0.4 exposition into its metric families, in order of first appearance. */
 export function decodeText(text: string): MetricFamily[] {
   return new TextDecoder004(text).decode();
+}
+
+/**
+ * Decodes as `decodeText` does, pausing (yielding) after each line that ends past another
+ * `stepChars` characters of the text; returns the families. Whoever runs it can let other
+ * work run at each pause, so that decoding a large text never holds the thread for long.
+ */
+export function* decodeTextInSteps(
+  text: string,
+  stepChars: number,
+): Generator<undefined, MetricFamily[], undefined> {
+  const decoder = new TextDecoder004(text);
+  const step = Math.max(1, stepChars);
+  for (let until = step; !decoder.decodeLines(until); until += step) yield;
+  return decoder.families();
 }
 
 /** Character classes of ASCII: bit 1, metric name; bit 2, metric name start. */
@@ -179,9 +193,16 @@ class TextDecoder004 {
   }
 
   decode(): MetricFamily[] {
+    this.decodeLines(this.#text.length);
+    return this.families();
+  }
+
+  /** Decodes lines until one ends at or past `until`; returns whether the text is done. */
+  decodeLines(until: number): boolean {
     const text = this.#text;
     const end = text.length;
-    while (this.#pos < end) {
+    const stop = Math.min(until, end);
+    while (this.#pos < stop) {
       this.#skipBlanks();
       const c = text.charCodeAt(this.#pos);
       if (this.#pos >= end) break;
@@ -193,6 +214,11 @@ class TextDecoder004 {
         this.#sample();
       }
     }
+    return this.#pos >= end;
+  }
+
+  /** The families decoded, once every line is. */
+  families(): MetricFamily[] {
     // Each family's sample indices, in one array: a counting sort by family.
     const families = [...this.#families.values()];
     const offsets = new Int32Array(families.length + 1);
@@ -201,8 +227,9 @@ class TextDecoder004 {
     const store = this.#store;
     const indices = new Int32Array(store.length);
     const next = offsets.slice(0, families.length);
-    const positions = store.positions;
-    for (let i = 0; i < store.length; i++) indices[next[positions[i * FIELDS + FAMILY]!]!++] = i;
+    const familyOf = store.families;
+    for (let i = 0; i < store.length; i++) indices[next[familyOf[i]!]!++] = i;
+    store.dropFamilies();
     return families.map((f) =>
       storedFamily(f, { store, indices: indices.subarray(offsets[f.id]!, offsets[f.id + 1]!) })
     );
@@ -483,9 +510,9 @@ class TextDecoder004 {
     positions[at + LABEL_START] = labelStart;
     positions[at + LABEL_END] = labelEnd;
     positions[at + CANONICAL] = canonical ? 1 : 0;
-    positions[at + FAMILY] = family.id;
-    store.numbers[i * 2] = value;
-    store.numbers[i * 2 + 1] = timestampMs;
+    store.families[i] = family.id;
+    store.values[i] = value;
+    if (timestampMs === timestampMs) store.setTimestamp(i, timestampMs);
     store.length = i + 1;
     family.count++;
     this.#previousName = name;

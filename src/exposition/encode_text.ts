@@ -126,8 +126,8 @@ class ByteWriter {
       this.byte(CLOSE_BRACE);
     }
     this.byte(SPACE);
-    this.value(store.numbers[i * 2]!);
-    const timestamp = store.numbers[i * 2 + 1]!;
+    this.value(store.values[i]!);
+    const timestamp = store.timestamps === undefined ? NaN : store.timestamps[i]!;
     if (timestamp === timestamp) {
       this.byte(SPACE);
       this.plain(String(timestamp));

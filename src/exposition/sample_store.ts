@@ -34,12 +34,18 @@ export const LABEL_END = 3;
  * comma), so it can be copied as it is; label values always are, escapes included.
  */
 export const CANONICAL = 4;
-/** The family the decoder gave it (its position among the families). */
-export const FAMILY = 5;
 /** How many `positions` each sample takes. */
-export const FIELDS = 6;
+export const FIELDS = 5;
 
-/** The samples of one decoded text: positions in it, values and timestamps. */
+const NO_FAMILIES = new Int32Array(0);
+
+/**
+ * The samples of one decoded text: positions in it, values and timestamps.
+ *
+ * Its arrays live outside the JavaScript heap, where the collector frees them late: they hold
+ * no more than each sample needs (timestamps only once a sample has one, families only while
+ * decoding), and the arrays they outgrow are freed as soon as they are copied.
+ */
 export class SampleStore {
   /** The text the positions refer to. */
   readonly text: string;
@@ -49,29 +55,49 @@ export class SampleStore {
   length = 0;
   /** `FIELDS` numbers per sample (`NAME_START`...). */
   positions: Int32Array;
-  /** Two numbers per sample: its value, and its timestamp in ms (NaN when it has none). */
-  numbers: Float64Array;
+  /** The value of each sample. */
+  values: Float64Array;
+  /** The timestamp in ms of each sample (NaN when it has none); undefined while none has. */
+  timestamps: Float64Array | undefined;
+  /**
+   * The family the decoder gave each sample (its position among the families), while it
+   * decodes: `dropFamilies` frees them once it has gathered each family's samples.
+   */
+  families: Int32Array;
 
   constructor(text: string) {
     this.text = text;
     // A guess from the text's size (a sample line is rarely under 64 characters), then
-    // grown as needed. Two arrays, not one per field: each array costs an allocation
-    // outside the JavaScript heap.
+    // grown as needed. One array for all positions, not one per field: each array costs an
+    // allocation outside the JavaScript heap.
     const size = Math.max(text.length >> 6, 64);
     this.positions = new Int32Array(size * FIELDS);
-    this.numbers = new Float64Array(size * 2);
+    this.values = new Float64Array(size);
+    this.families = new Int32Array(size);
   }
 
   /** Makes room for one more sample. */
   reserve(): void {
-    if ((this.length + 1) * 2 <= this.numbers.length) return;
+    if (this.length < this.values.length) return;
     const size = Math.ceil(this.length * 1.5) + 64;
-    const positions = new Int32Array(size * FIELDS);
-    positions.set(this.positions);
-    this.positions = positions;
-    const numbers = new Float64Array(size * 2);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
+    this.positions = grown(this.positions, size * FIELDS);
+    this.values = grown(this.values, size);
+    this.families = grown(this.families, size);
+    if (this.timestamps !== undefined) {
+      this.timestamps = grown(this.timestamps, size).fill(NaN, this.length);
+    }
+  }
+
+  /** Sets the timestamp of sample `i`, making room for timestamps at the first one. */
+  setTimestamp(i: number, timestampMs: number): void {
+    this.timestamps ??= new Float64Array(this.values.length).fill(NaN);
+    this.timestamps[i] = timestampMs;
+  }
+
+  /** Frees the families of the samples, which only the decoder needs. */
+  dropFamilies(): void {
+    free(this.families);
+    this.families = NO_FAMILIES;
   }
 
   /** Sample `i` as an object, as the decoder used to build it. */
@@ -79,16 +105,29 @@ export class SampleStore {
     const text = this.text;
     const at = i * FIELDS;
     const labelStart = this.positions[at + LABEL_START]!;
-    const timestamp = this.numbers[i * 2 + 1]!;
+    const timestamp = this.timestamps === undefined ? NaN : this.timestamps[i]!;
     return {
       name: text.slice(this.positions[at + NAME_START], this.positions[at + NAME_END]),
       labels: labelStart === this.positions[at + LABEL_END]
         ? NO_LABELS
         : parseLabels(text, labelStart + 1),
-      value: this.numbers[i * 2]!,
+      value: this.values[i]!,
       timestampMs: timestamp === timestamp ? timestamp : undefined,
     };
   }
+}
+
+/** A copy of `array` with room for `size` elements; `array` is freed. */
+function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {
+  const out = new (array.constructor as new (size: number) => T)(size);
+  out.set(array);
+  free(array);
+  return out;
+}
+
+/** Frees the memory of an array that only the store holds, now rather than when collected. */
+function free(array: Int32Array | Float64Array): void {
+  (array.buffer as ArrayBuffer).transfer(0);
 }
 
 /** Some of the samples of a store: one family's, in order. */
