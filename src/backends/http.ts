@@ -10,7 +10,9 @@ import type { MetricFamily } from "../exposition/mod.ts";
 import {
   abortFailure,
   type Backend,
-  decodePayload,
+  decodePayloadInSteps,
+  decodeUtf8,
+  freeBytes,
   readLimited,
   type ScrapeContext,
   ScrapeFailure,
@@ -98,18 +100,17 @@ class HttpBackend implements Backend {
     }
     let text = "";
     try {
-      if (response.body !== null) {
-        text = await readLimited(response.body, {
-          limit: this.#config.bodySizeLimit,
-          what: `body of GET ${url}`,
-        });
-      }
+      text = await readBody(response, {
+        limit: this.#config.bodySizeLimit,
+        what: `body of GET ${url}`,
+      });
     } catch (error) {
       await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
-    return decodePayload(text, `body of GET ${url}`, {
+    return decodePayloadInSteps(text, `body of GET ${url}`, {
       contentType: response.headers.get("Content-Type") ?? undefined,
+      signal: context.signal,
     });
   }
 
@@ -125,6 +126,49 @@ class HttpBackend implements Backend {
     for (const [k, v] of query) url.searchParams.append(k, v);
     return url.href;
   }
+}
+
+/**
+ * The body as text, within `limit` bytes. A body whose size is known (a Content-Length, no
+ * Content-Encoding) is read at once into one buffer: one operation instead of a read per
+ * chunk, each of which waited for a turn of the event loop while other scrapes decoded, and
+ * no chunks to join. Any other body (gzip, which fetch decompresses, or chunked) is read as a
+ * stream, counted as it comes, and given up once it is larger than `limit`.
+ */
+async function readBody(
+  response: Response,
+  options: { readonly limit: number; readonly what: string },
+): Promise<string> {
+  if (response.body === null) return "";
+  const length = knownLength(response.headers);
+  if (length === undefined) return readLimited(response.body, options);
+  if (length > options.limit) {
+    throw new ScrapeFailure(
+      "body_too_large",
+      `${options.what} is larger than the limit of ${options.limit} bytes`,
+    );
+  }
+  const bytes = await response.bytes();
+  try {
+    return decodeUtf8(bytes, options.what);
+  } finally {
+    // Only the text outlives the read.
+    freeBytes(bytes);
+  }
+}
+
+/**
+ * The size of the body as sent, when the headers give it and fetch does not decode it: a
+ * Content-Length of digits, and no Content-Encoding other than identity (a gzipped body's
+ * length says nothing of its size once decompressed). Fetch fails a body that ends before
+ * this length, and reads no further than it.
+ */
+function knownLength(headers: Headers): number | undefined {
+  const encoding = headers.get("Content-Encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
+  const length = headers.get("Content-Length");
+  if (length === null || !/^\d+$/.test(length.trim())) return undefined;
+  return Number(length.trim());
 }
 
 /** An error's message, followed by its cause's (fetch hides the reason in the cause). */

@@ -1,0 +1,192 @@
+/**
+ * The http backend's reading of bodies: at once when their size is known, as a stream
+ * otherwise; the size limit, gzip, invalid UTF-8 and the deadline on both paths.
+ */
+import {
+  type Backend,
+  DECODE_STEP_CHARS,
+  decodePayload,
+  decodePayloadInSteps,
+  ScrapeFailure,
+} from "../src/backends/backend.ts";
+import { createHttpBackend } from "../src/backends/http.ts";
+import type { HttpExporterConfig } from "../src/config/types.ts";
+import { decodeText, encodeExposition } from "../src/exposition/mod.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { fixture } from "./_server.ts";
+
+const NODE = fixture("node_exporter_1.5.prom");
+const NODE_BYTES: Uint8Array<ArrayBuffer> = new TextEncoder().encode(NODE);
+
+/** A loopback server answering with `handler`, and an http backend scraping it. */
+async function backendFor(
+  handler: (request: Request) => Response | Promise<Response>,
+  options: { limit?: number; timeoutMs?: number } = {},
+): Promise<AsyncDisposable & { backend: Backend }> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  const config: HttpExporterConfig = {
+    kind: "http",
+    name: "e",
+    targetLabels: [],
+    noRewrite: false,
+    address: new URL(`http://127.0.0.1:${server.addr.port}/metrics`),
+    timeoutMs: options.timeoutMs ?? 10_000,
+    forwardUrlParams: false,
+    unixSocket: undefined,
+    tls: undefined,
+    basicAuth: undefined,
+    headers: {},
+    bodySizeLimit: options.limit ?? 128 * 1024 * 1024,
+  };
+  const backend = await createHttpBackend(config);
+  return {
+    backend,
+    async [Symbol.asyncDispose]() {
+      backend.close();
+      await server.shutdown();
+    },
+  };
+}
+
+function scrape(backend: Backend, timeoutMs = 10_000) {
+  return backend.scrape({
+    signal: AbortSignal.timeout(timeoutMs),
+    query: new URLSearchParams(),
+  });
+}
+
+/** A body sent in pieces, without Content-Length (chunked). */
+function chunked(bytes: Uint8Array, piece = 1000): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + piece));
+      offset += piece;
+    },
+  });
+}
+
+function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")))
+    .bytes();
+}
+
+async function assertFailure(promise: Promise<unknown>, category: string): Promise<void> {
+  const error = await assertRejects(() => promise, ScrapeFailure);
+  assertEquals(error.category, category, error.message);
+}
+
+const expected = encodeExposition(decodeText(NODE));
+
+Deno.test("http backend: a body with a Content-Length is decoded as a streamed one is", async () => {
+  await using sized = await backendFor(() => new Response(NODE_BYTES));
+  await using streamed = await backendFor(() => new Response(chunked(NODE_BYTES)));
+  await using gzipped = await backendFor(async () =>
+    new Response(await gzip(NODE_BYTES), { headers: { "Content-Encoding": "gzip" } })
+  );
+  for (const { backend } of [sized, streamed, gzipped]) {
+    assertEquals(encodeExposition(await scrape(backend)), expected);
+  }
+});
+
+Deno.test("http backend: the size limit, whether the size is known or not", async () => {
+  const limit = NODE_BYTES.length - 1;
+  await using sized = await backendFor(() => new Response(NODE_BYTES), { limit });
+  await using streamed = await backendFor(() => new Response(chunked(NODE_BYTES)), { limit });
+  // Small once compressed: the limit counts the decompressed bytes.
+  await using gzipped = await backendFor(
+    async () => new Response(await gzip(NODE_BYTES), { headers: { "Content-Encoding": "gzip" } }),
+    { limit },
+  );
+  for (const { backend } of [sized, streamed, gzipped]) {
+    await assertFailure(scrape(backend), "body_too_large");
+  }
+  // Exactly at the limit is within it.
+  await using exact = await backendFor(() => new Response(NODE_BYTES), {
+    limit: NODE_BYTES.length,
+  });
+  assertEquals(encodeExposition(await scrape(exact.backend)), expected);
+});
+
+Deno.test("http backend: invalid UTF-8 is an invalid body on both paths", async () => {
+  const invalid = new Uint8Array([
+    ...new TextEncoder().encode('a 1\nb{l="'),
+    0xff,
+    ...new TextEncoder().encode('"} 2\n'),
+  ]);
+  await using sized = await backendFor(() => new Response(invalid));
+  await using streamed = await backendFor(() => new Response(chunked(invalid, 3)));
+  for (const { backend } of [sized, streamed]) {
+    await assertFailure(scrape(backend), "invalid_body");
+  }
+});
+
+Deno.test("http backend: the deadline stops a body that stalls, sized or not", async () => {
+  // Half the body, then nothing until the client goes away.
+  const stalling = (sized: boolean) => (request: Request) => {
+    const half = NODE_BYTES.subarray(0, NODE_BYTES.length >> 1);
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) {
+          return new Promise<void>((resolve) => {
+            request.signal.addEventListener("abort", () => resolve());
+          });
+        }
+        sent = true;
+        controller.enqueue(half.slice());
+        return Promise.resolve();
+      },
+    });
+    const headers: Record<string, string> = sized
+      ? { "Content-Length": String(NODE_BYTES.length) }
+      : {};
+    return new Response(body, { headers });
+  };
+  await using sized = await backendFor(stalling(true));
+  await using streamed = await backendFor(stalling(false));
+  for (const { backend } of [sized, streamed]) {
+    const started = performance.now();
+    await assertFailure(scrape(backend, 300), "timeout");
+    assert(performance.now() - started < 5_000, "the deadline did not stop the read");
+  }
+});
+
+/** A text exposition of `series` gauges, at least 40 bytes a line. */
+function manySeries(series: number): string {
+  const lines = ["# HELP big_gauge A gauge with many series.", "# TYPE big_gauge gauge"];
+  for (let i = 0; i < series; i++) lines.push(`big_gauge{index="${i}",group="g${i % 7}"} ${i}.5`);
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("http backend: a body larger than a decoding step decodes as a whole", async () => {
+  const text = manySeries(Math.ceil(2.5 * DECODE_STEP_CHARS / 40));
+  assert(text.length > 2 * DECODE_STEP_CHARS, "the body is not several steps long");
+  await using sized = await backendFor(() => new Response(text));
+  assertEquals(
+    encodeExposition(await scrape(sized.backend)),
+    encodeExposition(decodeText(text)),
+  );
+});
+
+Deno.test("decodePayloadInSteps: an aborted scrape stops between steps, with its cause", async () => {
+  const text = manySeries(Math.ceil(2.5 * DECODE_STEP_CHARS / 40));
+  const deadline = new AbortController();
+  deadline.abort(new DOMException("deadline exceeded", "TimeoutError"));
+  await assertFailure(decodePayloadInSteps(text, "body", { signal: deadline.signal }), "timeout");
+  const gone = new AbortController();
+  gone.abort();
+  await assertFailure(decodePayloadInSteps(text, "body", { signal: gone.signal }), "canceled");
+  // Not aborted: the same families as decodePayload.
+  const families = await decodePayloadInSteps(text, "body", {
+    signal: new AbortController().signal,
+  });
+  assertEquals(encodeExposition(families), encodeExposition(decodePayload(text, "body")));
+  await assertFailure(
+    decodePayloadInSteps(text + "not an exposition {\n", "body", {
+      signal: new AbortController().signal,
+    }),
+    "decode",
+  );
+});
