@@ -2,13 +2,7 @@
  * The http backend's reading of bodies: at once when their size is known, as a stream
  * otherwise; the size limit, gzip, invalid UTF-8 and the deadline on both paths.
  */
-import {
-  type Backend,
-  DECODE_STEP_CHARS,
-  decodePayload,
-  decodePayloadInSteps,
-  ScrapeFailure,
-} from "../src/backends/backend.ts";
+import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
 import { createHttpBackend } from "../src/backends/http.ts";
 import type { HttpExporterConfig } from "../src/config/types.ts";
 import { decodeText, encodeExposition } from "../src/exposition/mod.ts";
@@ -151,42 +145,4 @@ Deno.test("http backend: the deadline stops a body that stalls, sized or not", a
     await assertFailure(scrape(backend, 300), "timeout");
     assert(performance.now() - started < 5_000, "the deadline did not stop the read");
   }
-});
-
-/** A text exposition of `series` gauges, at least 40 bytes a line. */
-function manySeries(series: number): string {
-  const lines = ["# HELP big_gauge A gauge with many series.", "# TYPE big_gauge gauge"];
-  for (let i = 0; i < series; i++) lines.push(`big_gauge{index="${i}",group="g${i % 7}"} ${i}.5`);
-  return lines.join("\n") + "\n";
-}
-
-Deno.test("http backend: a body larger than a decoding step decodes as a whole", async () => {
-  const text = manySeries(Math.ceil(2.5 * DECODE_STEP_CHARS / 40));
-  assert(text.length > 2 * DECODE_STEP_CHARS, "the body is not several steps long");
-  await using sized = await backendFor(() => new Response(text));
-  assertEquals(
-    encodeExposition(await scrape(sized.backend)),
-    encodeExposition(decodeText(text)),
-  );
-});
-
-Deno.test("decodePayloadInSteps: an aborted scrape stops between steps, with its cause", async () => {
-  const text = manySeries(Math.ceil(2.5 * DECODE_STEP_CHARS / 40));
-  const deadline = new AbortController();
-  deadline.abort(new DOMException("deadline exceeded", "TimeoutError"));
-  await assertFailure(decodePayloadInSteps(text, "body", { signal: deadline.signal }), "timeout");
-  const gone = new AbortController();
-  gone.abort();
-  await assertFailure(decodePayloadInSteps(text, "body", { signal: gone.signal }), "canceled");
-  // Not aborted: the same families as decodePayload.
-  const families = await decodePayloadInSteps(text, "body", {
-    signal: new AbortController().signal,
-  });
-  assertEquals(encodeExposition(families), encodeExposition(decodePayload(text, "body")));
-  await assertFailure(
-    decodePayloadInSteps(text + "not an exposition {\n", "body", {
-      signal: new AbortController().signal,
-    }),
-    "decode",
-  );
 });

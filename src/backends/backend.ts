@@ -1,10 +1,5 @@
 /** What every kind of backend provides: a scrape that returns decoded metric families. */
-import {
-  DecodeError,
-  decodeExposition,
-  decodeExpositionInSteps,
-  type MetricFamily,
-} from "../exposition/mod.ts";
+import { DecodeError, decodeExposition, type MetricFamily } from "../exposition/mod.ts";
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 
@@ -74,44 +69,6 @@ export function decodePayload(
       text,
       options.contentType === undefined ? {} : { contentType: options.contentType },
     );
-  } catch (error) {
-    if (error instanceof DecodeError) {
-      throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);
-    }
-    throw error;
-  }
-}
-
-/** From this many characters on, `decodePayloadInSteps` decodes in steps of this many. */
-export const DECODE_STEP_CHARS = 4 * 1024 * 1024;
-
-/**
- * Decodes as {@linkcode decodePayload} does, but a text of more than `DECODE_STEP_CHARS`
- * characters a step at a time, letting the event loop turn between steps: the reads and writes
- * of other scrapes go on meanwhile, instead of waiting for the whole decoding (tens of ms for
- * 100k series; a body waiting for such turns read a chunk per turn, for seconds). Stops with
- * the scrape's failure when `signal` aborts.
- */
-export async function decodePayloadInSteps(
-  text: string,
-  what: string,
-  options: { contentType?: string | undefined; signal: AbortSignal },
-): Promise<MetricFamily[]> {
-  if (text.length <= DECODE_STEP_CHARS) return decodePayload(text, what, options);
-  const contentType = options.contentType;
-  const steps = decodeExpositionInSteps(
-    text,
-    contentType === undefined ? {} : { contentType },
-    DECODE_STEP_CHARS,
-  );
-  try {
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      // A timer, not a microtask or setImmediate: only a timer lets pending reads be polled.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (options.signal.aborted) throw abortFailure(options.signal, `decoding the ${what}`);
-    }
   } catch (error) {
     if (error instanceof DecodeError) {
       throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);

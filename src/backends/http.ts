@@ -10,7 +10,7 @@ import type { MetricFamily } from "../exposition/mod.ts";
 import {
   abortFailure,
   type Backend,
-  decodePayloadInSteps,
+  decodePayload,
   decodeUtf8,
   freeBytes,
   readLimited,
@@ -108,9 +108,8 @@ class HttpBackend implements Backend {
       await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
-    return decodePayloadInSteps(text, `body of GET ${url}`, {
+    return decodePayload(text, `body of GET ${url}`, {
       contentType: response.headers.get("Content-Type") ?? undefined,
-      signal: context.signal,
     });
   }
 

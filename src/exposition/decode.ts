@@ -1,6 +1,6 @@
 /** Chooses the decoder of an exposition: text 0.0.4 or OpenMetrics 1.0. Pure: no I/O. */
 import { decodeOpenMetrics } from "./decode_openmetrics.ts";
-import { decodeText, decodeTextInSteps } from "./decode_text.ts";
+import { decodeText } from "./decode_text.ts";
 import type { MetricFamily } from "./types.ts";
 
 /** The text formats the engine decodes. */
@@ -44,19 +44,6 @@ export function decodeExposition(
   return expositionFormat(text, options) === "openmetrics"
     ? decodeOpenMetrics(text)
     : decodeText(text);
-}
-
-/**
- * Decodes as `decodeExposition` does, text 0.0.4 in steps as `decodeTextInSteps` does;
- * OpenMetrics at once.
- */
-export function* decodeExpositionInSteps(
-  text: string,
-  options: DecodeExpositionOptions,
-  stepChars: number,
-): Generator<undefined, MetricFamily[], undefined> {
-  if (expositionFormat(text, options) === "openmetrics") return decodeOpenMetrics(text);
-  return yield* decodeTextInSteps(text, stepChars);
 }
 
 /** Whether the last line of `text` that is not blank is `# EOF` (trailing blanks ignored). */

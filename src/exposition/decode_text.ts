@@ -74,21 +74,6 @@ export function decodeText(text: string): MetricFamily[] {
   return new TextDecoder004(text).decode();
 }
 
-/**
- * Decodes as `decodeText` does, pausing (yielding) after each line that ends past another
- * `stepChars` characters of the text; returns the families. Whoever runs it can let other
- * work run at each pause, so that decoding a large text never holds the thread for long.
- */
-export function* decodeTextInSteps(
-  text: string,
-  stepChars: number,
-): Generator<undefined, MetricFamily[], undefined> {
-  const decoder = new TextDecoder004(text);
-  const step = Math.max(1, stepChars);
-  for (let until = step; !decoder.decodeLines(until); until += step) yield;
-  return decoder.families();
-}
-
 /** Character classes of ASCII: bit 1, metric name; bit 2, metric name start. */
 const NAME_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -193,16 +178,9 @@ class TextDecoder004 {
   }
 
   decode(): MetricFamily[] {
-    this.decodeLines(this.#text.length);
-    return this.families();
-  }
-
-  /** Decodes lines until one ends at or past `until`; returns whether the text is done. */
-  decodeLines(until: number): boolean {
     const text = this.#text;
     const end = text.length;
-    const stop = Math.min(until, end);
-    while (this.#pos < stop) {
+    while (this.#pos < end) {
       this.#skipBlanks();
       const c = text.charCodeAt(this.#pos);
       if (this.#pos >= end) break;
@@ -214,11 +192,6 @@ class TextDecoder004 {
         this.#sample();
       }
     }
-    return this.#pos >= end;
-  }
-
-  /** The families decoded, once every line is. */
-  families(): MetricFamily[] {
     // Each family's sample indices, in one array: a counting sort by family.
     const families = [...this.#families.values()];
     const offsets = new Int32Array(families.length + 1);

@@ -1,10 +1,5 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
-import {
-  DecodeError,
-  decodeText,
-  decodeTextInSteps,
-  encodeText,
-} from "../../src/exposition/mod.ts";
+import { DecodeError, decodeText, encodeText } from "../../src/exposition/mod.ts";
 import type { MetricFamily } from "../../src/exposition/mod.ts";
 import { assertDecodeFails, fixture, smp } from "./_samples.ts";
 
@@ -527,39 +522,4 @@ Deno.test("decodeText: duplicate labels are found among many labels", () => {
   let labels = "";
   for (let i = 0; i < 40; i++) labels += `l${i}="${i}",`;
   decodeFails(`m{${labels}l7="again"} 1\n`, 1, 3 + labels.length, "duplicate label l7");
-});
-
-// --- In steps ----------------------------------------------------------------------------------
-
-/** Runs `decodeTextInSteps` to its end; returns the families and how many pauses it made. */
-function decodeAllSteps(text: string, stepChars: number): [MetricFamily[], number] {
-  const steps = decodeTextInSteps(text, stepChars);
-  for (let pauses = 0;; pauses++) {
-    const step = steps.next();
-    if (step.done) return [step.value, pauses];
-  }
-}
-
-Deno.test("decodeTextInSteps: the same families as decodeText, pausing after each step", () => {
-  const node = fixture("node_exporter_1.5.prom");
-  const odd = '# TYPE up gauge\r\nup{ job = "a" , } 1 123\n\n  # comment\nup 2\nother{b="\\n"} NaN';
-  for (const text of [node, odd, ""]) {
-    const expected = encodeText(decodeText(text));
-    for (const stepChars of [1, 7, 1000, Math.max(1, text.length), text.length + 1]) {
-      const [families, pauses] = decodeAllSteps(text, stepChars);
-      assertEquals(encodeText(families), expected);
-      assertEquals(families, decodeText(text));
-      // No more pauses than steps: each pause ends a line past the next step.
-      assert(pauses <= Math.ceil(text.length / stepChars), `${pauses} pauses`);
-      if (stepChars >= text.length) assertEquals(pauses, 0);
-    }
-  }
-  const [, pauses] = decodeAllSteps(node, 10_000);
-  assert(pauses >= Math.floor(node.length / 10_000) - 1, `${pauses} pauses`);
-});
-
-Deno.test("decodeTextInSteps: errors positioned as decodeText's", () => {
-  const text = "a 1\nb 2\nc{d=1} 3\n";
-  const error = assertThrows(() => decodeAllSteps(text, 2), DecodeError);
-  assertEquals(error.message, assertThrows(() => decodeText(text), DecodeError).message);
 });
