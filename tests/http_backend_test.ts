@@ -1,6 +1,6 @@
 /**
- * The http backend's reading of bodies: at once when their size is known, as a stream
- * otherwise; the size limit, gzip, invalid UTF-8 and the deadline on both paths.
+ * The http backend's reading of bodies, with a Content-Length or without (chunked, gzip):
+ * the size limit, invalid UTF-8 and the deadline on each.
  */
 import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
 import { createHttpBackend } from "../src/backends/http.ts";

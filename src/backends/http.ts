@@ -11,8 +11,6 @@ import {
   abortFailure,
   type Backend,
   decodePayload,
-  decodeUtf8,
-  freeBytes,
   readLimited,
   type ScrapeContext,
   ScrapeFailure,
@@ -128,39 +126,34 @@ class HttpBackend implements Backend {
 }
 
 /**
- * The body as text, within `limit` bytes. A body whose size is known (a Content-Length, no
- * Content-Encoding) is read at once into one buffer: one operation instead of a read per
- * chunk, each of which waited for a turn of the event loop while other scrapes decoded, and
- * no chunks to join. Any other body (gzip, which fetch decompresses, or chunked) is read as a
- * stream, counted as it comes, and given up once it is larger than `limit`.
+ * The body as text, within `limit` bytes, read as a stream and counted as it comes. A body
+ * whose size is known to be over the limit (a Content-Length, no Content-Encoding) fails at
+ * once, unread (thrown, not rejected).
+ *
+ * Not `response.bytes()`, though it reads a sized body in one operation into one buffer: it
+ * drains the socket into the process as fast as data comes, where the stream leaves what is
+ * not yet asked for in the kernel's buffers. With 4 exporters of 7.7 MB each on one path and
+ * 4 scrapes at a time, peak RSS was 749-871 MB with it and 606-682 MB without.
  */
-async function readBody(
+function readBody(
   response: Response,
   options: { readonly limit: number; readonly what: string },
 ): Promise<string> {
-  if (response.body === null) return "";
+  if (response.body === null) return Promise.resolve("");
   const length = knownLength(response.headers);
-  if (length === undefined) return readLimited(response.body, options);
-  if (length > options.limit) {
+  if (length !== undefined && length > options.limit) {
     throw new ScrapeFailure(
       "body_too_large",
       `${options.what} is larger than the limit of ${options.limit} bytes`,
     );
   }
-  const bytes = await response.bytes();
-  try {
-    return decodeUtf8(bytes, options.what);
-  } finally {
-    // Only the text outlives the read.
-    freeBytes(bytes);
-  }
+  return readLimited(response.body, options);
 }
 
 /**
  * The size of the body as sent, when the headers give it and fetch does not decode it: a
  * Content-Length of digits, and no Content-Encoding other than identity (a gzipped body's
- * length says nothing of its size once decompressed). Fetch fails a body that ends before
- * this length, and reads no further than it.
+ * length says nothing of its size once decompressed).
  */
 function knownLength(headers: Headers): number | undefined {
   const encoding = headers.get("Content-Encoding");
