@@ -147,16 +147,14 @@ export async function startService(
   };
 }
 
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux, asked once). */
-let clockTicks: Promise<number> | undefined;
+/** Clock ticks per second of /proc/<pid>/stat: USER_HZ, 100 on Linux whatever the kernel's HZ. */
+const USER_HZ = 100;
 
 async function cpuSecondsOf(pid: number): Promise<number> {
-  clockTicks ??= new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()
-    .then((out) => Number(new TextDecoder().decode(out.stdout).trim()) || 100);
   const stat = await readProc(`/proc/${pid}/stat`);
   // After "pid (comm) ", fields from the third: utime and stime are the 14th and 15th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / await clockTicks;
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
 async function accepts(port: number): Promise<boolean> {
