@@ -107,11 +107,13 @@ export async function run(command: RunCommand): Promise<number> {
     for (const address of config.web.listen) {
       const listener = await listen(address, served.handler, {
         readHeaderTimeoutMs: config.web.readHeaderTimeoutMs,
-        onTlsError: (error, client) =>
-          logger.info("TLS handshake failed", {
+        // Refusals at info; connections closed or timed out mid-handshake (health checks,
+        // port scans) at debug, so that anyone able to connect cannot fill the log.
+        onTlsFailure: ({ client, reason, refused }) =>
+          logger[refused ? "info" : "debug"]("TLS handshake failed", {
             listener: address.url,
             client,
-            error: errorMessage(error),
+            error: reason,
           }),
       });
       listeners.push(listener);

@@ -28,6 +28,7 @@ export async function trickle(
 ): Promise<Cut> {
   const started = performance.now();
   let closed = false;
+  let closedAt = 0;
   const reading = (async () => {
     const chunks: Uint8Array[] = [];
     const buffer = new Uint8Array(4096);
@@ -39,6 +40,7 @@ export async function trickle(
       // reset by the server: closed too
     }
     closed = true;
+    closedAt = performance.now();
     return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
   })();
   let sent = 0;
@@ -55,7 +57,8 @@ export async function trickle(
     reading,
     new Promise<string>((resolve) => setTimeout(() => resolve("(still open)"), 2_000)),
   ]);
-  const afterMs = performance.now() - started;
+  // When the server closed the connection; else how long the client waited.
+  const afterMs = (closed ? closedAt : performance.now()) - started;
   conn.close();
   await reading;
   return { afterMs, answer, sent };

@@ -213,6 +213,7 @@ Deno.test("request targets: paths are kept as sent, absolute-form too, other for
   assertEquals(paths, ["//metrics", "/metrics%2F", "/metrics", "//metrics", "/"]);
   assertEquals(hosts, ["x", "x", "evil.example", "other.example", "other.example"]);
   assertStringIncludes(await get("*") ?? "", " 400 ");
+  assertStringIncludes(await get("/metrics", "x\r\nHost: y") ?? "", " 400 "); // two Hosts
   assertStringIncludes(await get("other.example:80") ?? "", " 400 ");
   assertStringIncludes(await get("ftp://other.example/metrics") ?? "", " 400 ");
   assertStringIncludes(await get("/throw") ?? "", " 500 ");

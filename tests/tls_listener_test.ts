@@ -188,6 +188,15 @@ reverse_exporters:
         }
       },
     );
+    await t.step("connections closed before their handshake are not logged at info", async () => {
+      const before = server.logs.length;
+      const [hostname, port] = server.bound[0]!.split(":");
+      for (let i = 0; i < 5; i++) {
+        (await Deno.connect({ hostname: hostname!, port: Number(port) })).close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assertEquals(server.logs.slice(before), []);
+    });
     await t.step("a client that does not trust the CA refuses the server", async () => {
       await assertRejects(
         () => tlsGet(url, { cert: certs.clientCert, key: certs.clientKey }),

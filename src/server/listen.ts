@@ -20,8 +20,20 @@ export type FetchHandler = (
 export interface ListenOptions {
   /** How long a client may take to send its request headers (and to finish a TLS handshake). */
   readonly readHeaderTimeoutMs: number;
-  /** Called when a TLS handshake fails, with the client's address. */
-  readonly onTlsError?: (error: Error, client: string) => void;
+  /** Called when a TLS handshake fails. */
+  readonly onTlsFailure?: (failure: TlsFailure) => void;
+}
+
+/** A TLS handshake that failed. */
+export interface TlsFailure {
+  /** The client's address (the socket path for `unixs://`). */
+  readonly client: string;
+  readonly reason: string;
+  /**
+   * Whether the server refused the client (no certificate or one not accepted, a TLS
+   * protocol error such as plain HTTP), rather than the client going away or timing out.
+   */
+  readonly refused: boolean;
 }
 
 /** One listening socket. */

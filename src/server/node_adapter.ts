@@ -90,6 +90,10 @@ function toRequest(
 ): Request | undefined {
   // Origin-form ("/path?query"), or absolute-form ("http://host/path?query", as sent to
   // a proxy; its authority replaces Host). Nothing else.
+  // RFC 9112: a request with more than one Host is answered 400.
+  if (incoming.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === "host").length > 1) {
+    return undefined;
+  }
   const absolute = ABSOLUTE_FORM.exec(incoming.url ?? "");
   const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
   if (!target.startsWith("/")) return undefined;

@@ -28,6 +28,8 @@ import { readTlsMaterial } from "./tls_material.ts";
 
 /** How long a connection still open after its last response may take to close at shutdown. */
 const CLOSE_GRACE_MS = 1_000;
+/** The header timeout when `read_header_timeout` is 0 (Node's own default). */
+const UNSET_HEADER_TIMEOUT_MS = 60_000;
 /** The time a client has to send a whole request, body included. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -69,7 +71,8 @@ export async function listenNode(
   } else {
     await bind(server, { host: address.hostname, port: address.port });
   }
-  // After start-up, errors of the listening socket (too many open files, say) are not fatal.
+  // After start-up, errors of the listening socket are not fatal. (Out of file descriptors,
+  // Deno's node:http stops accepting without an error event: see README, known limits.)
   server.on("error", () => {});
   return {
     address,
@@ -83,19 +86,23 @@ export async function listenNode(
 
 /** The node server of `address`, with the header timeout; TLS material read and checked. */
 async function createServer(address: ListenAddress, options: ListenOptions): Promise<Server> {
+  // 0 does not turn the limit off: a client would then hold a connection for ever.
+  const limitMs = options.readHeaderTimeoutMs === 0
+    ? UNSET_HEADER_TIMEOUT_MS
+    : options.readHeaderTimeoutMs;
   const timeouts = {
-    headersTimeout: options.readHeaderTimeoutMs,
+    headersTimeout: limitMs,
     // Bounds the rest of a request (a body trickled after quick headers); never a response.
-    requestTimeout: Math.max(options.readHeaderTimeoutMs, REQUEST_TIMEOUT_MS),
+    requestTimeout: Math.max(limitMs, REQUEST_TIMEOUT_MS),
     // How often node looks for expired header reads: a slow client is cut within 25 %.
-    connectionsCheckingInterval: Math.min(Math.max(options.readHeaderTimeoutMs / 4, 10), 1_000),
+    connectionsCheckingInterval: Math.min(Math.max(limitMs / 4, 10), 1_000),
   };
   if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
   const material = await readTlsMaterial(address.tls);
   const verifyClients = material.clientCa !== undefined;
   const server = createHttpsServer({
     ...timeouts,
-    handshakeTimeout: options.readHeaderTimeoutMs,
+    handshakeTimeout: limitMs,
     cert: material.cert,
     key: material.key,
     ...(verifyClients ? { ca: material.clientCa } : {}),
@@ -109,11 +116,13 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
       ? address.path
       : socket.remoteAddress ?? tcp?.remoteAddress ?? "unknown";
     // When the client certificate was refused, `error` only says the connection was reset.
-    const refused = socket.authorizationError;
-    options.onTlsError?.(
-      refused ? new Error(`client certificate refused: ${refused}`) : error,
+    const certificate = socket.authorizationError;
+    const code = (error as Error & { code?: unknown }).code;
+    options.onTlsFailure?.({
       client,
-    );
+      reason: certificate ? `client certificate refused: ${certificate}` : error.message,
+      refused: Boolean(certificate) || (typeof code === "string" && code.startsWith("ERR_SSL")),
+    });
   });
   return server;
 }
