@@ -30,18 +30,19 @@ export async function trickle(
   let closed = false;
   let closedAt = 0;
   const reading = (async () => {
-    const chunks: Uint8Array[] = [];
+    const decoder = new TextDecoder();
     const buffer = new Uint8Array(4096);
+    let answer = "";
     try {
       for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
-        chunks.push(buffer.slice(0, n));
+        answer += decoder.decode(buffer.subarray(0, n), { stream: true });
       }
     } catch {
       // reset by the server: closed too
     }
     closed = true;
     closedAt = performance.now();
-    return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+    return answer + decoder.decode();
   })();
   let sent = 0;
   while (!closed && sent < HEAD.length && performance.now() - started < options.giveUpMs) {

@@ -116,8 +116,7 @@ export async function readLimited(
     reader.releaseLock();
   }
   const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
-  if (chunks.length > 1) { for (const chunk of chunks) freeBytes(chunk); }
-  chunks.length = 0;
+  if (chunks.length > 1) chunks.forEach(freeBytes);
   try {
     return decodeUtf8(bytes, what);
   } finally {
@@ -131,7 +130,7 @@ export async function readLimited(
  * JavaScript heap, where the collector counts them late: under load, several scrapes' worth of
  * them piled up before it freed them.
  */
-export function freeBytes(bytes: Uint8Array): void {
+function freeBytes(bytes: Uint8Array): void {
   const buffer = bytes.buffer;
   // A buffer that cannot be detached (shared, or WebAssembly memory) is left to the collector.
   if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;

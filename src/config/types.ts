@@ -12,6 +12,7 @@ export interface Config {
 /** The `web` section: where and how the program serves. */
 export interface WebConfig {
   readonly listen: readonly ListenAddress[];
+  /** How long a client may take to send its request headers; never 0 (0s in the file is 60 s). */
   readonly readHeaderTimeoutMs: number;
   /** "" or a prefix starting with "/" and not ending with "/". */
   readonly contextPath: string;

@@ -266,9 +266,12 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
       "must be segments of letters, digits, '-', '_', '.' and '~' (not '.' or '..')",
     );
   }
+  // 0 does not turn the limit off (a client could hold a connection for ever): it means
+  // Node's own default, 60 s.
+  const readHeaderTimeoutMs = duration(ctx, m, "read_header_timeout", "web", 1000) || 60_000;
   return {
     listen,
-    readHeaderTimeoutMs: duration(ctx, m, "read_header_timeout", "web", 1000),
+    readHeaderTimeoutMs,
     contextPath,
     auth: parseAuth(ctx, m["auth"], "web.auth"),
   };

@@ -88,12 +88,18 @@ function toRequest(
   incoming: IncomingMessage,
   options: { scheme: string; signal: AbortSignal; body: RequestBody | undefined },
 ): Request | undefined {
+  // Name/value pairs: quicker for `Request` to take than a `Headers` built one by one.
+  const raw = incoming.rawHeaders;
+  const headers: [string, string][] = [];
+  let hosts = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    headers.push([raw[i]!, raw[i + 1]!]);
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") hosts++;
+  }
+  // RFC 9112: a request with more than one Host is answered 400.
+  if (hosts > 1) return undefined;
   // Origin-form ("/path?query"), or absolute-form ("http://host/path?query", as sent to
   // a proxy; its authority replaces Host). Nothing else.
-  // RFC 9112: a request with more than one Host is answered 400.
-  if (incoming.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === "host").length > 1) {
-    return undefined;
-  }
   const absolute = ABSOLUTE_FORM.exec(incoming.url ?? "");
   const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
   if (!target.startsWith("/")) return undefined;
@@ -101,12 +107,7 @@ function toRequest(
   const origin = new URL(`${options.scheme}://localhost`);
   const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
-  // Name/value pairs: quicker for `Request` to take than a `Headers` built one by one.
-  const headers: [string, string][] = [];
   try {
-    for (let i = 0; i + 1 < incoming.rawHeaders.length; i += 2) {
-      headers.push([incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!]);
-    }
     return new Request(origin.origin + target, {
       method: incoming.method ?? "GET",
       headers,

@@ -28,8 +28,6 @@ import { readTlsMaterial } from "./tls_material.ts";
 
 /** How long a connection still open after its last response may take to close at shutdown. */
 const CLOSE_GRACE_MS = 1_000;
-/** The header timeout when `read_header_timeout` is 0 (Node's own default). */
-const UNSET_HEADER_TIMEOUT_MS = 60_000;
 /** The time a client has to send a whole request, body included. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -86,10 +84,7 @@ export async function listenNode(
 
 /** The node server of `address`, with the header timeout; TLS material read and checked. */
 async function createServer(address: ListenAddress, options: ListenOptions): Promise<Server> {
-  // 0 does not turn the limit off: a client would then hold a connection for ever.
-  const limitMs = options.readHeaderTimeoutMs === 0
-    ? UNSET_HEADER_TIMEOUT_MS
-    : options.readHeaderTimeoutMs;
+  const limitMs = options.readHeaderTimeoutMs;
   const timeouts = {
     headersTimeout: limitMs,
     // Bounds the rest of a request (a body trickled after quick headers); never a response.
@@ -126,6 +121,7 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
   });
   return server;
 }
+
 function bind(
   server: Server,
   where: { path: string } | { host: string; port: number },

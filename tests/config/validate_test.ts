@@ -288,6 +288,21 @@ Deno.test("an empty document is valid: no paths, default listener", () => {
   assertEquals(config.file, FILE);
 });
 
+Deno.test("read_header_timeout: 0s does not turn the limit off: it is 60 s", () => {
+  assertEquals(
+    validate(`web: {read_header_timeout: 0s}\n${httpPath("")}`).web.readHeaderTimeoutMs,
+    60_000,
+  );
+  assertEquals(
+    validate(`web: {read_header_timeout: 0}\n${httpPath("")}`).web.readHeaderTimeoutMs,
+    60_000,
+  );
+  assertEquals(
+    validate(`web: {read_header_timeout: 250ms}\n${httpPath("")}`).web.readHeaderTimeoutMs,
+    250,
+  );
+});
+
 Deno.test("the default listener is tcp://[::]:9998 when web is absent", () => {
   const expected: ListenAddress[] = [
     { scheme: "tcp", url: "tcp://[::]:9998", hostname: "::", port: 9998 },
