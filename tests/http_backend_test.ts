@@ -84,6 +84,15 @@ Deno.test("http backend: a body with a Content-Length is decoded as a streamed o
   }
 });
 
+Deno.test("http backend: a sized body over 1 MiB, streamed rather than read at once, is whole", async () => {
+  const lines = Array.from({ length: 50_000 }, (_, i) => `big_series{i="${i}"} ${i}`);
+  const big = `# TYPE big_series gauge\n${lines.join("\n")}\n`;
+  const bytes = new TextEncoder().encode(big);
+  assert(bytes.length > 1024 * 1024, `${bytes.length} bytes`);
+  await using sized = await backendFor(() => new Response(bytes));
+  assertEquals(encodeExposition(await scrape(sized.backend)), encodeExposition(decodeText(big)));
+});
+
 Deno.test("http backend: the size limit, whether the size is known or not", async () => {
   const limit = NODE_BYTES.length - 1;
   await using sized = await backendFor(() => new Response(NODE_BYTES), { limit });

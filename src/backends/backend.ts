@@ -117,6 +117,14 @@ export async function readLimited(
   }
   const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
   if (chunks.length > 1) chunks.forEach(freeBytes);
+  return textOf(bytes, what);
+}
+
+/**
+ * Decodes `bytes`, which must be the caller's alone, as {@linkcode decodeUtf8} does, and
+ * frees their memory at once.
+ */
+export function textOf(bytes: Uint8Array, what: string): string {
   try {
     return decodeUtf8(bytes, what);
   } finally {
@@ -141,10 +149,13 @@ function freeBytes(bytes: Uint8Array): void {
   }
 }
 
+/** A strict decoder; decoding without `stream` leaves it as new, so it is shared. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Decodes strict UTF-8; invalid bytes are a failure (`invalid_body`) naming `what`. */
 export function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new ScrapeFailure("invalid_body", `${what} is not valid UTF-8`);
   }
