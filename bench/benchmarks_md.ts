@@ -3,6 +3,7 @@ import { type Stage, STAGES } from "./bench_names.ts";
 import type { ServedPayload, TargetResult } from "./end_to_end.ts";
 import type { EngineResult, ScalingResult } from "./engine_results.ts";
 import { bytes, duration, num, ratio, table, verdict } from "./report.ts";
+import { V8_FLAGS } from "../src/v8_flags.ts";
 
 /** RSS after the first scrapes, and then as more are made; the last is after all of them. */
 export interface RssCheck {
@@ -93,6 +94,8 @@ export function renderBenchmarks(r: Results): string {
     "exporter's text (and series/s for the pipeline). One exporter, whose samples all get",
     "`exporter_name`. relabel+merge is `mergeSources`, which only attaches each exporter's",
     "target labels; `encodeMerged` writes each line relabelled, so encode includes relabelling.",
+    `Run with the V8 flags reverse_exporter ships with (\`${V8_FLAGS}\`), as is every`,
+    "reverse_exporter below.",
     "",
     engineTable(r.engine),
     "",

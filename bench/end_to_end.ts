@@ -6,6 +6,7 @@
 import { runLoad } from "./load.ts";
 import type { LoadResult } from "./load.ts";
 import { freePort, installed, type Memory, type Service, startService } from "./processes.ts";
+import { V8_FLAGS } from "../src/v8_flags.ts";
 
 /** The repository's root directory. */
 const REPO = new URL("..", import.meta.url).pathname;
@@ -69,7 +70,7 @@ export async function writeReverseExporterConfig(
 
 /**
  * Starts reverse_exporter on `configFile` (which listens on `port`) with the flags its own
- * `--print-permissions` gives: the least the configuration needs.
+ * `--print-permissions` gives (the least the configuration needs) and the V8 flags it ships with.
  */
 export async function startReverseExporter(configFile: string, port: number): Promise<Service> {
   const main = `${REPO}main.ts`;
@@ -93,6 +94,7 @@ export async function startReverseExporter(configFile: string, port: number): Pr
   return startService("deno", [
     "run",
     "--no-prompt",
+    `--v8-flags=${V8_FLAGS}`,
     ...flags,
     main,
     "--config-file",

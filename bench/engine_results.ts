@@ -3,6 +3,7 @@
  * into throughputs: MB/s of exporter text and series/s.
  */
 import { decodeExposition } from "../src/exposition/mod.ts";
+import { V8_FLAGS } from "../src/v8_flags.ts";
 import { benchName, SCALING_SERIES, scalingBenchName, type Stage, STAGES } from "./bench_names.ts";
 import { ENGINE_PAYLOADS, generatedExposition } from "./payloads.ts";
 
@@ -49,12 +50,16 @@ interface BenchJson {
 
 const REPO = new URL("..", import.meta.url).pathname;
 
-/** Runs `bench/engine_bench.ts` and `bench/scaling_bench.ts` and reads their results. */
+/**
+ * Runs `bench/engine_bench.ts` and `bench/scaling_bench.ts`, with the V8 flags the program ships
+ * with, and reads their results.
+ */
 export async function runEngineBenchmarks(): Promise<EngineResults> {
   const out = await new Deno.Command("deno", {
     args: [
       "bench",
       "--no-prompt",
+      `--v8-flags=${V8_FLAGS}`,
       "--allow-read=tests/fixtures",
       "--json",
       "bench/engine_bench.ts",

@@ -17,7 +17,7 @@ function register(series: number): void {
     name: scalingBenchName(series),
     group: "scaling",
     // Large runs take up to seconds an iteration: fixed counts keep the whole run short.
-    ...(series >= 1_000_000 ? { n: 4, warmup: 1 } : series >= 100_000 ? { n: 15, warmup: 2 } : {}),
+    ...(series >= 1_000_000 ? { n: 8, warmup: 1 } : series >= 100_000 ? { n: 15, warmup: 2 } : {}),
     fn(b) {
       text ??= generatedExposition(series);
       b.start();

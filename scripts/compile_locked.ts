@@ -11,6 +11,7 @@ import { ConfigError } from "../src/config/validate.ts";
 import { permissionArgs } from "../src/permissions.ts";
 import { neededPermissions } from "../src/run.ts";
 import { parseArgs } from "../src/std/parse_args.ts";
+import { V8_FLAGS } from "../src/v8_flags.ts";
 
 const encoder = new TextEncoder();
 const args = parseArgs(Deno.args, { string: ["config-file", "output"], boolean: [] });
@@ -32,6 +33,7 @@ try {
 const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const compileArgs = [
   "compile",
+  `--v8-flags=${V8_FLAGS}`,
   "--no-prompt",
   ...permissionArgs(neededPermissions(config)),
   "--output",

@@ -1,6 +1,7 @@
 /** Packaging: compile, the start task's flags, the Containerfile and the systemd unit. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { installed, REPO, runProgram, tempDir } from "./_server.ts";
+import { V8_FLAGS } from "../src/v8_flags.ts";
 
 const denoJson = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
 const tasks: Record<string, string> = denoJson.tasks;
@@ -79,6 +80,7 @@ Deno.test("deno task compile:locked compiles with exactly the configuration's fl
   const stderr = new TextDecoder().decode(output.stderr);
   const printed = await runProgram(["--config-file", "example.config.yml", "--print-permissions"]);
   const command = stderr.split("\n").find((l) => l.startsWith("deno compile "))!;
+  assertStringIncludes(command, `deno compile --v8-flags=${V8_FLAGS} --no-prompt`);
   assertStringIncludes(command, `--no-prompt ${printed.stdout.trim()} --output ${dir.path}/locked`);
   assertStringIncludes(command, `main.ts --config-file ${REPO}example.config.yml`);
   assertBuiltOrOnlyRuntimeMissing({ code: output.code, stderr }, `${dir.path}/locked`);
@@ -92,6 +94,19 @@ Deno.test("DENORT_BIN is honoured by the compile task", async () => {
   const result = await compiles(args, { DENORT_BIN: `${dir.path}/no-such-denort` });
   assertEquals(result.code, 1);
   assertStringIncludes(result.stderr, `Could not find denort at '${dir.path}/no-such-denort'`);
+});
+
+Deno.test("the binary, deno task start and the benchmark run with the same V8 flags", () => {
+  for (const task of ["compile", "start"]) {
+    assertEquals(
+      taskArgs(tasks[task]!).filter((a) => a.startsWith("--v8-flags")),
+      [`--v8-flags=${V8_FLAGS}`],
+      task,
+    );
+  }
+  for (const file of ["bench/end_to_end.ts", "bench/engine_results.ts"]) {
+    assertStringIncludes(Deno.readTextFileSync(`${REPO}${file}`), "`--v8-flags=${V8_FLAGS}`");
+  }
 });
 
 Deno.test("deno task start has no -A, no unscoped --allow-*, and exactly the printed flags", async () => {
