@@ -39,6 +39,7 @@ export interface Results {
     readonly nodeSeconds: number;
     readonly bigSeconds: number;
     readonly latencySeconds: number;
+    readonly latencyWarmupRequests: number;
     readonly slowExporterMs: number;
     readonly peakRssBoundMB: number;
   };
@@ -120,7 +121,8 @@ export function renderBenchmarks(r: Results): string {
     ]),
     "## Added latency: one connection, node_exporter payload",
     "",
-    `${load} with 1 connection for ${s.latencySeconds} s each.`,
+    `${load} with 1 connection for ${s.latencySeconds} s each, after ${s.latencyWarmupRequests}`,
+    "requests of warm-up.",
     "",
     latencyTable(r.latency),
     "",
@@ -136,7 +138,8 @@ export function renderBenchmarks(r: Results): string {
     "",
     `Exporters served by ${r.machine.backend} answer at once, so 16 exporters are 16 times the`,
     `work of one on the same 2 cores; exporters answering after ${s.slowExporterMs} ms (the`,
-    "built-in server) show that they are scraped concurrently.",
+    "built-in server) show that they are scraped concurrently. The same process as the added",
+    `latency's, with the same warm-up (20 requests before each slow run).`,
     "",
     exporterScalingTable(r.exporterScaling),
     "",
