@@ -12,18 +12,14 @@ import { fixture } from "./_server.ts";
 const NODE = fixture("node_exporter_1.5.prom");
 const NODE_BYTES: Uint8Array<ArrayBuffer> = new TextEncoder().encode(NODE);
 
-/** A loopback server answering with `handler`, and an http backend scraping it. */
-async function backendFor(
-  handler: (request: Request) => Response | Promise<Response>,
-  options: { limit?: number; timeoutMs?: number } = {},
-): Promise<AsyncDisposable & { backend: Backend }> {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+/** An http backend of `port` on 127.0.0.1, within `limit` bytes. */
+function backendConfig(port: number, options: { limit?: number; timeoutMs?: number }) {
   const config: HttpExporterConfig = {
     kind: "http",
     name: "e",
     targetLabels: [],
     noRewrite: false,
-    address: new URL(`http://127.0.0.1:${server.addr.port}/metrics`),
+    address: new URL(`http://127.0.0.1:${port}/metrics`),
     timeoutMs: options.timeoutMs ?? 10_000,
     forwardUrlParams: false,
     unixSocket: undefined,
@@ -32,7 +28,16 @@ async function backendFor(
     headers: {},
     bodySizeLimit: options.limit ?? 128 * 1024 * 1024,
   };
-  const backend = await createHttpBackend(config);
+  return config;
+}
+
+/** A loopback server answering with `handler`, and an http backend scraping it. */
+async function backendFor(
+  handler: (request: Request) => Response | Promise<Response>,
+  options: { limit?: number; timeoutMs?: number } = {},
+): Promise<AsyncDisposable & { backend: Backend }> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  const backend = await createHttpBackend(backendConfig(server.addr.port, options));
   return {
     backend,
     async [Symbol.asyncDispose]() {
@@ -84,7 +89,7 @@ Deno.test("http backend: a body with a Content-Length is decoded as a streamed o
   }
 });
 
-Deno.test("http backend: a sized body over 1 MiB, streamed rather than read at once, is whole", async () => {
+Deno.test("http backend: a sized body over 1 MiB is read whole", async () => {
   const lines = Array.from({ length: 50_000 }, (_, i) => `big_series{i="${i}"} ${i}`);
   const big = `# TYPE big_series gauge\n${lines.join("\n")}\n`;
   const bytes = new TextEncoder().encode(big);
@@ -111,6 +116,55 @@ Deno.test("http backend: the size limit, whether the size is known or not", asyn
   });
   assertEquals(encodeExposition(await scrape(exact.backend)), expected);
 });
+
+Deno.test("http backend: a Content-Length beside a Transfer-Encoding does not lift the limit", async () => {
+  // The body is framed by its chunks, as fetch reads it: a hostile exporter's small
+  // Content-Length must not make it read unlimited. Deno.serve never sends both headers, so
+  // the answers are written by hand: to the first scrape, chunks without end (up to 64 MiB, or
+  // until the client hangs up); to the second, the node_exporter payload.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    let endless = true;
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4096));
+      const answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n" +
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+      const parts = [new TextEncoder().encode(answer)];
+      const pieces = endless ? 8192 : Math.ceil(NODE_BYTES.length / 8192);
+      for (let i = 0; i < pieces; i++) {
+        const piece = endless
+          ? NODE_BYTES.subarray(0, 8192)
+          : NODE_BYTES.subarray(i * 8192).subarray(0, 8192);
+        parts.push(new TextEncoder().encode(`${piece.length.toString(16)}\r\n`), piece, CRLF);
+      }
+      if (!endless) parts.push(LAST_CHUNK);
+      endless = false;
+      try {
+        for (const bytes of parts) await conn.write(bytes);
+      } catch {
+        // the client hung up
+      }
+      conn.close();
+    }
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  const limited = await createHttpBackend(backendConfig(port, { limit: 100_000 }));
+  const unlimited = await createHttpBackend(backendConfig(port, {}));
+  try {
+    // Stopped at the limit, long before the deadline: not read to the end, nor timed out.
+    await assertFailure(scrape(limited, 5_000), "body_too_large");
+    // Within the limit, the whole chunked body is read: 11 bytes would not decode to this.
+    assertEquals(encodeExposition(await scrape(unlimited)), expected);
+  } finally {
+    limited.close();
+    unlimited.close();
+    listener.close();
+    await served.catch(() => {});
+  }
+});
+
+const CRLF = new TextEncoder().encode("\r\n");
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 
 Deno.test("http backend: invalid UTF-8 is an invalid body on both paths", async () => {
   const invalid = new Uint8Array([

@@ -104,12 +104,7 @@ export async function readLimited(
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > limit) {
-        throw new ScrapeFailure(
-          "body_too_large",
-          `${what} is larger than the limit of ${limit} bytes`,
-        );
-      }
+      if (size > limit) throw tooLarge(options);
       chunks.push(value);
     }
   } finally {
@@ -118,6 +113,16 @@ export async function readLimited(
   const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
   if (chunks.length > 1) chunks.forEach(freeBytes);
   return textOf(bytes, what);
+}
+
+/** The failure of a body over its limit (`body_too_large`). */
+export function tooLarge(
+  options: { readonly limit: number; readonly what: string },
+): ScrapeFailure {
+  return new ScrapeFailure(
+    "body_too_large",
+    `${options.what} is larger than the limit of ${options.limit} bytes`,
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type ScrapeContext,
   ScrapeFailure,
   textOf,
+  tooLarge,
 } from "./backend.ts";
 
 /** The Accept header of a scrape: text 0.0.4 first, then OpenMetrics. */
@@ -143,14 +144,13 @@ function readBody(
 ): Promise<string> {
   if (response.body === null) return Promise.resolve("");
   const length = knownLength(response.headers);
-  if (length !== undefined && length > options.limit) {
-    throw new ScrapeFailure(
-      "body_too_large",
-      `${options.what} is larger than the limit of ${options.limit} bytes`,
-    );
-  }
+  if (length !== undefined && length > options.limit) throw tooLarge(options);
   if (length !== undefined && length <= ONE_READ_LIMIT) {
-    return response.bytes().then((bytes) => textOf(bytes, options.what));
+    return response.bytes().then((bytes) => {
+      // Never more than the header said, as HTTP frames it; checked all the same.
+      if (bytes.length > options.limit) throw tooLarge(options);
+      return textOf(bytes, options.what);
+    });
   }
   return readLimited(response.body, options);
 }
@@ -163,11 +163,13 @@ function readBody(
 const ONE_READ_LIMIT = 1024 * 1024;
 
 /**
- * The size of the body as sent, when the headers give it and fetch does not decode it: a
- * Content-Length of digits, and no Content-Encoding other than identity (a gzipped body's
- * length says nothing of its size once decompressed).
+ * The size of the body, when the headers give it and fetch does not decode it: a
+ * Content-Length of digits, no Transfer-Encoding, and no Content-Encoding other than identity.
+ * With a Transfer-Encoding, the body is framed by it and Content-Length says nothing (fetch
+ * still shows the header); a gzipped body's length says nothing of its size once decompressed.
  */
 function knownLength(headers: Headers): number | undefined {
+  if (headers.has("Transfer-Encoding")) return undefined;
   const encoding = headers.get("Content-Encoding");
   if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
   const length = headers.get("Content-Length");
