@@ -39,7 +39,7 @@ export interface Results {
     readonly nodeSeconds: number;
     readonly bigSeconds: number;
     readonly latencySeconds: number;
-    readonly latencyWarmupRequests: number;
+    readonly warmupRequests: { readonly node: number; readonly big: number; readonly slow: number };
     readonly slowExporterMs: number;
     readonly peakRssBoundMB: number;
   };
@@ -103,7 +103,8 @@ export function renderBenchmarks(r: Results): string {
     `## End to end: ${s.connections} concurrent connections`,
     "",
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s (node_exporter payload)`,
-    `or ${s.bigSeconds} s (100k series), after a warm-up. Targets on 127.0.0.1, in front of`,
+    `or ${s.bigSeconds} s (100k series), after ${s.warmupRequests.node} (or`,
+    `${s.warmupRequests.big}) requests of warm-up. Targets on 127.0.0.1, in front of`,
     `the same static backend (${r.machine.backend}); each proxy a fresh process per row.`,
     "No request asks for gzip (wrk does not), so every target serves the same uncompressed",
     "text. source MB/s counts the exporter text the target read (per exporter); peak RSS is",
@@ -121,7 +122,7 @@ export function renderBenchmarks(r: Results): string {
     ]),
     "## Added latency: one connection, node_exporter payload",
     "",
-    `${load} with 1 connection for ${s.latencySeconds} s each, after ${s.latencyWarmupRequests}`,
+    `${load} with 1 connection for ${s.latencySeconds} s each, after ${s.warmupRequests.node}`,
     "requests of warm-up.",
     "",
     latencyTable(r.latency),
@@ -138,8 +139,9 @@ export function renderBenchmarks(r: Results): string {
     "",
     `Exporters served by ${r.machine.backend} answer at once, so 16 exporters are 16 times the`,
     `work of one on the same 2 cores; exporters answering after ${s.slowExporterMs} ms (the`,
-    "built-in server) show that they are scraped concurrently. The same process as the added",
-    `latency's, with the same warm-up (20 requests before each slow run).`,
+    "built-in server) show that they are scraped concurrently. One process, the added latency's:",
+    `${s.warmupRequests.node} requests of warm-up before each run on nginx's exporters,`,
+    `${s.warmupRequests.slow} before each on the slow ones.`,
     "",
     exporterScalingTable(r.exporterScaling),
     "",

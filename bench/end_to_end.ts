@@ -93,8 +93,8 @@ export async function startReverseExporter(configFile: string, port: number): Pr
   const flags = new TextDecoder().decode(printed.stdout).trim().split(/\s+/);
   return startService("deno", [
     "run",
-    "--no-prompt",
     `--v8-flags=${V8_FLAGS}`,
+    "--no-prompt",
     ...flags,
     main,
     "--config-file",

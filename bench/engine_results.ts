@@ -58,8 +58,8 @@ export async function runEngineBenchmarks(): Promise<EngineResults> {
   const out = await new Deno.Command("deno", {
     args: [
       "bench",
-      "--no-prompt",
       `--v8-flags=${V8_FLAGS}`,
+      "--no-prompt",
       "--allow-read=tests/fixtures",
       "--json",
       "bench/engine_bench.ts",

@@ -40,11 +40,13 @@ export const SETTINGS = {
   /** Seconds of each run at one connection (added latency, exporter scaling). */
   latencySeconds: 3,
   /**
-   * Requests sent before each run at one connection, not measured: as many as before the
-   * throughput runs on the node_exporter payload, for a fresh process's JIT (with 20, the
-   * first run of a process measured p50 0.1-0.2 ms above the same run repeated).
+   * Requests sent before each run, not measured: for a fresh process's JIT (with 20 before a
+   * run at one connection, the first run of a process measured p50 0.1-0.2 ms above the same
+   * run repeated). Fewer on the 100k-series payload, whose requests each do 135 times the work;
+   * and fewer before the runs on exporters that answer in 50 ms, which come last, on a process
+   * warmed up by the others.
    */
-  latencyWarmupRequests: 400,
+  warmupRequests: { node: 400, big: 8, slow: 20 },
   /** How long the slow exporters of the exporter scaling run take to answer. */
   slowExporterMs: 50,
   /** The bound on reverse_exporter's peak RSS serving the 100k payload under load. */
@@ -100,18 +102,18 @@ async function main(): Promise<void> {
   const throughput: TargetResult[] = [];
   for (const payload of payloads) {
     const seconds = payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds;
-    const run = (target: string, exporters: number, warmupRequests: number) => ({
+    const run = (target: string, exporters: number) => ({
       target,
       payload,
       exporters,
       connections: SETTINGS.connections,
       seconds,
       wrk,
-      warmupRequests: payload === node ? warmupRequests * 50 : warmupRequests,
+      warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
     });
     say(`end to end, ${payload.name} ...`);
     throughput.push(
-      await measure(direct(payload), { ...run("direct", 0, 8), service: backend.service }),
+      await measure(direct(payload), { ...run("direct", 0), service: backend.service }),
     );
     if (exporterExporter) {
       await using ee = await startExporterExporter(backend.service.port, {
@@ -119,14 +121,14 @@ async function main(): Promise<void> {
         payloads,
       });
       const url = ee.url(`/proxy?module=${moduleName(payload)}`);
-      throughput.push(await measure(url, { ...run("exporter_exporter", 1, 8), service: ee }));
+      throughput.push(await measure(url, { ...run("exporter_exporter", 1), service: ee }));
     }
     const path = payload === node ? "/node" : "/big";
     for (const exporters of [1, 4]) {
       await using server = await reverse();
       const url = server.url(`${path}${exporters}`);
       throughput.push(
-        await measure(url, { ...run("reverse_exporter", exporters, 8), service: server }),
+        await measure(url, { ...run("reverse_exporter", exporters), service: server }),
       );
     }
   }
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
   const oneConnection = (
     target: string,
     exporters: number,
-    warmupRequests: number = SETTINGS.latencyWarmupRequests,
+    warmupRequests: number = SETTINGS.warmupRequests.node,
   ) => ({
     target,
     payload: node,
@@ -169,8 +171,10 @@ async function main(): Promise<void> {
     for (const exporters of [1, 4, 16]) {
       const target = `exporters answering in ${SETTINGS.slowExporterMs} ms`;
       scaling.push(
-        // The process is warm by now, and each of these requests takes 50 ms.
-        await measure(server.url(`/slow${exporters}`), oneConnection(target, exporters, 20)),
+        await measure(
+          server.url(`/slow${exporters}`),
+          oneConnection(target, exporters, SETTINGS.warmupRequests.slow),
+        ),
       );
     }
   }
