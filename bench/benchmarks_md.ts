@@ -36,6 +36,7 @@ export interface Results {
   };
   readonly settings: {
     readonly connections: number;
+    readonly rounds: number;
     readonly nodeSeconds: number;
     readonly bigSeconds: number;
     readonly latencySeconds: number;
@@ -61,6 +62,13 @@ const STAGE_TITLES: Record<Stage, string> = {
   "encode": "encode",
   "pipeline": "pipeline",
 };
+
+/** How the runs of a comparison were made, for the report. */
+function roundsText(rounds: number): string {
+  return `Each target ran ${rounds} times, in turn with the others, so that a disturbance of the ` +
+    "machine falls on all alike; the tables give the medians of its runs' requests/s, p50s and " +
+    "p99s.";
+}
 
 /** The whole of BENCHMARKS.md. */
 export function renderBenchmarks(r: Results): string {
@@ -106,11 +114,12 @@ export function renderBenchmarks(r: Results): string {
     `or ${s.bigSeconds} s (100k series), after ${s.warmupRequests.node} (or`,
     `${s.warmupRequests.big}) requests of warm-up. Targets on 127.0.0.1, in front of`,
     `the same static backend (${r.machine.backend}); each proxy a fresh process per row.`,
-    "No request asks for gzip (wrk does not), so every target serves the same uncompressed",
-    "text. source MB/s counts the exporter text the target read (per exporter); peak RSS is",
-    "VmHWM of the target's process; CPU per request is the user and system time of the target's",
-    "process (all its threads) during the run, divided by the requests served: on 2 cores shared",
-    "with the load generator and the backend, it is the cost that throughput is made of.",
+    `${roundsText(s.rounds)} No request asks for gzip (wrk does not), so every target`,
+    "serves the same uncompressed text. source MB/s counts the exporter text the target read",
+    "(per exporter); peak RSS is VmHWM of the target's process; CPU per request is the user and",
+    "system time of the target's process (all its threads) during its runs, divided by the",
+    "requests served: on 2 cores shared with the load generator and the backend, it is the cost",
+    "that throughput is made of.",
     "",
     ...r.payloads.flatMap((p) => [
       `### ${p.name} payload (${bytes(p.bytes)})`,
@@ -123,7 +132,7 @@ export function renderBenchmarks(r: Results): string {
     "## Added latency: one connection, node_exporter payload",
     "",
     `${load} with 1 connection for ${s.latencySeconds} s each, after ${s.warmupRequests.node}`,
-    "requests of warm-up.",
+    `requests of warm-up. ${roundsText(s.rounds)}`,
     "",
     latencyTable(r.latency),
     "",

@@ -42,10 +42,13 @@ export interface ReverseExporterPaths {
   readonly [path: string]: readonly string[];
 }
 
-/** Writes a configuration of `paths` listening on `port`; returns its file name. */
+/**
+ * Writes a configuration of `paths` listening on `port`, as `name` in `dir`
+ * (`reverse_exporter.yml` by default); returns its file name.
+ */
 export async function writeReverseExporterConfig(
   paths: ReverseExporterPaths,
-  options: { dir: string; port: number },
+  options: { dir: string; port: number; name?: string },
 ): Promise<string> {
   const lines = [
     "web:",
@@ -63,7 +66,7 @@ export async function writeReverseExporterConfig(
       );
     });
   }
-  const file = `${options.dir}/reverse_exporter.yml`;
+  const file = `${options.dir}/${options.name ?? "reverse_exporter.yml"}`;
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
   return file;
 }
@@ -160,35 +163,88 @@ export interface RunOptions {
   readonly warmupRequests: number;
 }
 
+/** A target of a comparison: where to send the load, and how. */
+export interface Contender {
+  readonly url: string;
+  readonly options: RunOptions & { readonly service: Service | undefined };
+}
+
 /** Warms `url` up, sends the load, and measures `service`'s memory after it. */
 export async function measure(
   url: string,
   options: RunOptions & { service: Service | undefined },
 ): Promise<TargetResult> {
-  await runLoad(url, {
-    connections: options.connections,
-    requests: options.warmupRequests,
-    wrk: false,
-  });
-  const service = options.target === "direct" ? undefined : options.service;
-  const cpuBefore = await service?.cpuSeconds();
-  const load = await runLoad(url, {
-    connections: options.connections,
-    seconds: options.seconds,
-    wrk: options.wrk,
-  });
-  const cpuAfter = await service?.cpuSeconds();
-  if (load.errors > 0) {
-    throw new Error(`${options.target} on ${options.payload.name}: ${load.errors} failed requests`);
+  const [result] = await compare([{ url, options }], 1);
+  return result!;
+}
+
+/**
+ * Warms each contender up, then loads them in turn, one run each, `rounds` times: a
+ * disturbance of the machine then falls on every contender alike, not on one of them. Each
+ * contender's result is its median run (by requests/s, p50 and p99 each), its CPU time per
+ * request over all its runs, and its memory after the last.
+ */
+export async function compare(
+  contenders: readonly Contender[],
+  rounds: number,
+): Promise<TargetResult[]> {
+  for (const { url, options } of contenders) {
+    await runLoad(url, {
+      connections: options.connections,
+      requests: options.warmupRequests,
+      wrk: false,
+    });
   }
+  const runs = contenders.map(() => [] as LoadResult[]);
+  const cpuSeconds = contenders.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { url, options }] of contenders.entries()) {
+      const service = options.target === "direct" ? undefined : options.service;
+      const cpuBefore = await service?.cpuSeconds();
+      const load = await runLoad(url, {
+        connections: options.connections,
+        seconds: options.seconds,
+        wrk: options.wrk,
+      });
+      const cpuAfter = await service?.cpuSeconds();
+      if (load.errors > 0) {
+        throw new Error(
+          `${options.target} on ${options.payload.name}: ${load.errors} failed requests`,
+        );
+      }
+      runs[i]!.push(load);
+      cpuSeconds[i]! += (cpuAfter ?? NaN) - (cpuBefore ?? NaN);
+    }
+  }
+  return Promise.all(contenders.map(async ({ options }, i) => {
+    const load = medianLoad(runs[i]!);
+    const cpu = cpuSeconds[i]!;
+    return {
+      target: options.target,
+      payload: options.payload.name,
+      exporters: options.exporters,
+      load,
+      memory: options.service === undefined ? undefined : await options.service.memory(),
+      cpuMsPerRequest: Number.isNaN(cpu) || load.requests === 0
+        ? undefined
+        : cpu * 1000 / load.requests,
+    };
+  }));
+}
+
+/** The median of each measure of `runs`; requests, seconds and errors are their sums. */
+function medianLoad(runs: readonly LoadResult[]): LoadResult {
+  const median = (pick: (run: LoadResult) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    return sorted[(sorted.length - 1) >> 1]!;
+  };
+  const sum = (pick: (run: LoadResult) => number) => runs.reduce((n, r) => n + pick(r), 0);
   return {
-    target: options.target,
-    payload: options.payload.name,
-    exporters: options.exporters,
-    load,
-    memory: options.service === undefined ? undefined : await options.service.memory(),
-    cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
-      ? undefined
-      : (cpuAfter - cpuBefore) * 1000 / load.requests,
+    requests: sum((r) => r.requests),
+    seconds: sum((r) => r.seconds),
+    requestsPerSecond: median((r) => r.requestsPerSecond),
+    p50Ms: median((r) => r.p50Ms),
+    p99Ms: median((r) => r.p99Ms),
+    errors: sum((r) => r.errors),
   };
 }

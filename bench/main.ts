@@ -9,6 +9,8 @@
  */
 import { renderBenchmarks, type Results, type RssCheck } from "./benchmarks_md.ts";
 import {
+  compare,
+  type Contender,
   EXPORTER_EXPORTER,
   hasExporterExporter,
   measure,
@@ -34,6 +36,12 @@ const WORK = `${REPO}.tmp/bench`;
 export const SETTINGS = {
   /** Concurrent connections of the throughput runs (as the peers were measured). */
   connections: 4,
+  /**
+   * How many runs of each target a comparison makes (direct, exporter_exporter and
+   * reverse_exporter in turn, so that a disturbance of the machine falls on all alike); the
+   * report gives the median run. Runs of the scaling table are single.
+   */
+  rounds: 3,
   /** Seconds of each throughput run, on the node_exporter and the 100k-series payloads. */
   nodeSeconds: 5,
   bigSeconds: 10,
@@ -86,8 +94,7 @@ async function main(): Promise<void> {
   const direct = (p: ServedPayload) => backend.service.url(`/${p.file}`);
   const slowUrl = slow.url(`/${node.file}?delay_ms=${SETTINGS.slowExporterMs}`);
   const times = (n: number, url: string) => Array.from({ length: n }, () => url);
-  const reversePort = freePort();
-  const config = await writeReverseExporterConfig({
+  const paths = {
     "/node1": [direct(node)],
     "/node4": times(4, direct(node)),
     "/node16": times(16, direct(node)),
@@ -96,13 +103,20 @@ async function main(): Promise<void> {
     "/slow1": [slowUrl],
     "/slow4": times(4, slowUrl),
     "/slow16": times(16, slowUrl),
-  }, { dir: WORK, port: reversePort });
-  const reverse = () => startReverseExporter(config, reversePort);
+  };
+  // Two configurations: the 1-exporter and 4-exporter rows are two processes, side by side.
+  const reverseProcesses = await Promise.all([0, 1].map(async (i) => {
+    const port = freePort();
+    const name = `reverse_exporter_${i}.yml`;
+    const config = await writeReverseExporterConfig(paths, { dir: WORK, port, name });
+    return () => startReverseExporter(config, port);
+  }));
+  const reverse = reverseProcesses[0]!;
 
   const throughput: TargetResult[] = [];
   for (const payload of payloads) {
     const seconds = payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds;
-    const run = (target: string, exporters: number) => ({
+    const run = (target: string, exporters: number, service: Service) => ({
       target,
       payload,
       exporters,
@@ -110,27 +124,27 @@ async function main(): Promise<void> {
       seconds,
       wrk,
       warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
+      service,
     });
     say(`end to end, ${payload.name} ...`);
-    throughput.push(
-      await measure(direct(payload), { ...run("direct", 0), service: backend.service }),
-    );
-    if (exporterExporter) {
-      await using ee = await startExporterExporter(backend.service.port, {
-        dir: WORK,
-        payloads,
-      });
+    const contenders: Contender[] = [
+      { url: direct(payload), options: run("direct", 0, backend.service) },
+    ];
+    await using ee = exporterExporter
+      ? await startExporterExporter(backend.service.port, { dir: WORK, payloads })
+      : undefined;
+    if (ee !== undefined) {
       const url = ee.url(`/proxy?module=${moduleName(payload)}`);
-      throughput.push(await measure(url, { ...run("exporter_exporter", 1), service: ee }));
+      contenders.push({ url, options: run("exporter_exporter", 1, ee) });
     }
     const path = payload === node ? "/node" : "/big";
-    for (const exporters of [1, 4]) {
-      await using server = await reverse();
-      const url = server.url(`${path}${exporters}`);
-      throughput.push(
-        await measure(url, { ...run("reverse_exporter", exporters), service: server }),
-      );
-    }
+    await using one = await reverseProcesses[0]!();
+    await using four = await reverseProcesses[1]!();
+    contenders.push(
+      { url: one.url(`${path}1`), options: run("reverse_exporter", 1, one) },
+      { url: four.url(`${path}4`), options: run("reverse_exporter", 4, four) },
+    );
+    throughput.push(...await compare(contenders, SETTINGS.rounds));
   }
 
   say("latency at one connection, and exporters on one path ...");
@@ -148,18 +162,21 @@ async function main(): Promise<void> {
     warmupRequests,
     service: undefined,
   });
-  const latency: TargetResult[] = [];
-  latency.push(await measure(direct(node), oneConnection("direct", 0)));
-  if (exporterExporter) {
-    await using ee = await startExporterExporter(backend.service.port, { dir: WORK, payloads });
-    latency.push(
-      await measure(ee.url(`/proxy?module=${moduleName(node)}`), oneConnection(EE, 1)),
-    );
-  }
+  let latency: TargetResult[];
   const scaling: TargetResult[] = [];
   {
     await using server = await reverse();
-    latency.push(await measure(server.url("/node1"), oneConnection("reverse_exporter", 1)));
+    await using ee = exporterExporter
+      ? await startExporterExporter(backend.service.port, { dir: WORK, payloads })
+      : undefined;
+    latency = await compare([
+      { url: direct(node), options: oneConnection("direct", 0) },
+      ...(ee === undefined ? [] : [{
+        url: ee.url(`/proxy?module=${moduleName(node)}`),
+        options: oneConnection(EE, 1),
+      }]),
+      { url: server.url("/node1"), options: oneConnection("reverse_exporter", 1) },
+    ], SETTINGS.rounds);
     for (const exporters of [1, 4, 16]) {
       scaling.push(
         await measure(
