@@ -65,9 +65,9 @@ const STAGE_TITLES: Record<Stage, string> = {
 
 /** How the runs of a comparison were made, for the report. */
 function roundsText(rounds: number): string {
-  return `Each target ran ${rounds} times, in turn with the others, so that a disturbance of the ` +
-    "machine falls on all alike; the tables give the medians of its runs' requests/s, p50s and " +
-    "p99s.";
+  return `Each target ran ${rounds} times, in turn with the others, each run on a freshly ` +
+    "started process, so that a disturbance of the machine falls on all alike; the tables give " +
+    "the medians of its runs' requests/s, p50s and p99s, and the highest peak RSS.";
 }
 
 /** The whole of BENCHMARKS.md. */
@@ -113,7 +113,7 @@ export function renderBenchmarks(r: Results): string {
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s (node_exporter payload)`,
     `or ${s.bigSeconds} s (100k series), after ${s.warmupRequests.node} (or`,
     `${s.warmupRequests.big}) requests of warm-up. Targets on 127.0.0.1, in front of`,
-    `the same static backend (${r.machine.backend}); each proxy a fresh process per row.`,
+    `the same static backend (${r.machine.backend}).`,
     `${roundsText(s.rounds)} No request asks for gzip (wrk does not), so every target`,
     "serves the same uncompressed text. source MB/s counts the exporter text the target read",
     "(per exporter); peak RSS is VmHWM of the target's process; CPU per request is the user and",
@@ -148,7 +148,7 @@ export function renderBenchmarks(r: Results): string {
     "",
     `Exporters served by ${r.machine.backend} answer at once, so 16 exporters are 16 times the`,
     `work of one on the same 2 cores; exporters answering after ${s.slowExporterMs} ms (the`,
-    "built-in server) show that they are scraped concurrently. One process, the added latency's:",
+    "built-in server) show that they are scraped concurrently. One process, one run each:",
     `${s.warmupRequests.node} requests of warm-up before each run on nginx's exporters,`,
     `${s.warmupRequests.slow} before each on the slow ones.`,
     "",

@@ -163,10 +163,25 @@ export interface RunOptions {
   readonly warmupRequests: number;
 }
 
-/** A target of a comparison: where to send the load, and how. */
+/** One target of a comparison, started afresh for each of its runs. */
 export interface Contender {
+  readonly options: RunOptions;
+  /**
+   * Starts the target: the process to measure (undefined: not measured, as the backend
+   * itself) and the URL to load. Disposing of it stops that process.
+   */
+  start(): Promise<RunningTarget>;
+}
+
+/** A started target. */
+export interface RunningTarget extends AsyncDisposable {
   readonly url: string;
-  readonly options: RunOptions & { readonly service: Service | undefined };
+  readonly service: Service | undefined;
+}
+
+/** `service` as a started target loaded at `path`, stopped when disposed of. */
+export function running(service: Service, path: string): RunningTarget {
+  return { url: service.url(path), service, [Symbol.asyncDispose]: () => service.stop() };
 }
 
 /** Warms `url` up, sends the load, and measures `service`'s memory after it. */
@@ -174,34 +189,39 @@ export async function measure(
   url: string,
   options: RunOptions & { service: Service | undefined },
 ): Promise<TargetResult> {
-  const [result] = await compare([{ url, options }], 1);
+  const [result] = await compare([{
+    options,
+    start: () =>
+      Promise.resolve({ url, service: options.service, async [Symbol.asyncDispose]() {} }),
+  }], 1);
   return result!;
 }
 
 /**
- * Warms each contender up, then loads them in turn, one run each, `rounds` times: a
- * disturbance of the machine then falls on every contender alike, not on one of them. Each
- * contender's result is its median run (by requests/s, p50 and p99 each), its CPU time per
- * request over all its runs, and its memory after the last.
+ * Runs each contender in turn, `rounds` times, each run on a freshly started target warmed up
+ * first: a disturbance of the machine then falls on every contender alike, and no idle target
+ * works (collects its garbage, say) during another's run. Each contender's result is the
+ * medians of its runs' requests/s, p50s and p99s, its CPU time per request over all its runs,
+ * and the highest memory of its processes.
  */
 export async function compare(
   contenders: readonly Contender[],
   rounds: number,
 ): Promise<TargetResult[]> {
-  for (const { url, options } of contenders) {
-    await runLoad(url, {
-      connections: options.connections,
-      requests: options.warmupRequests,
-      wrk: false,
-    });
-  }
   const runs = contenders.map(() => [] as LoadResult[]);
   const cpuSeconds = contenders.map(() => 0);
+  const memory = contenders.map((): Memory | undefined => undefined);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, { url, options }] of contenders.entries()) {
-      const service = options.target === "direct" ? undefined : options.service;
+    for (const [i, { options, start }] of contenders.entries()) {
+      await using target = await start();
+      await runLoad(target.url, {
+        connections: options.connections,
+        requests: options.warmupRequests,
+        wrk: false,
+      });
+      const service = options.target === "direct" ? undefined : target.service;
       const cpuBefore = await service?.cpuSeconds();
-      const load = await runLoad(url, {
+      const load = await runLoad(target.url, {
         connections: options.connections,
         seconds: options.seconds,
         wrk: options.wrk,
@@ -214,9 +234,15 @@ export async function compare(
       }
       runs[i]!.push(load);
       cpuSeconds[i]! += (cpuAfter ?? NaN) - (cpuBefore ?? NaN);
+      const now = await target.service?.memory();
+      const before = memory[i];
+      memory[i] = now === undefined || before === undefined ? now ?? before : {
+        rssMB: Math.max(now.rssMB, before.rssMB),
+        peakRssMB: Math.max(now.peakRssMB, before.peakRssMB),
+      };
     }
   }
-  return Promise.all(contenders.map(async ({ options }, i) => {
+  return contenders.map(({ options }, i) => {
     const load = medianLoad(runs[i]!);
     const cpu = cpuSeconds[i]!;
     return {
@@ -224,12 +250,12 @@ export async function compare(
       payload: options.payload.name,
       exporters: options.exporters,
       load,
-      memory: options.service === undefined ? undefined : await options.service.memory(),
+      memory: memory[i],
       cpuMsPerRequest: Number.isNaN(cpu) || load.requests === 0
         ? undefined
         : cpu * 1000 / load.requests,
     };
-  }));
+  });
 }
 
 /** The median of each measure of `runs`; requests, seconds and errors are their sums. */

@@ -15,6 +15,7 @@ import {
   hasExporterExporter,
   measure,
   moduleName,
+  running,
   type ServedPayload,
   startExporterExporter,
   startReverseExporter,
@@ -104,19 +105,18 @@ async function main(): Promise<void> {
     "/slow4": times(4, slowUrl),
     "/slow16": times(16, slowUrl),
   };
-  // Two configurations: the 1-exporter and 4-exporter rows are two processes, side by side.
-  const reverseProcesses = await Promise.all([0, 1].map(async (i) => {
-    const port = freePort();
-    const name = `reverse_exporter_${i}.yml`;
-    const config = await writeReverseExporterConfig(paths, { dir: WORK, port, name });
-    return () => startReverseExporter(config, port);
-  }));
-  const reverse = reverseProcesses[0]!;
+  const reversePort = freePort();
+  const config = await writeReverseExporterConfig(paths, { dir: WORK, port: reversePort });
+  const reverse = () => startReverseExporter(config, reversePort);
+  const startExporterExporterOn = (path: string) => async () =>
+    running(await startExporterExporter(backend.service.port, { dir: WORK, payloads }), path);
+  const backendAt = (url: string) => () =>
+    Promise.resolve({ url, service: backend.service, async [Symbol.asyncDispose]() {} });
 
   const throughput: TargetResult[] = [];
   for (const payload of payloads) {
     const seconds = payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds;
-    const run = (target: string, exporters: number, service: Service) => ({
+    const run = (target: string, exporters: number) => ({
       target,
       payload,
       exporters,
@@ -124,26 +124,22 @@ async function main(): Promise<void> {
       seconds,
       wrk,
       warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
-      service,
     });
     say(`end to end, ${payload.name} ...`);
-    const contenders: Contender[] = [
-      { url: direct(payload), options: run("direct", 0, backend.service) },
-    ];
-    await using ee = exporterExporter
-      ? await startExporterExporter(backend.service.port, { dir: WORK, payloads })
-      : undefined;
-    if (ee !== undefined) {
-      const url = ee.url(`/proxy?module=${moduleName(payload)}`);
-      contenders.push({ url, options: run("exporter_exporter", 1, ee) });
-    }
     const path = payload === node ? "/node" : "/big";
-    await using one = await reverseProcesses[0]!();
-    await using four = await reverseProcesses[1]!();
-    contenders.push(
-      { url: one.url(`${path}1`), options: run("reverse_exporter", 1, one) },
-      { url: four.url(`${path}4`), options: run("reverse_exporter", 4, four) },
-    );
+    const contenders: Contender[] = [
+      { options: run("direct", 0), start: backendAt(direct(payload)) },
+      ...(exporterExporter
+        ? [{
+          options: run(EE, 1),
+          start: startExporterExporterOn(`/proxy?module=${moduleName(payload)}`),
+        }]
+        : []),
+      ...[1, 4].map((exporters) => ({
+        options: run("reverse_exporter", exporters),
+        start: async () => running(await reverse(), `${path}${exporters}`),
+      })),
+    ];
     throughput.push(...await compare(contenders, SETTINGS.rounds));
   }
 
@@ -162,21 +158,22 @@ async function main(): Promise<void> {
     warmupRequests,
     service: undefined,
   });
-  let latency: TargetResult[];
+  const latency = await compare([
+    { options: oneConnection("direct", 0), start: backendAt(direct(node)) },
+    ...(exporterExporter
+      ? [{
+        options: oneConnection(EE, 1),
+        start: startExporterExporterOn(`/proxy?module=${moduleName(node)}`),
+      }]
+      : []),
+    {
+      options: oneConnection("reverse_exporter", 1),
+      start: async () => running(await reverse(), "/node1"),
+    },
+  ], SETTINGS.rounds);
   const scaling: TargetResult[] = [];
   {
     await using server = await reverse();
-    await using ee = exporterExporter
-      ? await startExporterExporter(backend.service.port, { dir: WORK, payloads })
-      : undefined;
-    latency = await compare([
-      { url: direct(node), options: oneConnection("direct", 0) },
-      ...(ee === undefined ? [] : [{
-        url: ee.url(`/proxy?module=${moduleName(node)}`),
-        options: oneConnection(EE, 1),
-      }]),
-      { url: server.url("/node1"), options: oneConnection("reverse_exporter", 1) },
-    ], SETTINGS.rounds);
     for (const exporters of [1, 4, 16]) {
       scaling.push(
         await measure(
