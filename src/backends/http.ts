@@ -129,8 +129,8 @@ class HttpBackend implements Backend {
 
 /**
  * The body as text, within `limit` bytes: a small body of known size in one read, any other
- * as a stream, counted as it comes. A body whose size is known to be over the limit (a
- * Content-Length, no Content-Encoding) fails at once, unread (thrown, not rejected).
+ * as a stream, counted as it comes. A body whose size is known ({@linkcode knownLength}) to be
+ * over the limit fails at once, unread (thrown, not rejected).
  *
  * A large body is not read with `response.bytes()`, though it reads a sized body in one
  * operation into one buffer: it drains the socket into the process as fast as data comes,
