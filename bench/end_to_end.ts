@@ -42,13 +42,10 @@ export interface ReverseExporterPaths {
   readonly [path: string]: readonly string[];
 }
 
-/**
- * Writes a configuration of `paths` listening on `port`, as `name` in `dir`
- * (`reverse_exporter.yml` by default); returns its file name.
- */
+/** Writes a configuration of `paths` listening on `port`; returns its file name. */
 export async function writeReverseExporterConfig(
   paths: ReverseExporterPaths,
-  options: { dir: string; port: number; name?: string },
+  options: { dir: string; port: number },
 ): Promise<string> {
   const lines = [
     "web:",
@@ -66,7 +63,7 @@ export async function writeReverseExporterConfig(
       );
     });
   }
-  const file = `${options.dir}/${options.name ?? "reverse_exporter.yml"}`;
+  const file = `${options.dir}/reverse_exporter.yml`;
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
   return file;
 }

@@ -15,7 +15,7 @@ import type {
   WebConfig,
 } from "./types.ts";
 
-/** A bcrypt hash that bcryptjs verifies: `$2a$`, `$2b$` or `$2y$`, cost, salt and digest. */
+/** A bcrypt hash that bcryptjs verifies: `$2a$`, `$2b$` or `$2y$`, cost (captured), salt, digest. */
 export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
 /** The label every sample gets, naming its exporter. */

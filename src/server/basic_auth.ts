@@ -33,8 +33,6 @@ interface UserCredentials {
   readonly hashes: string[];
 }
 
-/** A bcrypt hash as bcryptjs verifies it; the two digits are the cost. */
-
 /** `Basic <token68>`, the scheme in any case; the token is checked as base64 afterwards. */
 const BASIC_HEADER = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 
