@@ -182,3 +182,48 @@ Deno.test("50 trickling clients are all cut, and scrapes are served meanwhile", 
   }
   assertEquals(server.logs.filter((l) => l.level === "error"), []);
 });
+
+Deno.test({
+  name:
+    `tcp:// and tcps://: a keep-alive connection idle for 6 s, over Node's default of 5 s, serves the next scrape${
+      hasOpenssl ? "" : " (tcps:// skipped: openssl not installed)"
+    }`,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(`${dir.path}/a.prom`, "a_metric 1\n");
+    const listen = ["tcp://127.0.0.1:0"];
+    if (hasOpenssl) {
+      await makeCertificates(dir.path);
+      listen.push("tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key");
+    }
+    await using server = await startServer(
+      dir.path,
+      `
+web: {listen: ${JSON.stringify(listen)}, read_header_timeout: 500ms}
+reverse_exporters:
+  - path: /metrics
+    exporters: {file: [{name: a, path: a.prom}]}
+`,
+    );
+    const conns: Deno.Conn[] = [await Deno.connect(hostPort(server.bound[0]!))];
+    if (hasOpenssl) {
+      const caCerts = [await Deno.readTextFile(`${dir.path}/ca.crt`)];
+      conns.push(await Deno.connectTls({ ...hostPort(server.bound[1]!), caCerts }));
+    }
+    try {
+      const exchange = async (conn: Deno.Conn) => {
+        await conn.write(new TextEncoder().encode("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+        return await readResponse(conn);
+      };
+      for (const conn of conns) {
+        assertStringIncludes(await exchange(conn), 'a_metric{exporter_name="a"} 1');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      for (const conn of conns) {
+        assertStringIncludes(await exchange(conn), 'a_metric{exporter_name="a"} 1');
+      }
+    } finally {
+      for (const conn of conns) conn.close();
+    }
+  },
+});
