@@ -244,6 +244,10 @@ reverse_exporters:
 
   const raw = await rawGet(server.url("/metrics"), { "Accept-Encoding": "gzip" });
   assertStringIncludes(raw.head.toLowerCase(), "content-encoding: gzip");
+  // In the path of every Prometheus scrape: compressed at the fastest level (the gzip
+  // header's XFL byte is 4), and sent whole, with its length.
+  assertEquals(raw.body[8], 4, "XFL of the gzip header");
+  assertStringIncludes(raw.head.toLowerCase(), `content-length: ${raw.body.length}`);
   const body = await new Response(
     new Blob([raw.body]).stream().pipeThrough(new DecompressionStream("gzip")),
   ).text();

@@ -1,4 +1,5 @@
 /** The HTTP application: routes each configured path to its scrape, plus the `/-/` routes. */
+import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import {
@@ -144,17 +145,25 @@ function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
   ) {
     headers.set("Content-Encoding", "gzip");
-    return new Response(oneChunk(body).pipeThrough(new CompressionStream("gzip")), { headers });
+    return new Response(oneChunk(gzipSync(body, { level: GZIP_LEVEL })), { headers });
   }
   return new Response(oneChunk(body), { headers });
 }
+
+/**
+ * The gzip level of responses: 1, the fastest. Prometheus asks every scrape for gzip, so this
+ * is in the path of every scrape. On the node_exporter payload (57 KB) level 1 took 74 us and
+ * gave 13.2 KB; the default level (6) took 450 us, and `CompressionStream` 561 us, for 9.6 KB:
+ * half the CPU of the rest of the scrape, to save 3.6 KB on a local network.
+ */
+const GZIP_LEVEL = 1;
 
 /**
  * A stream of the bytes themselves, in one chunk. A `Response` made from the bytes would
  * copy them (a 7.5 MB exposition: 3 to 7 ms and its size again in memory); a Blob copies
  * them outside the JavaScript heap, where the copies outlived the responses under load.
  */
-function oneChunk(body: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array<ArrayBuffer>> {
+function oneChunk(body: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
       controller.enqueue(body);
