@@ -49,6 +49,8 @@ export interface Results {
   readonly payloads: readonly ServedPayload[];
   /** Under load: each target and payload. */
   readonly throughput: readonly TargetResult[];
+  /** Under load, node_exporter payload: exporter_exporter and reverse_exporter asked for gzip. */
+  readonly gzip: readonly TargetResult[];
   /** At one connection, node_exporter payload: direct, exporter_exporter, reverse_exporter. */
   readonly latency: readonly TargetResult[];
   /** At one connection: 1, 4 and 16 exporters on one path, fast and slow exporters. */
@@ -129,6 +131,16 @@ export function renderBenchmarks(r: Results): string {
       ratios(r.throughput.filter((t) => t.payload === p.name)),
       "",
     ]),
+    "## As Prometheus asks: gzip, node_exporter payload",
+    "",
+    `${load} with ${s.connections} connections for ${s.nodeSeconds} s, each request with`,
+    "`Accept-Encoding: gzip`, as Prometheus sends it, and reverse_exporter asked for no",
+    "encoding, run in turn for comparison. reverse_exporter gzips its answer (at the fastest",
+    "level); exporter_exporter 0.4 passes its backend's answer through, and the backend does not",
+    `compress. ${roundsText(s.rounds)}`,
+    "",
+    gzipTable(r.gzip),
+    "",
     "## Added latency: one connection, node_exporter payload",
     "",
     `${load} with 1 connection for ${s.latencySeconds} s each, after ${s.warmupRequests.node}`,
@@ -206,6 +218,20 @@ function throughputTable(rows: readonly TargetResult[], payload: ServedPayload):
       duration(t.load.p99Ms),
       num(t.load.requestsPerSecond * Math.max(1, t.exporters) * payload.bytes / 1e6, 1),
       t.memory === undefined ? "n/a" : `${num(t.memory.peakRssMB, 0)} MB`,
+      t.cpuMsPerRequest === undefined ? "n/a" : duration(t.cpuMsPerRequest),
+    ]),
+  );
+}
+
+function gzipTable(rows: readonly TargetResult[]): string {
+  return table(
+    ["target", "asks for", "requests/s", "p50", "p99", "CPU per request"],
+    rows.map((t) => [
+      targetName(t),
+      t.gzip ? "gzip" : "no encoding",
+      num(t.load.requestsPerSecond, 1),
+      duration(t.load.p50Ms),
+      duration(t.load.p99Ms),
       t.cpuMsPerRequest === undefined ? "n/a" : duration(t.cpuMsPerRequest),
     ]),
   );

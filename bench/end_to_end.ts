@@ -26,6 +26,8 @@ export interface TargetResult {
   readonly payload: string;
   /** Exporters behind the target (0: the backend itself). */
   readonly exporters: number;
+  /** Whether the requests asked for gzip. */
+  readonly gzip: boolean;
   readonly load: LoadResult;
   /** Memory of the target's process after the run; undefined when not measured. */
   readonly memory: Memory | undefined;
@@ -158,6 +160,8 @@ export interface RunOptions {
   readonly wrk: boolean;
   /** Requests sent first, not measured (JIT warm-up, connection set-up). */
   readonly warmupRequests: number;
+  /** Whether the requests ask for gzip, as Prometheus's do. */
+  readonly gzip?: boolean;
 }
 
 /** One target of a comparison, started afresh for each of its runs. */
@@ -215,6 +219,7 @@ export async function compare(
         connections: options.connections,
         requests: options.warmupRequests,
         wrk: false,
+        gzip: options.gzip ?? false,
       });
       const service = options.target === "direct" ? undefined : target.service;
       const cpuBefore = await service?.cpuSeconds();
@@ -222,6 +227,7 @@ export async function compare(
         connections: options.connections,
         seconds: options.seconds,
         wrk: options.wrk,
+        gzip: options.gzip ?? false,
       });
       const cpuAfter = await service?.cpuSeconds();
       if (load.errors > 0) {
@@ -246,6 +252,7 @@ export async function compare(
       target: options.target,
       payload: options.payload.name,
       exporters: options.exporters,
+      gzip: options.gzip ?? false,
       load,
       memory: memory[i],
       cpuMsPerRequest: Number.isNaN(cpu) || load.requests === 0

@@ -21,8 +21,8 @@ export interface LoadOptions {
   /** Use wrk (when it is installed and the run is timed). */
   readonly wrk: boolean;
   /**
-   * Ask for gzip, as Prometheus does (built-in client only). Otherwise identity, as wrk
-   * asks, so that both measure the same work.
+   * Ask for gzip, as Prometheus does. Otherwise identity (wrk asks for no encoding), so that
+   * both load generators measure the same work.
    */
   readonly gzip?: boolean;
 }
@@ -33,21 +33,23 @@ const REQUEST_TIMEOUT_S = 60;
 /** Sends load to `url` and measures it. */
 export function runLoad(url: string, options: LoadOptions): Promise<LoadResult> {
   if (options.wrk && options.requests === undefined) {
-    return runWrk(url, options.connections, options.seconds ?? 5);
+    return runWrk(url, options);
   }
   return runBuiltin(url, options);
 }
 
 /** `wrk -t1 -c<connections> -d<seconds>s --latency`, its report parsed. */
-async function runWrk(url: string, connections: number, seconds: number): Promise<LoadResult> {
+async function runWrk(url: string, options: LoadOptions): Promise<LoadResult> {
+  const seconds = options.seconds ?? 5;
   const out = await new Deno.Command("wrk", {
     args: [
       "-t1",
-      `-c${connections}`,
+      `-c${options.connections}`,
       `-d${seconds}s`,
       `--timeout`,
       `${REQUEST_TIMEOUT_S}s`,
       "--latency",
+      ...(options.gzip ? ["-H", "Accept-Encoding: gzip"] : []),
       url,
     ],
     stdout: "piped",

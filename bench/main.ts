@@ -143,6 +143,30 @@ async function main(): Promise<void> {
     throughput.push(...await compare(contenders, SETTINGS.rounds));
   }
 
+  say("end to end, node_exporter payload, asked for gzip ...");
+  const asked = (target: string, gzip: boolean) => ({
+    target,
+    payload: node,
+    exporters: 1,
+    connections: SETTINGS.connections,
+    seconds: SETTINGS.nodeSeconds,
+    wrk,
+    warmupRequests: SETTINGS.warmupRequests.node,
+    gzip,
+  });
+  const gzip = await compare([
+    ...(exporterExporter
+      ? [{
+        options: asked(EE, true),
+        start: startExporterExporterOn(`/proxy?module=${moduleName(node)}`),
+      }]
+      : []),
+    ...[false, true].map((gzip) => ({
+      options: asked("reverse_exporter", gzip),
+      start: async () => running(await reverse(), "/node1"),
+    })),
+  ], SETTINGS.rounds);
+
   say("latency at one connection, and exporters on one path ...");
   const oneConnection = (
     target: string,
@@ -210,6 +234,7 @@ async function main(): Promise<void> {
     engineScaling: engine.scaling,
     payloads,
     throughput,
+    gzip,
     latency,
     exporterScaling: scaling,
     leaks,
