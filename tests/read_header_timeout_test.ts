@@ -216,7 +216,10 @@ reverse_exporters:
         return await readResponse(conn);
       };
       for (const conn of conns) {
-        assertStringIncludes(await exchange(conn), 'a_metric{exporter_name="a"} 1');
+        const answer = await exchange(conn);
+        assertStringIncludes(answer, 'a_metric{exporter_name="a"} 1');
+        // Longer than the 5 minutes Prometheus keeps an idle connection.
+        assertStringIncludes(answer, "Keep-Alive: timeout=360\r\n");
       }
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       for (const conn of conns) {
@@ -226,4 +229,24 @@ reverse_exporters:
       for (const conn of conns) conn.close();
     }
   },
+});
+
+Deno.test("an error answer closes its connection: only a client that was served keeps one idle", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/a.prom`, "a_metric 1\n");
+  await using server = await startServer(dir.path, CONFIG("tcp://127.0.0.1:0"));
+  for (const [path, status] of [["/nowhere", "404"], ["/-/reload", "403"]] as const) {
+    using conn = await Deno.connect(hostPort(server.bound[0]!));
+    const method = path === "/-/reload" ? "POST" : "GET";
+    await conn.write(
+      new TextEncoder().encode(
+        `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
+      ),
+    );
+    const answer = await readResponse(conn);
+    assertStringIncludes(answer, `HTTP/1.1 ${status} `);
+    assertStringIncludes(answer.toLowerCase(), "connection: close\r\n");
+    // Then the server closes it.
+    assertEquals(await conn.read(new Uint8Array(1)), null);
+  }
 });

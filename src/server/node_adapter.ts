@@ -2,7 +2,8 @@
  * Serves a fetch handler (`(Request, info) => Response`) from a `node:http(s)` server: the
  * node request becomes a `Request` (method, URL, headers, streamed body, and a signal that
  * aborts when the client goes away first), and the `Response` is written back as it is
- * (status, headers, streamed body, never re-encoded).
+ * (status, headers, streamed body, never re-encoded). An error answer (4xx, 5xx) closes its
+ * connection.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FetchHandler } from "./listen.ts";
@@ -186,7 +187,9 @@ async function writeResponse(response: Response, exchange: Exchange): Promise<vo
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) outgoing.setHeader("set-cookie", cookies);
-  if (options.closing()) outgoing.setHeader("connection", "close");
+  // Only a client that was served keeps its connection: an idle one may stay open for minutes
+  // (see node_listener.ts), and a client refused or lost should not hold one that long.
+  if (options.closing() || response.status >= 400) outgoing.setHeader("connection", "close");
   if (body === null || incoming.method === "HEAD") {
     await body?.cancel();
     outgoing.end();
