@@ -247,7 +247,11 @@ reverse_exporters:
   // In the path of every Prometheus scrape: compressed at the fastest level (the gzip
   // header's XFL byte is 4), and sent whole, with its length.
   assertEquals(raw.body[8], 4, "XFL of the gzip header");
-  assertStringIncludes(raw.head.toLowerCase(), `content-length: ${raw.body.length}`);
+  assertEquals(
+    Number(/^content-length: *(\d+)\r?$/im.exec(raw.head)?.[1]),
+    raw.body.length,
+    raw.head,
+  );
   const body = await new Response(
     new Blob([raw.body]).stream().pipeThrough(new DecompressionStream("gzip")),
   ).text();
@@ -358,6 +362,20 @@ reverse_exporters:
     const response = await fetch(server.url("/reverse/metrics"), { method: "HEAD" });
     assertEquals(response.status, 200);
     assertEquals(await response.text(), "");
+    // Asked for gzip, it answers with GET's headers, and compresses nothing.
+    const url = new URL(server.url("/reverse/metrics"));
+    using conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+    const head = [
+      `HEAD ${url.pathname} HTTP/1.1`,
+      `Host: ${url.host}`,
+      "Accept-Encoding: gzip",
+      "Connection: close",
+    ];
+    await conn.write(new TextEncoder().encode(head.join("\r\n") + "\r\n\r\n"));
+    const answer = await new Response(conn.readable).text();
+    assertStringIncludes(answer, "HTTP/1.1 200 ");
+    assertStringIncludes(answer.toLowerCase(), "content-encoding: gzip\r\n");
+    assert(answer.endsWith("\r\n\r\n"), answer);
   });
   await t.step("/-/healthy, /-/ready and /-/metrics", async () => {
     assertEquals((await (await fetch(server.url("/reverse/-/healthy"))).text()).trim(), "Healthy.");

@@ -145,6 +145,8 @@ function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
   ) {
     headers.set("Content-Encoding", "gzip");
+    // A HEAD answer's body is never sent: the same headers, nothing compressed.
+    if (request.method === "HEAD") return new Response(null, { headers });
     return new Response(oneChunk(gzipSync(body, { level: GZIP_LEVEL })), { headers });
   }
   return new Response(oneChunk(body), { headers });
