@@ -10,16 +10,27 @@ export interface RssCheck {
   readonly payload: string;
   /** The most RSS may grow from the first checkpoint to the last, as a fraction. */
   readonly tolerance: number;
-  readonly checkpoints: readonly { readonly scrapes: number; readonly rssMB: number }[];
+  /** The RSS of each run (a fresh process) after each count of scrapes. */
+  readonly runs: readonly (readonly RssCheckpoint[])[];
   /** Why the counts differ from the issue's (1,000 then 10,000), when they do. */
   readonly note?: string;
 }
 
-/** RSS growth from checkpoint `from` to the last, as a fraction. */
+/** The RSS of a process after a count of scrapes. */
+export interface RssCheckpoint {
+  readonly scrapes: number;
+  readonly rssMB: number;
+}
+
+/** RSS growth of a run from checkpoint `from` to the last, as a fraction. */
+function runGrowth(run: readonly RssCheckpoint[], from = 0): number {
+  return run[run.length - 1]!.rssMB / run[from]!.rssMB - 1;
+}
+
+/** The median growth of a check's runs from checkpoint `from` to the last. */
 function growth(check: RssCheck, from = 0): number {
-  const first = check.checkpoints[from]!;
-  const last = check.checkpoints[check.checkpoints.length - 1]!;
-  return last.rssMB / first.rssMB - 1;
+  const sorted = check.runs.map((run) => runGrowth(run, from)).sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1]!;
 }
 
 /** Everything a run of `deno task bench` measured. */
@@ -69,7 +80,7 @@ const STAGE_TITLES: Record<Stage, string> = {
 function roundsText(rounds: number): string {
   return `Each target ran ${rounds} times, in turn with the others, each run on a freshly ` +
     "started process, so that a disturbance of the machine falls on all alike; the tables give " +
-    "the medians of its runs' requests/s, p50s and p99s, and the highest peak RSS.";
+    "the medians of its runs' requests/s, p50s and p99s.";
 }
 
 /** The whole of BENCHMARKS.md. */
@@ -118,8 +129,9 @@ export function renderBenchmarks(r: Results): string {
     `the same static backend (${r.machine.backend}).`,
     `${roundsText(s.rounds)} No request asks for gzip (wrk does not), so every target`,
     "serves the same uncompressed text. source MB/s counts the exporter text the target read",
-    "(per exporter); peak RSS is VmHWM of the target's process; CPU per request is the user and",
-    "system time of the target's process (all its threads) during its runs, divided by the",
+    "(per exporter); peak RSS is the highest VmHWM of the target's processes; CPU per request is",
+    "the user and system time of the target's processes (all their threads) during its runs,",
+    "divided by the",
     "requests served: on 2 cores shared with the load generator and the backend, it is the cost",
     "that throughput is made of.",
     "",
@@ -136,8 +148,11 @@ export function renderBenchmarks(r: Results): string {
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s, each request with`,
     "`Accept-Encoding: gzip`, as Prometheus sends it, and reverse_exporter asked for no",
     "encoding, run in turn for comparison. reverse_exporter gzips its answer (at the fastest",
-    "level); exporter_exporter 0.4 passes its backend's answer through, and the backend does not",
-    `compress. ${roundsText(s.rounds)}`,
+    "level)" +
+    (r.gzip.some((t) => t.target === "exporter_exporter")
+      ? "; exporter_exporter passes its backend's answer through, and the backend does not compress."
+      : "."),
+    roundsText(s.rounds),
     "",
     gzipTable(r.gzip),
     "",
@@ -341,15 +356,29 @@ function memoryTable(r: Results): string {
     "RSS (VmRSS) of a fresh reverse_exporter, 1 exporter, scraped 4 at a time by the built-in",
     "client (which asks for gzip, as Prometheus does), after the first scrapes and then at each",
     "quarter of the rest. The check is the last against the first; the second half shows whether",
-    "RSS is still growing or has settled (the first scrapes also warm the process up).",
+    "RSS is still growing or has settled (the first scrapes also warm the process up). Each check",
+    `runs ${r.settings.rounds} times, each time on a freshly started process; its verdict is on`,
+    "the median growth.",
     "",
     ...r.leaks.flatMap((l) => [
       table(
-        ["payload", ...l.checkpoints.map((c) => `after ${num(c.scrapes, 0)}`)],
-        [[l.payload, ...l.checkpoints.map((c) => `${num(c.rssMB, 1)} MB`)]],
+        [
+          l.payload,
+          ...l.runs[0]!.map((c) => `after ${num(c.scrapes, 0)}`),
+          "growth",
+          "second half",
+        ],
+        l.runs.map((run, i) => [
+          `run ${i + 1}`,
+          ...run.map((c) => `${num(c.rssMB, 1)} MB`),
+          pct(runGrowth(run)),
+          pct(runGrowth(run, 2)),
+        ]),
       ),
       "",
-      `Growth: ${pct(growth(l))} from first to last (bound ${num(l.tolerance * 100, 0)} %: ` +
+      `Median growth: ${pct(growth(l))} from first to last (bound ${
+        num(l.tolerance * 100, 0)
+      } %: ` +
       `${verdict(growth(l) <= l.tolerance)}); ${pct(growth(l, 2))} over the second half.` +
       (l.note === undefined ? "" : ` Counts ${l.note}.`),
       "",
@@ -439,12 +468,13 @@ function targets(r: Results): string {
     ]);
   }
   for (const l of r.leaks) {
-    const first = l.checkpoints[0]!.scrapes;
-    const last = l.checkpoints[l.checkpoints.length - 1]!.scrapes;
+    const run = l.runs[0]!;
+    const first = run[0]!.scrapes;
+    const last = run[run.length - 1]!.scrapes;
     rows.push([
       `RSS after ${num(last, 0)} vs ${num(first, 0)} scrapes, ${l.payload}` +
       (l.note === undefined ? "" : " (scaled down)"),
-      `${pct(growth(l))} (second half ${pct(growth(l, 2))})`,
+      `${pct(growth(l))} (median; second half ${pct(growth(l, 2))})`,
       `<= +${num(l.tolerance * 100, 0)} %`,
       verdict(growth(l) <= l.tolerance),
     ]);

@@ -7,7 +7,12 @@
  * load generator even where nginx and wrk are installed, and leaves exporter_exporter out.
  * @module
  */
-import { renderBenchmarks, type Results, type RssCheck } from "./benchmarks_md.ts";
+import {
+  renderBenchmarks,
+  type Results,
+  type RssCheck,
+  type RssCheckpoint,
+} from "./benchmarks_md.ts";
 import {
   compare,
   type Contender,
@@ -40,7 +45,8 @@ export const SETTINGS = {
   /**
    * How many runs of each target a comparison makes (direct, exporter_exporter and
    * reverse_exporter in turn, so that a disturbance of the machine falls on all alike); the
-   * report gives the median run. Runs of the scaling table are single.
+   * report gives the median run. The RSS checks also run this many times, each on a fresh
+   * process, and are judged on their median. Runs of the scaling table are single.
    */
   rounds: 3,
   /** Seconds of each throughput run, on the node_exporter and the 100k-series payloads. */
@@ -249,7 +255,8 @@ const EE = "exporter_exporter";
 
 /**
  * Scrapes `url` of a fresh reverse_exporter `total` times (4 at a time), reading its RSS after
- * the first `first` scrapes and then at each quarter of the rest.
+ * the first `first` scrapes and then at each quarter of the rest; `SETTINGS.rounds` times, each
+ * on a fresh process.
  */
 async function leakCheck(
   start: () => Promise<Service>,
@@ -262,29 +269,33 @@ async function leakCheck(
     note?: string;
   },
 ): Promise<RssCheck> {
-  await using server = await start();
-  const url = server.url(options.url);
-  const checkpoints: RssCheck["checkpoints"][number][] = [];
-  let done = 0;
   const steps = [options.first];
   for (let q = 1; q <= 4; q++) {
     steps.push(options.first + Math.round((options.total - options.first) * q / 4));
   }
-  for (const scrapes of steps) {
-    const load = await runLoad(url, {
-      connections: SETTINGS.connections,
-      requests: scrapes - done,
-      wrk: false,
-      gzip: true,
-    });
-    if (load.errors > 0) throw new Error(`${load.errors} failed scrapes of ${options.url}`);
-    done = scrapes;
-    checkpoints.push({ scrapes, rssMB: (await server.memory()).rssMB });
+  const runs: RssCheckpoint[][] = [];
+  for (let round = 0; round < SETTINGS.rounds; round++) {
+    await using server = await start();
+    const url = server.url(options.url);
+    const checkpoints: RssCheckpoint[] = [];
+    let done = 0;
+    for (const scrapes of steps) {
+      const load = await runLoad(url, {
+        connections: SETTINGS.connections,
+        requests: scrapes - done,
+        wrk: false,
+        gzip: true,
+      });
+      if (load.errors > 0) throw new Error(`${load.errors} failed scrapes of ${options.url}`);
+      done = scrapes;
+      checkpoints.push({ scrapes, rssMB: (await server.memory()).rssMB });
+    }
+    runs.push(checkpoints);
   }
   return {
     payload: options.payload.name,
     tolerance: options.tolerance,
-    checkpoints,
+    runs,
     ...(options.note === undefined ? {} : { note: options.note }),
   };
 }
