@@ -147,7 +147,11 @@ function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
     headers.set("Content-Encoding", "gzip");
     // A HEAD answer's body is never sent: the same headers, nothing compressed.
     if (request.method === "HEAD") return new Response(null, { headers });
-    return new Response(oneChunk(gzipSync(body, { level: GZIP_LEVEL })), { headers });
+    const gzipped = gzipSync(body, { level: GZIP_LEVEL });
+    // The text is dead once compressed: its memory is freed now, not at a later collection
+    // (100k-series payload, gzip, 4 at a time: peak RSS 231-240 MB against 251-252 MB).
+    body.buffer.transfer(0);
+    return new Response(oneChunk(gzipped), { headers });
   }
   return new Response(oneChunk(body), { headers });
 }
