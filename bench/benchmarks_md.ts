@@ -2,6 +2,7 @@
 import { type Stage, STAGES } from "./bench_names.ts";
 import type { ServedPayload, TargetResult } from "./end_to_end.ts";
 import type { EngineResult, ScalingResult } from "./engine_results.ts";
+import { percentile } from "./load.ts";
 import { bytes, duration, num, ratio, table, verdict } from "./report.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
 
@@ -29,8 +30,7 @@ function runGrowth(run: readonly RssCheckpoint[], from = 0): number {
 
 /** The median growth of a check's runs from checkpoint `from` to the last. */
 function growth(check: RssCheck, from = 0): number {
-  const sorted = check.runs.map((run) => runGrowth(run, from)).sort((a, b) => a - b);
-  return sorted[(sorted.length - 1) >> 1]!;
+  return percentile(check.runs.map((run) => runGrowth(run, from)).sort((a, b) => a - b), 0.5);
 }
 
 /** Everything a run of `deno task bench` measured. */
@@ -131,9 +131,8 @@ export function renderBenchmarks(r: Results): string {
     "serves the same uncompressed text. source MB/s counts the exporter text the target read",
     "(per exporter); peak RSS is the highest VmHWM of the target's processes; CPU per request is",
     "the user and system time of the target's processes (all their threads) during its runs,",
-    "divided by the",
-    "requests served: on 2 cores shared with the load generator and the backend, it is the cost",
-    "that throughput is made of.",
+    "divided by the requests served: on 2 cores shared with the load generator and the backend,",
+    "it is the cost that throughput is made of.",
     "",
     ...r.payloads.flatMap((p) => [
       `### ${p.name} payload (${bytes(p.bytes)})`,

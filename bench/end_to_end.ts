@@ -3,8 +3,7 @@
  * exporter_exporter (when installed) and through reverse_exporter (the real `main.ts`, with
  * exactly the permissions its configuration needs), all on loopback.
  */
-import { runLoad } from "./load.ts";
-import type { LoadResult } from "./load.ts";
+import { type LoadResult, percentile, runLoad } from "./load.ts";
 import { freePort, installed, type Memory, type Service, startService } from "./processes.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
 
@@ -161,7 +160,7 @@ export interface RunOptions {
   /** Requests sent first, not measured (JIT warm-up, connection set-up). */
   readonly warmupRequests: number;
   /** Whether the requests ask for gzip, as Prometheus's do. */
-  readonly gzip?: boolean;
+  readonly gzip: boolean;
 }
 
 /** One target of a comparison, started afresh for each of its runs. */
@@ -219,7 +218,7 @@ export async function compare(
         connections: options.connections,
         requests: options.warmupRequests,
         wrk: false,
-        gzip: options.gzip ?? false,
+        gzip: options.gzip,
       });
       const service = options.target === "direct" ? undefined : target.service;
       const cpuBefore = await service?.cpuSeconds();
@@ -227,7 +226,7 @@ export async function compare(
         connections: options.connections,
         seconds: options.seconds,
         wrk: options.wrk,
-        gzip: options.gzip ?? false,
+        gzip: options.gzip,
       });
       const cpuAfter = await service?.cpuSeconds();
       if (load.errors > 0) {
@@ -252,7 +251,7 @@ export async function compare(
       target: options.target,
       payload: options.payload.name,
       exporters: options.exporters,
-      gzip: options.gzip ?? false,
+      gzip: options.gzip,
       load,
       memory: memory[i],
       cpuMsPerRequest: Number.isNaN(cpu) || load.requests === 0
@@ -264,10 +263,8 @@ export async function compare(
 
 /** The median of each measure of `runs`; requests, seconds and errors are their sums. */
 function medianLoad(runs: readonly LoadResult[]): LoadResult {
-  const median = (pick: (run: LoadResult) => number) => {
-    const sorted = runs.map(pick).sort((a, b) => a - b);
-    return sorted[(sorted.length - 1) >> 1]!;
-  };
+  const median = (pick: (run: LoadResult) => number) =>
+    percentile(runs.map(pick).sort((a, b) => a - b), 0.5);
   const sum = (pick: (run: LoadResult) => number) => runs.reduce((n, r) => n + pick(r), 0);
   return {
     requests: sum((r) => r.requests),

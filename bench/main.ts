@@ -119,18 +119,20 @@ async function main(): Promise<void> {
   const backendAt = (url: string) => () =>
     Promise.resolve({ url, service: backend.service, async [Symbol.asyncDispose]() {} });
 
+  /** A throughput run of `target` on `payload`, asking for gzip or not. */
+  const loaded = (payload: ServedPayload, target: string, exporters: number, gzip = false) => ({
+    target,
+    payload,
+    exporters,
+    connections: SETTINGS.connections,
+    seconds: payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds,
+    wrk,
+    warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
+    gzip,
+  });
   const throughput: TargetResult[] = [];
   for (const payload of payloads) {
-    const seconds = payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds;
-    const run = (target: string, exporters: number) => ({
-      target,
-      payload,
-      exporters,
-      connections: SETTINGS.connections,
-      seconds,
-      wrk,
-      warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
-    });
+    const run = (target: string, exporters: number) => loaded(payload, target, exporters);
     say(`end to end, ${payload.name} ...`);
     const path = payload === node ? "/node" : "/big";
     const contenders: Contender[] = [
@@ -150,25 +152,15 @@ async function main(): Promise<void> {
   }
 
   say("end to end, node_exporter payload, asked for gzip ...");
-  const asked = (target: string, gzip: boolean) => ({
-    target,
-    payload: node,
-    exporters: 1,
-    connections: SETTINGS.connections,
-    seconds: SETTINGS.nodeSeconds,
-    wrk,
-    warmupRequests: SETTINGS.warmupRequests.node,
-    gzip,
-  });
   const gzip = await compare([
     ...(exporterExporter
       ? [{
-        options: asked(EE, true),
+        options: loaded(node, EE, 1, true),
         start: startExporterExporterOn(`/proxy?module=${moduleName(node)}`),
       }]
       : []),
     ...[false, true].map((gzip) => ({
-      options: asked("reverse_exporter", gzip),
+      options: loaded(node, "reverse_exporter", 1, gzip),
       start: async () => running(await reverse(), "/node1"),
     })),
   ], SETTINGS.rounds);
@@ -186,6 +178,7 @@ async function main(): Promise<void> {
     seconds: SETTINGS.latencySeconds,
     wrk,
     warmupRequests,
+    gzip: false,
     service: undefined,
   });
   const latency = await compare([

@@ -45,6 +45,7 @@ export async function listenNode(
   options: ListenOptions,
 ): Promise<Listener> {
   const server = await createServer(address, options);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const connections = new ConnectionSet();
   server.on("connection", (socket: Socket) => connections.add(socket));
   server.on(
@@ -99,9 +100,7 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     // How often node looks for expired header reads: a slow client is cut within 25 %.
     connectionsCheckingInterval: Math.min(Math.max(limitMs / 4, 10), 1_000),
   };
-  if (address.scheme === "tcp" || address.scheme === "unix") {
-    return keptAlive(createHttpServer(timeouts));
-  }
+  if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
   const material = await readTlsMaterial(address.tls);
   const verifyClients = material.clientCa !== undefined;
   const server = createHttpsServer({
@@ -113,7 +112,6 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     requestCert: verifyClients,
     rejectUnauthorized: verifyClients,
   });
-  keptAlive(server);
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
     // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
     const tcp = (socket as TLSSocket & { _parent?: Socket })._parent;
@@ -129,12 +127,6 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
       refused: Boolean(certificate) || (typeof code === "string" && code.startsWith("ERR_SSL")),
     });
   });
-  return server;
-}
-
-/** `server`, its idle connections kept for {@linkcode KEEP_ALIVE_TIMEOUT_MS}. */
-function keptAlive<T extends Server>(server: T): T {
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return server;
 }
 
