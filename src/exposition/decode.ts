@@ -1,60 +1,57 @@
-/** Chooses the decoder of an exposition: text 0.0.4 or OpenMetrics 1.0. Pure: no I/O. */
+/** Chooses the decoder of an exposition by its Content-Type, or by its content. Pure: no I/O. */
+import { CR, LF, SPACE, TAB } from "./_scan.ts";
 import { decodeOpenMetrics } from "./decode_openmetrics.ts";
+import { decodeProtobuf } from "./decode_protobuf.ts";
 import { decodeText } from "./decode_text.ts";
-import type { MetricFamily } from "./types.ts";
+import { type Format, formatOfContentType } from "./formats.ts";
+import type { Exposition } from "./store.ts";
 
-/** The text formats the engine decodes. */
-export type ExpositionFormat = "text" | "openmetrics";
-
-/** How to decode an exposition. */
+/** Options of {@linkcode decodeExposition}. */
 export interface DecodeExpositionOptions {
-  /** The Content-Type it came with (HTTP sources); absent for files and scripts. */
-  readonly contentType?: string | undefined;
+  /** The Content-Type it came with (http exporters); absent for files and scripts. */
+  readonly contentType?: string | null | undefined;
 }
 
-const LF = 10;
-const CR = 13;
-const TAB = 9;
-const SPACE = 32;
-const EOF_LINE = "# EOF";
+const EOF_LINE = [35, 32, 69, 79, 70]; // "# EOF"
 
 /**
- * The format of an exposition: OpenMetrics when the Content-Type says
- * `application/openmetrics-text`; otherwise (`text/plain`, another type or none) OpenMetrics
- * when its last non-blank line is `# EOF`, else text 0.0.4.
+ * The format of a body: by its Content-Type when it names one we decode; otherwise (files,
+ * scripts, another type) OpenMetrics when its last non-blank line is `# EOF`, else text.
  */
-export function expositionFormat(
-  text: string,
-  options: DecodeExpositionOptions = {},
-): ExpositionFormat {
-  const contentType = options.contentType;
-  if (contentType !== undefined) {
-    const semicolon = contentType.indexOf(";");
-    const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim();
-    if (mediaType.toLowerCase() === "application/openmetrics-text") return "openmetrics";
-  }
-  return endsWithEof(text) ? "openmetrics" : "text";
+export function formatOf(body: Uint8Array, options: DecodeExpositionOptions = {}): Format {
+  const format = formatOfContentType(options.contentType);
+  if (format !== undefined) return format;
+  return endsWithEof(body)
+    ? { kind: "openmetrics", version: "1.0.0" }
+    : { kind: "text", version: "1.0.0" };
 }
 
-/** Decodes a text 0.0.4 or OpenMetrics 1.0 exposition, as `expositionFormat` chooses. */
+/** Decodes a body in the format `formatOf` chooses; throws a `DecodeError`. */
 export function decodeExposition(
-  text: string,
+  body: Uint8Array,
   options: DecodeExpositionOptions = {},
-): MetricFamily[] {
-  return expositionFormat(text, options) === "openmetrics"
-    ? decodeOpenMetrics(text)
-    : decodeText(text);
+): Exposition {
+  const format = formatOf(body, options);
+  switch (format.kind) {
+    case "protobuf":
+      return decodeProtobuf(body);
+    case "openmetrics":
+      return decodeOpenMetrics(body);
+    case "text":
+      return decodeText(body, { version: format.version });
+  }
 }
 
-/** Whether the last line of `text` that is not blank is `# EOF` (trailing blanks ignored). */
-function endsWithEof(text: string): boolean {
-  let end = text.length;
+/** Whether the last line of `body` that is not blank is `# EOF` (trailing blanks ignored). */
+function endsWithEof(body: Uint8Array): boolean {
+  let end = body.length;
   for (;;) {
-    const c = text.charCodeAt(end - 1);
+    const c = body[end - 1];
     if (c !== LF && c !== CR && c !== SPACE && c !== TAB) break;
     end--;
   }
   const start = end - EOF_LINE.length;
-  if (start < 0 || !text.startsWith(EOF_LINE, start)) return false;
-  return start === 0 || text.charCodeAt(start - 1) === LF;
+  if (start < 0) return false;
+  for (let i = 0; i < EOF_LINE.length; i++) if (body[start + i] !== EOF_LINE[i]) return false;
+  return start === 0 || body[start - 1] === LF;
 }

@@ -1,64 +1,67 @@
 /**
- * Decoder for the Prometheus text exposition format 0.0.4. Pure: no I/O.
+ * Decoder of the Prometheus text format: 0.0.4, and 1.0.0, which adds quoted UTF-8 names
+ * (`{"my.metric",a="b"}`, `"my.label"="x"`, `# TYPE "my.metric" gauge`). Pure: no I/O.
  *
- * Samples are recorded in a `SampleStore` (positions in the text), not as objects: the
- * families returned make their `Sample` objects only when their `samples` are read.
+ * It reads the UTF-8 bytes of the body, and keeps samples in a `SampleStore`: label sets
+ * written in canonical form stay where they are in the body. The lines of one histogram or
+ * summary (same labels but `le` or `quantile`, same timestamp) become one metric.
  * @module
  */
 import {
-  CANONICAL,
-  FIELDS,
-  LABEL_END,
-  LABEL_START,
-  NAME_END,
-  NAME_START,
+  CR,
+  DecodeError,
+  HASH,
+  isInfinityToken,
+  LF,
+  OPEN_BRACE,
+  parseGoFloat,
+  QUOTE,
+  sampleHash,
+  Scanner,
+  SPACE,
+  TAB,
+  textOf,
+  unescapedText,
+} from "./_scan.ts";
+import type { MetricType } from "./model.ts";
+import {
+  BUCKET,
+  COUNT,
+  type Exposition,
+  QUANTILE,
+  type Role,
   SampleStore,
-  storedFamily,
-} from "./sample_store.ts";
-import type { MetricFamily, MetricType } from "./types.ts";
+  SUM,
+  VALUE,
+} from "./store.ts";
 
-/** A decoding failure, positioned at a 1-based line and column of the input. */
-export class DecodeError extends Error {
-  /** 1-based line of the input where decoding failed. */
-  readonly line: number;
-  /** 1-based column (UTF-16 code unit) of the input where decoding failed. */
-  readonly column: number;
+export { DecodeError };
 
-  constructor(reason: string, line: number, column: number) {
-    super(`line ${line}, column ${column}: ${reason}`);
-    this.name = "DecodeError";
-    this.line = line;
-    this.column = column;
-  }
+/** The versions of the text format. */
+export type TextVersion = "0.0.4" | "1.0.0";
+
+/** Options of {@linkcode decodeText}. */
+export interface DecodeTextOptions {
+  /** 1.0.0 accepts quoted names; 0.0.4 (the default) refuses them with a positioned error. */
+  readonly version?: TextVersion;
 }
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const QUOTE = 34;
-const HASH = 35;
-const PLUS = 43;
-const COMMA = 44;
-const MINUS = 45;
-const DOT = 46;
-const EQUALS = 61;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
+/** Decodes a text exposition (UTF-8 bytes) into an `Exposition`; throws a `DecodeError`. */
+export function decodeText(body: Uint8Array, options: DecodeTextOptions = {}): Exposition {
+  return new TextParser(body, options.version === "1.0.0").decode();
+}
 
-/** From this many labels on, duplicates are found with a set rather than a scan. */
-const MANY_LABELS = 16;
+const TEXT_TYPES: Readonly<Record<string, MetricType>> = {
+  counter: "counter",
+  gauge: "gauge",
+  histogram: "histogram",
+  summary: "summary",
+  untyped: "unknown",
+};
 
-/** Powers of ten that doubles hold exactly: 1e0 to 1e22. */
-const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
-
-const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary", "untyped"];
-
+/** What the decoder knows of a family. */
 interface FamilyBuilder {
-  name: string;
-  /** Where its name was first read in the text. */
-  readonly nameAt: number;
+  readonly name: string;
   type: MetricType;
   /** Whether it had a `# TYPE` line. */
   typed: boolean;
@@ -67,617 +70,485 @@ interface FamilyBuilder {
   readonly id: number;
   /** How many samples it has. */
   count: number;
+  /** Histograms and summaries: the metric being read, and the others by the hash of their key. */
+  open: MetricKey | undefined;
+  byKey: Map<number, MetricKey[]> | undefined;
 }
 
-/** Decodes a text 0.0.4 exposition into its metric families, in order of first appearance. */
-export function decodeText(text: string): MetricFamily[] {
-  return new TextDecoder004(text).decode();
+/** A histogram's or summary's metric: its labels but `le`/`quantile`, and its timestamp. */
+interface MetricKey {
+  readonly metric: number;
+  readonly hash: number;
+  /** A sample of it, whose label set is compared with the next lines'. */
+  readonly sample: number;
+  readonly timestamp: number;
 }
 
-/** Character classes of ASCII: bit 1, metric name; bit 2, metric name start. */
-const NAME_CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
-  NAME_CLASS[c] = (letter ? 3 : 0) | (c >= 48 && c <= 57 ? 1 : 0);
-}
-
-function isNameStart(c: number): boolean {
-  return c < 128 && (NAME_CLASS[c]! & 2) !== 0;
-}
-
-function isNameChar(c: number): boolean {
-  return c < 128 && NAME_CLASS[c] !== 0;
-}
-
-function isLabelNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-}
-
-function isLabelNameChar(c: number): boolean {
-  return isLabelNameStart(c) || (c >= 48 && c <= 57);
-}
-
-function isBlank(c: number): boolean {
-  return c === SPACE || c === TAB;
-}
-
-/** Parses a sample value as Go's strconv.ParseFloat would; NaN when it is not a number. */
-function parseValue(token: string): number {
-  const first = token.charCodeAt(0);
-  // Digits, '.', or a sign followed by a digit or '.': the common case.
-  if ((first >= 48 && first <= 57) || first === 46 || first === 45 || first === 43) {
-    const second = token.charCodeAt(1);
-    const numeric = first >= 48 && first <= 57 || first === 46 ||
-      (second >= 48 && second <= 57) || second === 46;
-    if (numeric) {
-      // Number() accepts hex, octal and binary prefixes that ParseFloat does not.
-      const x = token.charCodeAt(first === 48 ? 1 : 2) | 0x20;
-      if (token.length > 1 && (x === 120 || x === 111 || x === 98)) return NaN;
-      return Number(token);
-    }
-  }
-  switch (token.toLowerCase()) {
-    case "nan":
-      return NaN;
-    case "inf":
-    case "+inf":
-    case "infinity":
-    case "+infinity":
-      return Infinity;
-    case "-inf":
-    case "-infinity":
-      return -Infinity;
-  }
-  return Number.NaN;
-}
-
-function isNaNToken(token: string): boolean {
-  return token.length === 3 && token.toLowerCase() === "nan";
-}
-
-function isInfToken(token: string): boolean {
-  const t = token.toLowerCase();
-  const unsigned = t.charCodeAt(0) === 43 || t.charCodeAt(0) === 45 ? t.slice(1) : t;
-  return unsigned === "inf" || unsigned === "infinity";
-}
-
-function belongsTo(family: FamilyBuilder, sampleName: string): boolean {
-  const base = family.name;
-  if (sampleName === base) return family.type !== "histogram";
-  if (family.type !== "histogram" && family.type !== "summary") return false;
-  if (sampleName.length <= base.length || !sampleName.startsWith(base)) return false;
-  const suffix = sampleName.slice(base.length);
-  return suffix === "_sum" || suffix === "_count" ||
-    (suffix === "_bucket" && family.type === "histogram");
-}
-
-class TextDecoder004 {
-  readonly #text: string;
-  #pos = 0;
-  #line = 1;
-  #lineStart = 0;
+class TextParser extends Scanner {
+  readonly #quotedNames: boolean;
   readonly #families = new Map<string, FamilyBuilder>();
   #current: FamilyBuilder | undefined;
-  readonly #store: SampleStore;
-  /**
-   * The previous sample's name, family and label names. Consecutive samples mostly repeat
-   * them, so the decoder compares the text with them while scanning and reuses the strings.
-   */
+  /** The previous sample's name and where it was written, to reuse its string. */
   #previousName = "";
-  #previousNameAt = 0;
+  #previousNameAt = -1;
   #previousFamily: FamilyBuilder | undefined;
-  #previousLabelNames: string[] = [];
-  #previousLabelCount = 0;
-  /** The label names of the sample being read (the first `#labelCount`). */
-  #labelNames: string[] = [];
-  #labelCount = 0;
 
-  constructor(text: string) {
-    this.#text = text;
-    this.#store = new SampleStore(text);
+  constructor(body: Uint8Array, quotedNames: boolean) {
+    // A guess from the size (a sample line is rarely under 64 bytes), then grown as needed.
+    super(body, new SampleStore(body, body.length >> 6));
+    this.#quotedNames = quotedNames;
   }
 
-  decode(): MetricFamily[] {
-    const text = this.#text;
-    const end = text.length;
-    while (this.#pos < end) {
-      this.#skipBlanks();
-      const c = text.charCodeAt(this.#pos);
-      if (this.#pos >= end) break;
-      if (c === LF || c === CR) {
-        this.#endLine();
-      } else if (c === HASH) {
-        this.#comment();
-      } else {
-        this.#sample();
-      }
+  decode(): Exposition {
+    const end = this.end;
+    while (this.pos < end) {
+      const c = this.skipBlanks();
+      if (c === undefined) break;
+      if (c === LF || c === CR) this.#endLine();
+      else if (c === HASH) this.#comment();
+      else this.#sample();
     }
-    // Each family's sample indices, in one array: a counting sort by family.
-    const families = [...this.#families.values()];
-    const offsets = new Int32Array(families.length + 1);
-    for (const f of families) offsets[f.id + 1] = f.count;
-    for (let i = 0; i < families.length; i++) offsets[i + 1]! += offsets[i]!;
-    const store = this.#store;
-    const indices = new Int32Array(store.length);
-    const next = offsets.slice(0, families.length);
-    const familyOf = store.families;
-    for (let i = 0; i < store.length; i++) indices[next[familyOf[i]!]!++] = i;
-    store.dropFamilies();
-    return families.map((f) =>
-      storedFamily(f, { store, indices: indices.subarray(offsets[f.id]!, offsets[f.id + 1]!) })
-    );
-  }
-
-  #fail(reason: string, at = this.#pos): never {
-    throw new DecodeError(reason, this.#line, at - this.#lineStart + 1);
-  }
-
-  #skipBlanks(): void {
-    const text = this.#text;
-    let p = this.#pos;
-    while (isBlank(text.charCodeAt(p))) p++;
-    this.#pos = p;
+    return this.store.takeFamilies([...this.#families.values()]);
   }
 
   /** Expects the end of a line (LF, CRLF or end of input) and moves past it. */
   #endLine(): void {
-    const text = this.#text;
-    let c = text.charCodeAt(this.#pos);
+    const b = this.b;
+    let c = b[this.pos];
     if (c === CR) {
-      this.#pos++;
-      c = text.charCodeAt(this.#pos);
-      if (c !== LF && this.#pos < text.length) {
-        this.#fail("carriage return not followed by newline");
-      }
+      c = b[++this.pos];
+      if (c !== LF && c !== undefined) this.fail("carriage return not followed by newline");
     }
-    if (c === LF) {
-      this.#pos++;
-      this.#line++;
-      this.#lineStart = this.#pos;
-    } else if (this.#pos < text.length) {
-      this.#fail(`unexpected character ${JSON.stringify(text[this.#pos])}, expected end of line`);
+    if (c === LF) this.nextLine();
+    else if (c !== undefined) {
+      this.fail(
+        `unexpected character ${JSON.stringify(String.fromCharCode(c))}, expected end of line`,
+      );
     }
-  }
-
-  #skipLine(): void {
-    const next = this.#text.indexOf("\n", this.#pos);
-    this.#pos = next === -1 ? this.#text.length : next;
-    this.#endLine();
   }
 
   #atLineEnd(): boolean {
-    const c = this.#text.charCodeAt(this.#pos);
-    return c === LF || c === CR || this.#pos >= this.#text.length;
+    const c = this.b[this.pos];
+    return c === LF || c === CR || c === undefined;
   }
 
-  #readToken(): string {
-    const start = this.#pos;
-    this.#skipToken();
-    return this.#text.slice(start, this.#pos);
-  }
-
-  /** The metric type written from `start` to the current position, without slicing it. */
-  #metricType(start: number): MetricType | undefined {
-    for (const type of METRIC_TYPES) {
-      if (type.length === this.#pos - start && this.#text.startsWith(type, start)) return type;
-    }
-    return undefined;
-  }
-
-  #skipToken(): void {
-    const text = this.#text;
-    let p = this.#pos;
-    let c = text.charCodeAt(p);
-    // NaN (past the end) ends the token too.
-    while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c === c) c = text.charCodeAt(++p);
-    this.#pos = p;
-  }
-
-  /**
-   * Reads a metric name; returns `previous` (read from the text at `previousAt`) when it is
-   * the same name, without making a new string.
-   */
-  #readMetricName(previous = "", previousAt = 0): string {
-    const text = this.#text;
-    const start = this.#pos;
-    const first = text.charCodeAt(start);
-    if (first === QUOTE) this.#fail("quoted metric names are not supported");
-    if (first === OPEN_BRACE) {
-      // The Prometheus 3 form {"name", ...} for names outside [a-zA-Z_:][a-zA-Z0-9_:]*.
-      let p = start + 1;
-      while (isBlank(text.charCodeAt(p))) p++;
-      if (text.charCodeAt(p) === QUOTE) this.#fail("quoted metric names are not supported");
-    }
-    if (!isNameStart(first)) this.#fail("invalid metric name");
-    // First as `previous`, which is a valid name: one comparison a character, no class check.
-    const length = previous.length;
-    let p = start;
-    while (p - start < length && text.charCodeAt(p) === text.charCodeAt(previousAt + p - start)) {
-      p++;
-    }
-    if (p - start === length && !isNameChar(text.charCodeAt(p))) {
-      this.#pos = p;
-      return previous;
-    }
-    if (p === start) p++;
-    while (isNameChar(text.charCodeAt(p))) p++;
-    this.#pos = p;
-    return text.slice(start, p);
-  }
-
-  /** `# HELP name text`, `# TYPE name type`, or any other comment. */
+  /** A comment: `# HELP name text`, `# TYPE name type`, or any other, skipped. */
   #comment(): void {
-    this.#pos++; // '#'
-    this.#skipBlanks();
-    const text = this.#text;
-    const keywordAt = this.#pos;
-    this.#skipToken();
-    const keyword = this.#pos - keywordAt !== 4
+    const b = this.b;
+    this.pos++; // '#'
+    this.skipBlanks();
+    const keywordAt = this.pos;
+    let p = keywordAt;
+    while (p < this.end && b[p] !== SPACE && b[p] !== TAB && b[p] !== LF && b[p] !== CR) p++;
+    const keyword = p - keywordAt !== 4
       ? undefined
-      : text.startsWith("HELP", keywordAt)
+      : b[keywordAt] === 72 && b[keywordAt + 1] === 69 && b[keywordAt + 2] === 76 &&
+          b[keywordAt + 3] === 80
       ? "HELP"
-      : text.startsWith("TYPE", keywordAt)
+      : b[keywordAt] === 84 && b[keywordAt + 1] === 89 && b[keywordAt + 2] === 80 &&
+          b[keywordAt + 3] === 69
       ? "TYPE"
       : undefined;
+    this.pos = p;
     if (keyword === undefined) {
-      this.#skipLine();
+      const lineEnd = this.lineEnd();
+      this.checkUtf8(this.pos, lineEnd);
+      this.pos = lineEnd;
+      this.#endLine();
       return;
     }
-    this.#skipBlanks();
+    this.skipBlanks();
     if (this.#atLineEnd()) {
       // "# HELP" alone is a plain comment, as in the Prometheus Go parser.
       this.#endLine();
       return;
     }
-    const nameAt = this.#pos;
-    // A TYPE line mostly follows the HELP line of the same family.
-    const name = this.#readMetricName(this.#current?.name, this.#current?.nameAt);
-    const c = this.#text.charCodeAt(this.#pos);
-    if (!isBlank(c) && !this.#atLineEnd()) this.#fail("invalid metric name", nameAt);
-    this.#skipBlanks();
-    if (keyword === "HELP") this.#help(name, nameAt);
+    const nameAt = this.pos;
+    const name = this.#metadataName();
+    const c = b[this.pos];
+    if (c !== SPACE && c !== TAB && !this.#atLineEnd()) this.fail("invalid metric name", nameAt);
+    this.skipBlanks();
+    if (keyword === "HELP") this.#help(name);
     else this.#type(name, nameAt);
   }
 
-  #help(name: string, nameAt: number): void {
-    const text = this.#text;
-    let lineEnd = text.indexOf("\n", this.#pos);
-    if (lineEnd === -1) lineEnd = text.length;
+  /** The metric name of a HELP or TYPE line: legacy, or quoted in text 1.0.0. */
+  #metadataName(): string {
+    const b = this.b;
+    if (b[this.pos] === QUOTE) {
+      if (!this.#quotedNames) this.fail("quoted metric names are not supported");
+      const start = this.pos + 1;
+      const end = this.quoted(start, "quoted metric name");
+      this.pos = end + 1;
+      return unescapedText(b, start, end);
+    }
+    const start = this.pos;
+    const end = this.legacyName();
+    this.pos = end;
+    // A TYPE line mostly follows the HELP line of the same family.
+    const current = this.#current?.name;
+    if (current !== undefined && this.#sameText(start, end, current)) return current;
+    return textOf(b, start, end);
+  }
+
+  #help(name: string): void {
+    const b = this.b;
+    const lineEnd = this.lineEnd();
     let stop = lineEnd;
-    if (stop > this.#pos && text.charCodeAt(stop - 1) === CR) stop--;
-    // Searched in this line only: in the text, indexOf("\r") would scan to its end each time.
-    const raw = text.slice(this.#pos, stop);
-    const cr = raw.indexOf("\r");
-    if (cr !== -1) this.#fail("carriage return not followed by newline", this.#pos + cr);
-    this.#pos = lineEnd;
-    const family = this.#family(name, nameAt);
+    if (stop > this.pos && b[stop - 1] === CR) stop--;
+    for (let p = this.pos; p < stop; p++) {
+      if (b[p] === CR) this.fail("carriage return not followed by newline", p);
+    }
+    this.checkUtf8(this.pos, stop);
+    const family = this.#family(name);
     // A second HELP for the same family keeps the first, as Prometheus does when scraping.
-    if (family.help === undefined) family.help = unescapeHelp(raw);
+    if (family.help === undefined) family.help = unescapeHelp(textOf(b, this.pos, stop));
+    this.pos = lineEnd;
     this.#endLine();
   }
 
   #type(name: string, nameAt: number): void {
-    const typeAt = this.#pos;
-    this.#skipToken();
-    const type = this.#metricType(typeAt) ??
-      this.#fail(
-        `unknown metric type ${JSON.stringify(this.#text.slice(typeAt, this.#pos))}`,
-        typeAt,
-      );
-    this.#skipBlanks();
-    if (!this.#atLineEnd()) this.#fail("unexpected text after metric type");
+    const typeAt = this.pos;
+    const token = this.token();
+    const type = Object.hasOwn(TEXT_TYPES, token) ? TEXT_TYPES[token]! : undefined;
+    if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(token)}`, typeAt);
+    this.skipBlanks();
+    if (!this.#atLineEnd()) this.fail("unexpected text after metric type");
     const existing = this.#families.get(name);
     if (existing === undefined) {
-      const id = this.#families.size;
-      this.#current = { name, nameAt, type, typed: true, help: undefined, id, count: 0 };
-      this.#families.set(name, this.#current);
+      this.#current = this.#newFamily(name, type, true);
     } else if (existing.type !== type) {
-      if (existing.count > 0) {
-        this.#fail(`TYPE line for ${name} after its samples`, nameAt);
-      }
-      if (existing.type !== "untyped" || existing.typed) {
-        this.#fail(`second TYPE line for ${name} with another type`, nameAt);
-      }
+      if (existing.count > 0) this.fail(`TYPE line for ${name} after its samples`, nameAt);
+      if (existing.typed) this.fail(`second TYPE line for ${name} with another type`, nameAt);
       existing.type = type;
+      existing.typed = true;
+      this.#prepare(existing);
       this.#current = existing;
     } else {
+      existing.typed = true;
       this.#current = existing;
     }
-    this.#current.typed = true;
     this.#endLine();
   }
 
+  #newFamily(name: string, type: MetricType, typed: boolean): FamilyBuilder {
+    const family: FamilyBuilder = {
+      name,
+      type,
+      typed,
+      help: undefined,
+      id: this.#families.size,
+      count: 0,
+      open: undefined,
+      byKey: undefined,
+    };
+    this.#prepare(family);
+    this.#families.set(name, family);
+    return family;
+  }
+
+  /** Histograms and summaries group their lines into metrics. */
+  #prepare(family: FamilyBuilder): void {
+    if (family.type === "histogram" || family.type === "summary") family.byKey ??= new Map();
+  }
+
   /** The family named `name`, created untyped if it does not exist yet. */
-  #family(name: string, nameAt: number): FamilyBuilder {
-    let family = this.#families.get(name);
-    if (family === undefined) {
-      const id = this.#families.size;
-      family = { name, nameAt, type: "untyped", typed: false, help: undefined, id, count: 0 };
-      this.#families.set(name, family);
-    }
+  #family(name: string): FamilyBuilder {
+    const family = this.#families.get(name) ?? this.#newFamily(name, "unknown", false);
     this.#current = family;
     return family;
   }
 
+  /** Whether `b[start, end)` is the ASCII text `text`. */
+  #sameText(start: number, end: number, text: string): boolean {
+    if (end - start !== text.length) return false;
+    const b = this.b;
+    for (let i = 0; i < text.length; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  #sample(): void {
+    const b = this.b;
+    const nameAt = this.pos;
+    let name: string | undefined;
+    if (b[nameAt] !== OPEN_BRACE) {
+      const nameEnd = this.legacyName();
+      const previousAt = this.#previousNameAt;
+      const previous = this.#previousName;
+      const length = previous.length;
+      let same = nameEnd - nameAt === length && previousAt >= 0;
+      for (let i = 0; same && i < length; i++) same = b[nameAt + i] === b[previousAt + i];
+      name = same ? previous : textOf(b, nameAt, nameEnd);
+      this.#previousNameAt = nameAt;
+      this.pos = nameEnd;
+      this.skipBlanks();
+    } else if (!this.#quotedNames) {
+      let p = nameAt + 1;
+      while (b[p] === SPACE || b[p] === TAB) p++;
+      if (b[p] === QUOTE) this.fail("quoted metric names are not supported");
+      this.fail("invalid metric name");
+    }
+    let setStart = 0;
+    let setEnd = 0;
+    let hasLabels = false;
+    if (b[this.pos] === OPEN_BRACE) {
+      this.pos++;
+      this.labelSet({ blanks: true, quotedNames: this.#quotedNames });
+      hasLabels = this.labelCount > 0;
+      if (this.quotedNameStart >= 0) {
+        if (name !== undefined) this.fail("metric name given twice", this.quotedNameStart - 1);
+        name = unescapedText(b, this.quotedNameStart, this.quotedNameEnd);
+        this.#previousNameAt = -1;
+      }
+      setStart = this.setStart;
+      setEnd = this.setEnd;
+      this.skipBlanks();
+    } else {
+      this.labelCount = 0;
+      this.labelsHash = 0;
+      if (name !== undefined && b[this.pos - 1] !== SPACE && b[this.pos - 1] !== TAB) {
+        if (this.#atLineEnd()) this.fail("missing value");
+        this.fail("invalid metric name", nameAt);
+      }
+    }
+    if (name === undefined) this.fail("no metric name in the label set", nameAt);
+    if (this.#atLineEnd()) this.fail("missing value");
+    let value = this.plainNumber();
+    if (value !== value) value = this.#otherValue();
+    this.skipBlanks();
+    let timestamp = NaN;
+    if (!this.#atLineEnd()) {
+      const tsAt = this.pos;
+      const token = this.token();
+      timestamp = parseTimestamp(token) ??
+        this.fail(`invalid timestamp ${JSON.stringify(token)}`, tsAt);
+      this.skipBlanks();
+      if (!this.#atLineEnd()) this.fail("unexpected text after timestamp");
+    }
+    // The same name as the previous sample's, no HELP or TYPE line between: the same family.
+    const family = name === this.#previousName && this.#current === this.#previousFamily
+      ? this.#current!
+      : this.#familyOfSample(name, nameAt);
+    const role = roleOf(family, name);
+    const store = this.store;
+    const i = store.reserve();
+    let bound = NaN;
+    let skip = -1;
+    if (role === BUCKET || role === QUANTILE) {
+      const labelName = role === BUCKET ? "le" : "quantile";
+      skip = this.labelIndex(labelName);
+      if (skip < 0) {
+        this.fail(
+          role === BUCKET
+            ? `histogram bucket ${name} has no "le" label`
+            : `summary quantile ${name} has no "quantile" label`,
+          nameAt,
+        );
+      }
+      bound = parseGoFloat(textOf(b, this.valueStart[skip]!, this.valueEnd[skip]!)) ?? NaN;
+      store.setBound(i, bound);
+    }
+    if (!hasLabels) {
+      store.start[i] = 0;
+      store.end[i] = 0;
+    } else if (this.canonical) {
+      store.start[i] = setStart;
+      store.end[i] = setEnd;
+    } else {
+      const [start, end] = this.writeCanonical(-1);
+      store.start[i] = start;
+      store.end[i] = end;
+    }
+    store.metric[i] = family.byKey === undefined
+      ? store.metrics++
+      : this.#metricOf(family, { sample: i, skip, timestamp });
+    store.role[i] = role;
+    store.value[i] = value;
+    store.hash[i] = sampleHash(this.labelsHash, role);
+    store.family[i] = family.id;
+    if (timestamp === timestamp) store.setTimestamp(i, timestamp);
+    store.length = i + 1;
+    family.count++;
+    this.#previousName = name;
+    this.#previousFamily = family;
+    this.#endLine();
+  }
+
+  /**
+   * The metric of a histogram's or summary's line: that of the lines before it with the same
+   * labels (but `le` or `quantile`) and timestamp, or a new one.
+   */
+  #metricOf(
+    family: FamilyBuilder,
+    line: { sample: number; skip: number; timestamp: number },
+  ): number {
+    const { sample, skip, timestamp } = line;
+    const hash = skip < 0 ? this.labelsHash : (this.labelsHash - this.labelHashes[skip]!) | 0;
+    const open = family.open;
+    if (open !== undefined && this.#sameMetric(open, { hash, skip, timestamp })) {
+      return open.metric;
+    }
+    const candidates = family.byKey!.get(hash);
+    if (candidates !== undefined) {
+      for (const key of candidates) {
+        if (this.#sameMetric(key, { hash, skip, timestamp })) {
+          family.open = key;
+          return key.metric;
+        }
+      }
+    }
+    const key: MetricKey = { metric: this.store.metrics++, hash, sample, timestamp };
+    if (candidates === undefined) family.byKey!.set(hash, [key]);
+    else candidates.push(key);
+    family.open = key;
+    return key.metric;
+  }
+
+  /** Whether the line just read belongs to the metric of `key`. */
+  #sameMetric(key: MetricKey, line: { hash: number; skip: number; timestamp: number }): boolean {
+    if (key.hash !== line.hash) return false;
+    const sameTime = key.timestamp === line.timestamp ||
+      (key.timestamp !== key.timestamp && line.timestamp !== line.timestamp);
+    return sameTime && this.#sameLabels(key.sample, line.skip);
+  }
+
+  /**
+   * Whether the labels of stored sample `sample` (but its `le`/`quantile`) are those of the
+   * label set just read (but label `skip`), in any order.
+   */
+  #sameLabels(sample: number, skip: number): boolean {
+    const store = this.store;
+    const start = store.start[sample]!;
+    const end = store.end[sample]!;
+    const bytes = store.bytesAt(start);
+    const offset = store.offsetAt(start);
+    const b = this.b;
+    let matched = 0;
+    let p = start - offset;
+    const stop = end - offset;
+    while (p < stop) {
+      // A canonical label: name (maybe quoted) = "value"
+      let nameStart = p;
+      let nameEnd: number;
+      if (bytes[p] === QUOTE) {
+        nameStart = p + 1;
+        nameEnd = closingQuote(bytes, nameStart);
+        p = nameEnd + 2; // past `"=`
+      } else {
+        nameEnd = bytes.indexOf(61, p); // '='
+        p = nameEnd + 1;
+      }
+      const valueStart = p + 1;
+      const valueEnd = closingQuote(bytes, valueStart);
+      p = valueEnd + 2; // past `",`
+      if (isBoundLabel(bytes, nameStart, nameEnd)) continue;
+      let found = false;
+      for (let j = 0; j < this.labelCount; j++) {
+        if (j === skip) continue;
+        if (
+          equalBytes(bytes, nameStart, nameEnd, b, this.nameStart[j]!, this.nameEnd[j]!) &&
+          equalBytes(bytes, valueStart, valueEnd, b, this.valueStart[j]!, this.valueEnd[j]!)
+        ) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+      matched++;
+    }
+    return matched === this.labelCount - (skip < 0 ? 0 : 1);
+  }
+
   /** The family a sample of this name belongs to, created untyped when there is none. */
-  #familyOfSample(sampleName: string, nameAt: number): FamilyBuilder {
+  #familyOfSample(name: string, nameAt: number): FamilyBuilder {
     const current = this.#current;
-    if (current !== undefined && belongsTo(current, sampleName)) return current;
-    const exact = this.#families.get(sampleName);
+    if (current !== undefined && roleOf(current, name) >= 0) return current;
+    const exact = this.#families.get(name);
     if (exact !== undefined) {
-      if (!belongsTo(exact, sampleName)) {
-        this.#fail(
-          `sample ${sampleName} of histogram ${sampleName} must be named ` +
-            `${sampleName}_bucket, ${sampleName}_sum or ${sampleName}_count`,
+      if (roleOf(exact, name) < 0) {
+        this.fail(
+          `sample ${name} of histogram ${name} must be named ` +
+            `${name}_bucket, ${name}_sum or ${name}_count`,
           nameAt,
         );
       }
       this.#current = exact;
       return exact;
     }
-    const cut = sampleName.lastIndexOf("_");
+    const cut = name.lastIndexOf("_");
     if (cut > 0) {
-      const parent = this.#families.get(sampleName.slice(0, cut));
-      if (parent !== undefined && belongsTo(parent, sampleName)) {
+      const parent = this.#families.get(name.slice(0, cut));
+      if (parent !== undefined && roleOf(parent, name) >= 0) {
         this.#current = parent;
         return parent;
       }
     }
-    return this.#family(sampleName, nameAt);
+    return this.#family(name);
   }
 
-  #sample(): void {
-    const text = this.#text;
-    const nameAt = this.#pos;
-    // Most often the previous sample's name, or, after a TYPE line, the new family's.
-    const current = this.#current;
-    const name = current === this.#previousFamily || current === undefined
-      ? this.#readMetricName(this.#previousName, this.#previousNameAt)
-      : this.#readMetricName(current.name, current.nameAt);
-    const nameEnd = this.#pos;
-    this.#skipBlanks();
-    let labelStart = 0;
-    let labelEnd = 0;
-    let canonical = true;
-    this.#labelCount = 0;
-    if (text.charCodeAt(this.#pos) === OPEN_BRACE) {
-      labelStart = this.#pos++;
-      canonical = this.#labels();
-      // `{}` is no labels: nothing to copy.
-      labelEnd = this.#labelCount === 0 ? labelStart : this.#pos;
-      this.#skipBlanks();
-    } else if (!isBlank(text.charCodeAt(this.#pos - 1))) {
-      if (this.#atLineEnd()) this.#fail("missing value");
-      this.#fail("invalid metric name", nameAt);
-    }
-    if (this.#atLineEnd()) this.#fail("missing value");
-    let value = this.#plainValue();
-    if (value !== value) value = this.#otherValue();
-    this.#skipBlanks();
-    let timestampMs = NaN;
-    if (!this.#atLineEnd()) {
-      const tsAt = this.#pos;
-      const ts = this.#readToken();
-      timestampMs = parseTimestamp(ts) ??
-        this.#fail(`invalid timestamp ${JSON.stringify(ts)}`, tsAt);
-      this.#skipBlanks();
-      if (!this.#atLineEnd()) this.#fail("unexpected text after timestamp");
-    }
-    // The same name as the previous sample's, no HELP or TYPE line between: the same family.
-    const family = name === this.#previousName && this.#current === this.#previousFamily
-      ? this.#current!
-      : this.#familyOfSample(name, nameAt);
-    if (family.type === "histogram" && name.endsWith("_bucket") && !this.#hasLabel("le")) {
-      this.#fail(`histogram bucket ${name} has no "le" label`, nameAt);
-    }
-    if (family.type === "summary" && name === family.name && !this.#hasLabel("quantile")) {
-      this.#fail(`summary quantile ${name} has no "quantile" label`, nameAt);
-    }
-    const store = this.#store;
-    const i = store.length;
-    store.reserve();
-    const positions = store.positions;
-    const at = i * FIELDS;
-    positions[at + NAME_START] = nameAt;
-    positions[at + NAME_END] = nameEnd;
-    positions[at + LABEL_START] = labelStart;
-    positions[at + LABEL_END] = labelEnd;
-    positions[at + CANONICAL] = canonical ? 1 : 0;
-    store.families[i] = family.id;
-    store.values[i] = value;
-    if (timestampMs === timestampMs) store.setTimestamp(i, timestampMs);
-    store.length = i + 1;
-    family.count++;
-    this.#previousName = name;
-    this.#previousNameAt = nameAt;
-    this.#previousFamily = family;
-    // This sample's label names become the previous ones; the old array is reused.
-    const names = this.#previousLabelNames;
-    this.#previousLabelNames = this.#labelNames;
-    this.#previousLabelCount = this.#labelCount;
-    this.#labelNames = names;
-    this.#endLine();
-  }
-
-  #hasLabel(name: string): boolean {
-    for (let i = 0; i < this.#labelCount; i++) if (this.#labelNames[i] === name) return true;
-    return false;
-  }
-
-  /**
-   * Reads a plain decimal value (`42`, `-0.25`, `1.5e+06`) straight from the text, without
-   * slicing it: with at most 15 digits the digits are an exact integer, and powers of ten up
-   * to 1e22 are exact, so one multiplication or division rounds correctly, exactly as
-   * Number() would (Clinger's fast path). NaN, with the position unchanged, for any other
-   * value, which `#otherValue` then reads.
-   */
-  #plainValue(): number {
-    const text = this.#text;
-    let p = this.#pos;
-    let c = text.charCodeAt(p);
-    const negative = c === MINUS;
-    if (negative || c === PLUS) c = text.charCodeAt(++p);
-    let digits = 0;
-    let mantissa = 0;
-    let scale = 0;
-    while (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + c - 48;
-      digits++;
-      c = text.charCodeAt(++p);
-    }
-    if (c === DOT) {
-      c = text.charCodeAt(++p);
-      while (c >= 48 && c <= 57) {
-        mantissa = mantissa * 10 + c - 48;
-        digits++;
-        scale--;
-        c = text.charCodeAt(++p);
-      }
-    }
-    if (digits === 0 || digits > 15) return NaN;
-    if (c === 101 || c === 69) { // e, E
-      c = text.charCodeAt(++p);
-      const negativeExponent = c === MINUS;
-      if (negativeExponent || c === PLUS) c = text.charCodeAt(++p);
-      let exponent = 0;
-      let exponentDigits = 0;
-      while (c >= 48 && c <= 57 && exponentDigits < 4) {
-        exponent = exponent * 10 + c - 48;
-        exponentDigits++;
-        c = text.charCodeAt(++p);
-      }
-      if (exponentDigits === 0) return NaN;
-      scale += negativeExponent ? -exponent : exponent;
-    }
-    // The value must end here (NaN, past the end, ends it too).
-    if (c !== SPACE && c !== TAB && c !== LF && c !== CR && c === c) return NaN;
-    if (scale < -22 || scale > 22) return NaN;
-    const magnitude = scale < 0
-      ? mantissa / EXACT_POWERS_OF_TEN[-scale]!
-      : mantissa * EXACT_POWERS_OF_TEN[scale]!;
-    this.#pos = p;
-    return negative ? -magnitude : magnitude;
-  }
-
-  /** Reads any other value: NaN, infinities, long or unusual numbers; fails on non-numbers. */
+  /** Reads any value but a plain decimal: NaN, infinities, long or unusual numbers. */
   #otherValue(): number {
-    const valueAt = this.#pos;
-    const token = this.#readToken();
-    const value = parseValue(token);
-    if (Number.isNaN(value) && !isNaNToken(token)) {
-      this.#fail(`invalid value ${JSON.stringify(token)}`, valueAt);
-    }
-    if (!Number.isFinite(value) && !Number.isNaN(value) && !isInfToken(token)) {
-      this.#fail(`value ${JSON.stringify(token)} is out of range`, valueAt);
+    const valueAt = this.pos;
+    const token = this.token();
+    const value = parseGoFloat(token);
+    if (value === undefined) this.fail(`invalid value ${JSON.stringify(token)}`, valueAt);
+    if (value === Infinity || value === -Infinity) {
+      if (!isInfinityToken(token)) {
+        this.fail(`value ${JSON.stringify(token)} is out of range`, valueAt);
+      }
     }
     return value;
   }
+}
 
-  /**
-   * Reads `name="value", ...}` after the opening brace: checks it, and gathers the label names
-   * in `#labelNames`. Returns whether it is written as the encoder writes label sets.
-   */
-  #labels(): boolean {
-    const text = this.#text;
-    const names = this.#labelNames;
-    const previous = this.#previousLabelNames;
-    let count = 0;
-    let canonical = true;
-    let seen: Set<string> | undefined;
-    for (;;) {
-      let c = text.charCodeAt(this.#pos);
-      if (isBlank(c)) {
-        canonical = false;
-        this.#skipBlanks();
-        c = text.charCodeAt(this.#pos);
-      }
-      if (c === CLOSE_BRACE) {
-        // A comma before the brace is allowed, but not written by the encoder.
-        if (count > 0 && text.charCodeAt(this.#pos - 1) !== QUOTE) canonical = false;
-        this.#pos++;
-        this.#labelCount = count;
-        return canonical;
-      }
-      const nameAt = this.#pos;
-      if (c === QUOTE) this.#fail("quoted label names are not supported");
-      if (!isLabelNameStart(c)) this.#fail("invalid label name");
-      // Compared with the previous sample's label name at this place while scanning.
-      const before = count < this.#previousLabelCount ? previous[count]! : "";
-      let p = nameAt;
-      let same = true;
-      do {
-        same &&= c === before.charCodeAt(p - nameAt);
-        c = text.charCodeAt(++p);
-      } while (isLabelNameChar(c));
-      this.#pos = p;
-      let name = before;
-      if (!same || p - nameAt !== before.length) {
-        name = text.slice(nameAt, p);
-        this.#store.labelNames.add(name);
-      }
-      if (count < MANY_LABELS) {
-        for (let i = 0; i < count; i++) {
-          if (names[i] === name) this.#fail(`duplicate label ${name}`, nameAt);
-        }
-      } else {
-        // Hostile inputs with thousands of labels must not cost quadratic time.
-        seen ??= new Set(names.slice(0, count));
-        if (seen.has(name)) this.#fail(`duplicate label ${name}`, nameAt);
-        seen.add(name);
-      }
-      names[count++] = name;
-      if (isBlank(text.charCodeAt(this.#pos))) {
-        canonical = false;
-        this.#skipBlanks();
-      }
-      if (text.charCodeAt(this.#pos) !== EQUALS) this.#fail(`expected "=" after label ${name}`);
-      this.#pos++;
-      if (isBlank(text.charCodeAt(this.#pos))) {
-        canonical = false;
-        this.#skipBlanks();
-      }
-      if (text.charCodeAt(this.#pos) !== QUOTE) {
-        this.#fail(`expected '"' to open the value of ${name}`);
-      }
-      this.#pos++;
-      this.#labelValue();
-      if (isBlank(text.charCodeAt(this.#pos))) {
-        canonical = false;
-        this.#skipBlanks();
-      }
-      c = text.charCodeAt(this.#pos);
-      if (c === COMMA) {
-        this.#pos++;
-      } else if (c !== CLOSE_BRACE) {
-        this.#fail('expected "," or "}" after a label value');
-      }
-    }
+/** The role of a sample named `name` in `family`; -1 when it does not belong to it. */
+function roleOf(family: FamilyBuilder, name: string): Role {
+  const base = family.name;
+  const type = family.type;
+  if (name === base) {
+    if (type === "histogram") return -1;
+    return type === "summary" ? QUANTILE : VALUE;
   }
+  if (type !== "histogram" && type !== "summary") return -1;
+  if (name.length <= base.length || !name.startsWith(base)) return -1;
+  const suffixLength = name.length - base.length;
+  if (suffixLength === 4 && name.endsWith("_sum")) return SUM;
+  if (suffixLength === 6 && name.endsWith("_count")) return COUNT;
+  if (suffixLength === 7 && type === "histogram" && name.endsWith("_bucket")) return BUCKET;
+  return -1;
+}
 
-  /**
-   * Checks a label value and moves past its closing quote. Its escapes (`\\`, `\"`, `\n`)
-   * are kept as written: they are exactly what the encoder writes.
-   */
-  #labelValue(): void {
-    const text = this.#text;
-    let p = this.#pos;
-    for (;;) {
-      let c = text.charCodeAt(p);
-      // NaN, past the end, stops the loop too.
-      while (c !== QUOTE && c !== BACKSLASH && c !== LF && c === c) c = text.charCodeAt(++p);
-      if (c === QUOTE) {
-        this.#pos = p + 1;
-        return;
-      }
-      this.#pos = p;
-      if (c !== BACKSLASH) this.#fail("unterminated label value");
-      const e = text.charCodeAt(p + 1);
-      if (e !== BACKSLASH && e !== QUOTE && e !== 110) {
-        this.#fail("invalid escape sequence in label value");
-      }
-      p += 2;
-    }
+/** The position of the quote that closes a quoted string whose content starts at `p`. */
+export function closingQuote(b: Uint8Array, p: number): number {
+  for (;;) {
+    const c = b[p];
+    if (c === QUOTE || c === undefined) return p;
+    p += c === 92 ? 2 : 1;
   }
+}
+
+/** Whether `b[start, end)` is `le` or `quantile`. */
+function isBoundLabel(b: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 2) return b[start] === 108 && b[start + 1] === 101;
+  if (n !== 8) return false;
+  const text = "quantile";
+  for (let i = 0; i < 8; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether two byte ranges hold the same bytes. */
+function equalBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 /** Parses an integer timestamp in ms; undefined when it is not one JS numbers hold exactly. */
@@ -700,13 +571,8 @@ function unescapeHelp(raw: string): string {
     const c = raw[i];
     if (c === "\\" && i + 1 < raw.length) {
       const e = raw[i + 1];
-      if (e === "\\") {
-        out += "\\";
-        i++;
-        continue;
-      }
-      if (e === "n") {
-        out += "\n";
+      if (e === "\\" || e === "n") {
+        out += e === "n" ? "\n" : "\\";
         i++;
         continue;
       }

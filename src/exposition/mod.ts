@@ -1,12 +1,16 @@
 /**
- * The exposition engine: decode, relabel, merge, encode. Pure code with no I/O.
+ * The exposition engine: decode, merge (with relabelling), encode, in every format. Pure
+ * code with no I/O.
  * @module
  */
-export * from "./types.ts";
-export { sampleCount, type SampleStore, type StoredSamples } from "./sample_store.ts";
-export * from "./decode_text.ts";
-export * from "./decode_openmetrics.ts";
-export * from "./decode.ts";
-export * from "./encode_text.ts";
+export * from "./model.ts";
+export * from "./store.ts";
+export * from "./objects.ts";
+export * from "./label_bytes.ts";
+export * from "./names.ts";
 export * from "./relabel.ts";
 export * from "./merge.ts";
+export * from "./conversion.ts";
+export * from "./decode_text.ts";
+export * from "./encode_text.ts";
+export * from "./decode.ts";

@@ -1,36 +1,10 @@
-/** Relabelling of a source's samples with its exporter's labels. Pure: no I/O. */
-import type { Label, LabelSet, MetricFamily, Sample } from "./types.ts";
-
-/**
- * Adds `target` labels to every sample. A label already on a sample under one of those
- * names is renamed `exported_<name>` (prefixed again until unique), as Prometheus does
- * for conflicting target labels, so no value is lost.
- */
-export function relabelFamilies(
-  families: readonly MetricFamily[],
-  target: LabelSet,
-): MetricFamily[] {
-  if (target.length === 0) return [...families];
-  return families.map((family) => ({
-    ...family,
-    samples: relabelSamples(family.samples, target),
-  }));
-}
-
-/** New samples with `target` labels added, as `relabelFamilies` adds them. */
-export function relabelSamples(samples: readonly Sample[], target: LabelSet): Sample[] {
-  if (target.length === 0) return samples.slice();
-  return samples.map((s) => ({
-    name: s.name,
-    labels: relabelLabels(s.labels, target),
-    value: s.value,
-    timestampMs: s.timestampMs,
-  }));
-}
+/** Relabelling of an exporter's samples with its target labels. Pure: no I/O. */
+import type { Label, LabelSet } from "./model.ts";
 
 /**
  * A sample's labels once relabelled: its own labels, those named like a `target` label
- * renamed `exported_<name>`, then the `target` labels.
+ * renamed `exported_<name>` (prefixed again until unique, as Prometheus does for conflicting
+ * target labels, so no value is lost), then the `target` labels.
  */
 export function relabelLabels(own: LabelSet, target: LabelSet): LabelSet {
   if (target.length === 0) return own;

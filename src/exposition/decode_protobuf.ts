@@ -1,0 +1,7 @@
+/** Placeholder until the decoder lands (branch engine, work in progress). */
+import type { Exposition } from "./store.ts";
+
+/** Not written yet. */
+export function decodeProtobuf(_body: Uint8Array): Exposition {
+  throw new Error("decodeProtobuf: not written yet");
+}

@@ -1,0 +1,11 @@
+/** Placeholder until the encoder lands (branch engine, work in progress). */
+import type { Encoded } from "./conversion.ts";
+import type { MergedFamily } from "./merge.ts";
+
+/** Not written yet. */
+export function encodeProtobuf(
+  _families: readonly MergedFamily[],
+  _options: Record<string, unknown> = {},
+): Encoded {
+  throw new Error("encodeProtobuf: not written yet");
+}
