@@ -7,6 +7,7 @@ import type { Config, ExporterConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import { createPathScraper, type PathScraper } from "./path_scraper.ts";
+import type { ScrapeEngine } from "./scrape/engine.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import type { FetchHandler } from "./server/listen.ts";
 
@@ -14,6 +15,8 @@ import type { FetchHandler } from "./server/listen.ts";
 export interface GenerationDependencies {
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** Where bodies are decoded and answers built, for every generation. */
+  readonly engine: ScrapeEngine;
   readonly isReady: () => boolean;
   /** Reloads the configuration; absent unless `--web.enable-lifecycle`. */
   readonly reload: AppOptions["reload"];
@@ -41,13 +44,13 @@ async function build(
   dependencies: GenerationDependencies,
   previous?: Generation,
 ): Promise<Generation> {
-  const { logger, metrics } = dependencies;
+  const { logger, metrics, engine } = dependencies;
   const scrapers: PathScraper[] = [];
   try {
     for (const path of config.reverseExporters) {
       const lender = previous?.scrapers.find((s) => s.config.path === path.path);
       const borrow = (exporter: ExporterConfig) => lender?.lend(exporter);
-      scrapers.push(await createPathScraper(path, { logger, metrics, borrow }));
+      scrapers.push(await createPathScraper(path, { logger, metrics, engine, borrow }));
     }
   } catch (error) {
     for (const s of scrapers) s.close();

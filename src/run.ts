@@ -9,6 +9,7 @@ import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
 import { STOP_GRACE_MS } from "./backends/command.ts";
 import { ServedConfiguration } from "./generation.ts";
+import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
 import { listen, type Listener } from "./server/listen.ts";
 import {
@@ -85,9 +86,11 @@ export async function run(command: RunCommand): Promise<number> {
   let ready = false;
   let served: ServedConfiguration | undefined;
   const listeners: Listener[] = [];
+  const engine = createEngine(config.web.engineWorkers);
   const stopAll = async () => {
     await Promise.all(listeners.map((l) => l.shutdown()));
     served?.closeAll();
+    engine.close();
   };
   // Reloads run one at a time, in the order asked.
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
@@ -101,6 +104,7 @@ export async function run(command: RunCommand): Promise<number> {
     served = await ServedConfiguration.start(config, {
       logger,
       metrics,
+      engine,
       isReady: () => ready,
       reload: command.enableLifecycle ? () => reload("POST /-/reload") : undefined,
     });

@@ -1,7 +1,9 @@
-/** What every kind of backend provides: a scrape that returns decoded metric families. */
-import { DecodeError, decodeExposition, type MetricFamily } from "../exposition/mod.ts";
+/** What every kind of backend provides: a scrape that returns an exporter's body. */
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
+import type { Payload, ScrapeEngine } from "../scrape/engine.ts";
+
+export type { Payload };
 
 /** Why a scrape failed, as counted in `reverse_exporter_exporter_scrape_failures_total`. */
 export type FailureCause =
@@ -39,8 +41,8 @@ export interface ScrapeContext {
 
 /** A source of metrics: one configured exporter. */
 export interface Backend {
-  /** Scrapes once; rejects with {@linkcode ScrapeFailure}. */
-  scrape(context: ScrapeContext): Promise<MetricFamily[]>;
+  /** Scrapes once: the body, not yet decoded; rejects with {@linkcode ScrapeFailure}. */
+  scrape(context: ScrapeContext): Promise<Payload>;
   /** Releases what the backend holds (connections, timers, processes). */
   close(): void;
   /** Why the last run failed, for backends that run on their own schedule (exec_cached). */
@@ -53,28 +55,8 @@ export interface BackendContext {
   readonly path: string;
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
-}
-
-/**
- * Decodes an exporter's output as text 0.0.4 or OpenMetrics (by `contentType` when given,
- * else by content), turning a decoding error into a {@linkcode ScrapeFailure}.
- */
-export function decodePayload(
-  text: string,
-  what: string,
-  options: { contentType?: string | undefined } = {},
-): MetricFamily[] {
-  try {
-    return decodeExposition(
-      text,
-      options.contentType === undefined ? {} : { contentType: options.contentType },
-    );
-  } catch (error) {
-    if (error instanceof DecodeError) {
-      throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);
-    }
-    throw error;
-  }
+  /** Where bodies are decoded (exec_cached checks each run's output there). */
+  readonly engine: ScrapeEngine;
 }
 
 /** The failure an aborted scrape gets: `timeout` for its deadline, `canceled` otherwise. */
@@ -87,15 +69,15 @@ export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
 }
 
 /**
- * Reads a byte stream into text, failing once it exceeds `limit` bytes. The stream's chunks
- * must be the reader's alone (as those of a fetch body or a file are): their memory is freed
- * as soon as they are joined, and the joined bytes' once decoded.
+ * Reads a byte stream, failing once it exceeds `limit` bytes. The stream's chunks must be the
+ * reader's alone (as those of a fetch body or a file are): their memory is freed as soon as
+ * they are joined.
  */
 export async function readLimited(
   stream: ReadableStream<Uint8Array>,
   options: { readonly limit: number; readonly what: string },
-): Promise<string> {
-  const { limit, what } = options;
+): Promise<Uint8Array> {
+  const { limit } = options;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = stream.getReader();
@@ -112,7 +94,7 @@ export async function readLimited(
   }
   const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
   if (chunks.length > 1) chunks.forEach(freeBytes);
-  return textOf(bytes, what);
+  return bytes;
 }
 
 /** The failure of a body over its limit (`body_too_large`). */
@@ -123,18 +105,6 @@ export function tooLarge(
     "body_too_large",
     `${options.what} is larger than the limit of ${options.limit} bytes`,
   );
-}
-
-/**
- * Decodes `bytes`, which must be the caller's alone, as {@linkcode decodeUtf8} does, and
- * frees their memory at once.
- */
-export function textOf(bytes: Uint8Array, what: string): string {
-  try {
-    return decodeUtf8(bytes, what);
-  } finally {
-    freeBytes(bytes);
-  }
 }
 
 /**
@@ -151,18 +121,6 @@ function freeBytes(bytes: Uint8Array): void {
     buffer.transfer(0);
   } catch {
     // not detachable
-  }
-}
-
-/** A strict decoder; decoding without `stream` leaves it as new, so it is shared. */
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Decodes strict UTF-8; invalid bytes are a failure (`invalid_body`) naming `what`. */
-export function decodeUtf8(bytes: Uint8Array, what: string): string {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new ScrapeFailure("invalid_body", `${what} is not valid UTF-8`);
   }
 }
 

@@ -7,7 +7,7 @@
  * process is signalled and children it leaves behind may survive.
  */
 import { errorMessage } from "../error_message.ts";
-import { abortFailure, concatBytes, decodeUtf8, ScrapeFailure } from "./backend.ts";
+import { abortFailure, concatBytes, ScrapeFailure } from "./backend.ts";
 
 /** How long a stopped command gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 1000;
@@ -27,7 +27,7 @@ export interface CommandSpec {
 
 /** A command that ran to its end (whatever its exit code). */
 export interface CommandResult {
-  readonly stdout: string;
+  readonly stdout: Uint8Array;
   /** The first {@linkcode STDERR_LIMIT} bytes of stderr. */
   readonly stderr: string;
   readonly code: number;
@@ -81,13 +81,7 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
       const tooLarge = `output of ${spec.command} is larger than ${spec.outputLimit} bytes`;
       throw withStderr(new ScrapeFailure("body_too_large", tooLarge), stderrText);
     }
-    let stdoutText: string;
-    try {
-      stdoutText = decodeUtf8(out.bytes, `output of ${spec.command}`);
-    } catch (error) {
-      throw error instanceof ScrapeFailure ? withStderr(error, stderrText) : error;
-    }
-    return { stdout: stdoutText, stderr: stderrText, code: status.code, signal: status.signal };
+    return { stdout: out.bytes, stderr: stderrText, code: status.code, signal: status.signal };
   } finally {
     signal.removeEventListener("abort", stop);
     if (!group.exited) group.stop();

@@ -6,18 +6,19 @@
  */
 import type { ExecCachedExporterConfig } from "../config/types.ts";
 import { formatDuration } from "../duration.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
 import {
   abortFailure,
   type Backend,
   type BackendContext,
+  type Payload,
   type ScrapeContext,
   ScrapeFailure,
 } from "./backend.ts";
 import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
 
 interface CachedResult {
-  readonly families: MetricFamily[];
+  /** The output of the run, checked to be an exposition. */
+  readonly payload: Payload;
   /** Epoch milliseconds when the run that produced it started. */
   readonly at: number;
 }
@@ -48,7 +49,7 @@ class ExecCachedBackend implements Backend {
     first.then((started) => this.#schedule(started));
   }
 
-  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+  async scrape(context: ScrapeContext): Promise<Payload> {
     if (this.#last === undefined && this.#lastFailure === undefined) {
       await waitFor(this.#firstRun, context.signal, this.#config.command);
     }
@@ -66,7 +67,8 @@ class ExecCachedBackend implements Backend {
           `more than max_age ${formatDuration(this.#config.maxAgeMs)}${why}`,
       );
     }
-    return last.families;
+    // The engine takes the bytes it is given: each scrape gets a copy.
+    return { ...last.payload, body: last.payload.body.slice() };
   }
 
   close(): void {
@@ -101,8 +103,11 @@ class ExecCachedBackend implements Backend {
       signals.push(AbortSignal.timeout(this.#config.timeoutMs));
     }
     try {
-      const families = await runExporter(this.#config, AbortSignal.any(signals), this.#context);
-      this.#last = { families, at: started };
+      const payload = await runExporter(this.#config, AbortSignal.any(signals), {
+        ...this.#context,
+        check: (output) => checkExposition(this.#context, output),
+      });
+      this.#last = { payload, at: started };
       this.#lastFailure = undefined;
     } catch (error) {
       if (this.#closed.signal.aborted) return started;
@@ -132,4 +137,15 @@ function waitFor(promise: Promise<void>, signal: AbortSignal, command: string): 
       resolve();
     });
   });
+}
+
+/** Fails (cause `decode` or `invalid_body`) unless the output is a valid exposition. */
+async function checkExposition(context: BackendContext, payload: Payload): Promise<void> {
+  const session = context.engine.open();
+  try {
+    const outcome = await session.decode(0, { ...payload, body: payload.body.slice() });
+    if (!outcome.ok) throw new ScrapeFailure(outcome.cause, outcome.message);
+  } finally {
+    session.close();
+  }
 }

@@ -1,7 +1,6 @@
 /** One run of an `exec` or `exec_cached` exporter's command: run, check, decode, count. */
 import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
-import { type BackendContext, decodePayload, ScrapeFailure } from "./backend.ts";
+import { type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
 import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
@@ -27,15 +26,15 @@ export function warnWithoutGroupSignals(logger: Logger): void {
 }
 
 /**
- * Runs the exporter's command once and decodes its output; rejects with a
- * {@linkcode ScrapeFailure}. Counts the run in the program's own metrics and logs
- * its stderr.
+ * Runs the exporter's command once and returns its output (an exposition still to decode,
+ * `check`ed when given); rejects with a {@linkcode ScrapeFailure}. Counts the run in the
+ * program's own metrics and logs its stderr.
  */
 export async function runExporter(
   config: CommandExporterConfig,
   signal: AbortSignal,
-  context: BackendContext,
-): Promise<MetricFamily[]> {
+  context: BackendContext & { check?: (payload: Payload) => Promise<void> },
+): Promise<Payload> {
   const { metrics, logger } = context;
   const labels = [context.path, config.name];
   const started = performance.now();
@@ -64,9 +63,10 @@ export async function runExporter(
         result.stderr,
       );
     }
-    const families = decodePayload(result.stdout, `output of ${config.command}`);
+    const payload: Payload = { body: result.stdout, what: `output of ${config.command}` };
+    await context.check?.(payload);
     metrics.execLastSuccess.set(labels, Date.now() / 1000);
-    return families;
+    return payload;
   } catch (error) {
     const failure = error instanceof ScrapeFailure
       ? error

@@ -7,11 +7,10 @@
  */
 import { errorMessage } from "../error_message.ts";
 import type { FileExporterConfig } from "../config/types.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
 import {
   type Backend,
   type BackendContext,
-  decodePayload,
+  type Payload,
   readLimited,
   ScrapeFailure,
 } from "./backend.ts";
@@ -32,7 +31,7 @@ export function createFileBackend(config: FileExporterConfig, context: BackendCo
 async function readMetricsFile(
   config: FileExporterConfig,
   context: BackendContext,
-): Promise<MetricFamily[]> {
+): Promise<Payload> {
   const { path, bodySizeLimit } = config;
   // Only regular files: opening a FIFO or a device could block the scrape past its deadline.
   let info: Deno.FileInfo;
@@ -48,7 +47,7 @@ async function readMetricsFile(
   } catch (error) {
     throw new ScrapeFailure("read", `cannot open ${path}: ${errorMessage(error)}`);
   }
-  let text: string;
+  let body: Uint8Array;
   try {
     const info = await file.stat();
     if (!info.isFile) throw new ScrapeFailure("read", `${path} is not a regular file`);
@@ -64,7 +63,7 @@ async function readMetricsFile(
         `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
       );
     }
-    text = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
+    body = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
   } catch (error) {
     try {
       file.close();
@@ -74,5 +73,5 @@ async function readMetricsFile(
     if (error instanceof ScrapeFailure) throw error;
     throw new ScrapeFailure("read", `cannot read ${path}: ${errorMessage(error)}`);
   }
-  return decodePayload(text, path);
+  return { body, what: path };
 }

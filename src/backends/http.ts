@@ -5,22 +5,17 @@
  * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it.
  */
 import type { HttpExporterConfig } from "../config/types.ts";
+import { acceptHeader } from "../exposition/formats.ts";
 import { USER_AGENT } from "../version.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
 import {
   abortFailure,
   type Backend,
-  decodePayload,
+  type Payload,
   readLimited,
   type ScrapeContext,
   ScrapeFailure,
-  textOf,
   tooLarge,
 } from "./backend.ts";
-
-/** The Accept header of a scrape: text 0.0.4 first, then OpenMetrics. */
-export const SCRAPE_ACCEPT =
-  "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
 
 /** The Deno permissions an `http` exporter needs. */
 export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
@@ -68,7 +63,7 @@ class HttpBackend implements Backend {
     this.#config = config;
     this.#client = client;
     this.#headers = new Headers(config.headers);
-    this.#headers.set("Accept", SCRAPE_ACCEPT);
+    this.#headers.set("Accept", acceptHeader(config.scrapeProtocols));
     this.#headers.set("Accept-Encoding", "gzip");
     this.#headers.set("User-Agent", USER_AGENT);
     if (config.basicAuth !== undefined) {
@@ -78,7 +73,7 @@ class HttpBackend implements Backend {
     }
   }
 
-  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+  async scrape(context: ScrapeContext): Promise<Payload> {
     const url = this.#url(context.query);
     let response: Response;
     try {
@@ -98,9 +93,9 @@ class HttpBackend implements Backend {
         `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
       );
     }
-    let text = "";
+    let body: Uint8Array;
     try {
-      text = await readBody(response, {
+      body = await readBody(response, {
         limit: this.#config.bodySizeLimit,
         what: `body of GET ${url}`,
       });
@@ -108,9 +103,11 @@ class HttpBackend implements Backend {
       await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
-    return decodePayload(text, `body of GET ${url}`, {
+    return {
+      body,
       contentType: response.headers.get("Content-Type") ?? undefined,
-    });
+      what: `body of GET ${url}`,
+    };
   }
 
   close(): void {
@@ -141,15 +138,15 @@ class HttpBackend implements Backend {
 function readBody(
   response: Response,
   options: { readonly limit: number; readonly what: string },
-): Promise<string> {
-  if (response.body === null) return Promise.resolve("");
+): Promise<Uint8Array> {
+  if (response.body === null) return Promise.resolve(new Uint8Array(0));
   const length = knownLength(response.headers);
   if (length !== undefined && length > options.limit) throw tooLarge(options);
   if (length !== undefined && length <= ONE_READ_LIMIT) {
     return response.bytes().then((bytes) => {
       // Never more than the header said, as HTTP frames it; checked all the same.
       if (bytes.length > options.limit) throw tooLarge(options);
-      return textOf(bytes, options.what);
+      return bytes;
     });
   }
   return readLimited(response.body, options);

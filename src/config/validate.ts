@@ -1,6 +1,7 @@
 /** Validation of a parsed YAML document into a {@linkcode Config}. Pure: no I/O. */
 import { parseByteSize, parseDuration } from "../duration.ts";
-import type { Label } from "../exposition/types.ts";
+import type { Label } from "../exposition/model.ts";
+import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
 import { closest } from "./suggest.ts";
 import type {
   AuthConfig,
@@ -243,7 +244,16 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // ---------------------------------------------------------------- web
 
-const WEB_KEYS = ["listen", "read_header_timeout", "context_path", "auth"] as const;
+const WEB_KEYS = [
+  "listen",
+  "read_header_timeout",
+  "context_path",
+  "auth",
+  "engine_workers",
+] as const;
+
+/** The most engine workers: more than cores only adds memory. */
+const MAX_ENGINE_WORKERS = 64;
 const DEFAULT_LISTEN = ["tcp://[::]:9998"];
 
 function parseWeb(ctx: Context, value: unknown): WebConfig {
@@ -274,7 +284,26 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
     readHeaderTimeoutMs,
     contextPath,
     auth: parseAuth(ctx, m["auth"], "web.auth"),
+    engineWorkers: engineWorkers(ctx, m["engine_workers"]),
   };
+}
+
+/** `web.engine_workers` by default: one per core, up to 4. */
+export const DEFAULT_ENGINE_WORKERS = Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1));
+
+/** `web.engine_workers`: a whole number from 0 to 64. */
+function engineWorkers(ctx: Context, value: unknown): number {
+  if (value === undefined || value === null) return DEFAULT_ENGINE_WORKERS;
+  if (
+    typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_ENGINE_WORKERS
+  ) {
+    ctx.problem(
+      "web.engine_workers",
+      `expected a whole number from 0 to ${MAX_ENGINE_WORKERS}, got ${typeName(value)}`,
+    );
+    return 0;
+  }
+  return value;
 }
 
 function parseListen(ctx: Context, value: unknown, path: string): ListenAddress | undefined {
@@ -397,6 +426,7 @@ export const EXPORTER_KEYS: Readonly<Record<ExporterKind, readonly string[]>> = 
     "tls",
     "basic_auth",
     "headers",
+    "scrape_protocols",
   ],
   file: [...COMMON_KEYS, "path"],
   exec: [...COMMON_KEYS, "command", "args", "timeout", "env", "working_dir"],
@@ -534,6 +564,7 @@ function parseExporter(
         tls: parseClientTls(ctx, m["tls"], key(path, "tls")),
         basicAuth,
         headers: stringMap(ctx, m, "headers", path),
+        scrapeProtocols: scrapeProtocols(ctx, m, path),
       };
       if (address === undefined) return undefined;
       return { kind, ...common, address, ...rest };
@@ -574,6 +605,35 @@ function parseExporter(
       };
     }
   }
+}
+
+/** `scrape_protocols`: a list of Prometheus's protocol names, each once; all by default. */
+function scrapeProtocols(ctx: Context, m: Mapping, path: string): readonly ScrapeProtocol[] {
+  if (m["scrape_protocols"] === undefined || m["scrape_protocols"] === null) {
+    return SCRAPE_PROTOCOLS;
+  }
+  const p = key(path, "scrape_protocols");
+  const names = stringList(ctx, m, "scrape_protocols", path);
+  const out: ScrapeProtocol[] = [];
+  names.forEach((name, i) => {
+    if (!(SCRAPE_PROTOCOLS as readonly string[]).includes(name)) {
+      const suggestion = closest(name, SCRAPE_PROTOCOLS);
+      ctx.problem(
+        `${p}[${i}]`,
+        `unknown protocol ${JSON.stringify(name)}${
+          suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`
+        }; known: ${SCRAPE_PROTOCOLS.join(", ")}`,
+      );
+    } else if (out.includes(name as ScrapeProtocol)) {
+      ctx.problem(`${p}[${i}]`, `${name} is listed twice`);
+    } else {
+      out.push(name as ScrapeProtocol);
+    }
+  });
+  if (Array.isArray(m["scrape_protocols"]) && m["scrape_protocols"].length === 0) {
+    ctx.problem(p, "must list at least one protocol");
+  }
+  return out;
 }
 
 /** `timeout`, where 0 means no timeout of its own (Infinity). */
