@@ -3,6 +3,7 @@
  * replaced whole on reload while the listeners stay.
  */
 import type { Hono } from "hono";
+import type { ByteBudget } from "./backends/mod.ts";
 import type { Config, ExporterConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
@@ -14,6 +15,8 @@ import type { FetchHandler } from "./server/listen.ts";
 export interface GenerationDependencies {
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`: one budget for the life of the process. */
+  readonly budget: ByteBudget;
   readonly isReady: () => boolean;
   /** Reloads the configuration; absent unless `--web.enable-lifecycle`. */
   readonly reload: AppOptions["reload"];
@@ -41,13 +44,13 @@ async function build(
   dependencies: GenerationDependencies,
   previous?: Generation,
 ): Promise<Generation> {
-  const { logger, metrics } = dependencies;
+  const { logger, metrics, budget } = dependencies;
   const scrapers: PathScraper[] = [];
   try {
     for (const path of config.reverseExporters) {
       const lender = previous?.scrapers.find((s) => s.config.path === path.path);
       const borrow = (exporter: ExporterConfig) => lender?.lend(exporter);
-      scrapers.push(await createPathScraper(path, { logger, metrics, borrow }));
+      scrapers.push(await createPathScraper(path, { logger, metrics, budget, borrow }));
     }
   } catch (error) {
     for (const s of scrapers) s.close();
@@ -57,6 +60,7 @@ async function build(
     contextPath: config.web.contextPath,
     scrapers,
     metrics,
+    budget,
     isReady: dependencies.isReady,
     reload: dependencies.reload,
     configFile: config.file,
@@ -115,6 +119,7 @@ export class ServedConfiguration {
       for (const backend of scraper.adopt()) for (const s of old.scrapers) s.disown(backend);
     }
     this.#current = next;
+    this.#dependencies.budget.limit = config.web.maxBytesInFlight;
     // Once its last request is done: a scrape in flight would record its series again.
     old.onClose = () => forgetRemoved(old.config, config, this.#dependencies.metrics);
     old.retired = true;

@@ -1,5 +1,11 @@
 /** A scrape of one configured path: every exporter concurrently, then relabel and merge. */
-import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
+import {
+  type Backend,
+  type BudgetHold,
+  type ByteBudget,
+  createBackend,
+  ScrapeFailure,
+} from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import {
   type MergedFamily,
@@ -34,12 +40,16 @@ export interface PathScrapeOptions {
   readonly budgetMs: number | undefined;
   /** The query parameters of the request. */
   readonly query: URLSearchParams;
+  /** The request's share of `web.max_bytes_in_flight`: what its exporters read is taken from it. */
+  readonly hold: BudgetHold;
 }
 
 /** What a path scraper needs from the rest of the program. */
 export interface PathScraperDependencies {
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`. */
+  readonly budget: ByteBudget;
   /**
    * A running backend to use for an exporter instead of a new one (an unchanged
    * exec_cached exporter across a reload). It stays its lender's until {@linkcode PathScraper.adopt}.
@@ -76,6 +86,7 @@ export async function createPathScraper(
       path: config.path,
       logger: dependencies.logger,
       metrics: dependencies.metrics,
+      budget: dependencies.budget,
     };
     for (const exporter of config.exporters) {
       const lent = dependencies.borrow?.(exporter);
@@ -227,7 +238,11 @@ export class PathScraper {
     let families: MetricFamily[] = [];
     let error: ScrapeFailure | undefined;
     try {
-      families = await exporter.backend.scrape({ signal, query: options.query });
+      families = await exporter.backend.scrape({
+        signal,
+        query: options.query,
+        hold: options.hold,
+      });
     } catch (e) {
       error = e instanceof ScrapeFailure ? e : new ScrapeFailure("connect", String(e));
     } finally {

@@ -150,7 +150,7 @@ Deno.test("failures of scripts are marked down with a clear cause, and the other
   const causes: Record<string, [string, string]> = {
     exit1: ["exit_code", "exit code 1"],
     garbage: ["decode", "line 1, column"],
-    huge: ["body_too_large", "larger than 1024 bytes"],
+    huge: ["body_too_large", "larger than the limit of 1024 bytes"],
     missing: ["start", "no_such_script.sh"],
     not_executable: ["start", "not_executable.sh"],
   };

@@ -3,6 +3,7 @@
  * the size limit, invalid UTF-8 and the deadline on each.
  */
 import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
+import { ByteBudget } from "../src/backends/byte_budget.ts";
 import { createHttpBackend } from "../src/backends/http.ts";
 import type { HttpExporterConfig } from "../src/config/types.ts";
 import { decodeText, encodeExposition } from "../src/exposition/mod.ts";
@@ -51,6 +52,7 @@ function scrape(backend: Backend, timeoutMs = 10_000) {
   return backend.scrape({
     signal: AbortSignal.timeout(timeoutMs),
     query: new URLSearchParams(),
+    hold: new ByteBudget(Infinity).hold(),
   });
 }
 

@@ -2,6 +2,7 @@
 import { DecodeError, decodeExposition, type MetricFamily } from "../exposition/mod.ts";
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
+import type { BudgetHold, ByteBudget } from "./byte_budget.ts";
 
 /** Why a scrape failed, as counted in `reverse_exporter_exporter_scrape_failures_total`. */
 export type FailureCause =
@@ -13,6 +14,7 @@ export type FailureCause =
   | "start"
   | "exit_code"
   | "body_too_large"
+  | "memory_limit"
   | "invalid_body"
   | "decode"
   | "stale";
@@ -35,6 +37,8 @@ export interface ScrapeContext {
   readonly signal: AbortSignal;
   /** The query parameters of the request to the configured path. */
   readonly query: URLSearchParams;
+  /** The scrape's share of `web.max_bytes_in_flight`, given back once it has answered. */
+  readonly hold: BudgetHold;
 }
 
 /** A source of metrics: one configured exporter. */
@@ -53,6 +57,8 @@ export interface BackendContext {
   readonly path: string;
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`, for what a backend reads on its own schedule (script runs). */
+  readonly budget: ByteBudget;
 }
 
 /**
@@ -84,35 +90,6 @@ export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
     return new ScrapeFailure("timeout", `${what}: deadline exceeded`);
   }
   return new ScrapeFailure("canceled", `${what}: canceled (the client went away)`);
-}
-
-/**
- * Reads a byte stream into text, failing once it exceeds `limit` bytes. The stream's chunks
- * must be the reader's alone (as those of a fetch body or a file are): their memory is freed
- * as soon as they are joined, and the joined bytes' once decoded.
- */
-export async function readLimited(
-  stream: ReadableStream<Uint8Array>,
-  options: { readonly limit: number; readonly what: string },
-): Promise<string> {
-  const { limit, what } = options;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) throw tooLarge(options);
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
-  if (chunks.length > 1) chunks.forEach(freeBytes);
-  return textOf(bytes, what);
 }
 
 /** The failure of a body over its limit (`body_too_large`). */
@@ -164,15 +141,4 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   } catch {
     throw new ScrapeFailure("invalid_body", `${what} is not valid UTF-8`);
   }
-}
-
-/** The chunks, `size` bytes in all, as one array. */
-export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

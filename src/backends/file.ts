@@ -12,9 +12,11 @@ import {
   type Backend,
   type BackendContext,
   decodePayload,
-  readLimited,
   ScrapeFailure,
+  textOf,
 } from "./backend.ts";
+import { readBounded } from "./bounded_read.ts";
+import type { BudgetHold } from "./byte_budget.ts";
 
 /** The Deno permissions a `file` exporter needs. */
 export function filePermissions(config: FileExporterConfig): Deno.PermissionDescriptor[] {
@@ -24,7 +26,7 @@ export function filePermissions(config: FileExporterConfig): Deno.PermissionDesc
 /** Creates the backend of a `file` exporter. */
 export function createFileBackend(config: FileExporterConfig, context: BackendContext): Backend {
   return {
-    scrape: () => readMetricsFile(config, context),
+    scrape: (scrape) => readMetricsFile(config, context, scrape.hold),
     close: () => {},
   };
 }
@@ -32,6 +34,7 @@ export function createFileBackend(config: FileExporterConfig, context: BackendCo
 async function readMetricsFile(
   config: FileExporterConfig,
   context: BackendContext,
+  hold: BudgetHold,
 ): Promise<MetricFamily[]> {
   const { path, bodySizeLimit } = config;
   // Only regular files: opening a FIFO or a device could block the scrape past its deadline.
@@ -64,7 +67,13 @@ async function readMetricsFile(
         `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
       );
     }
-    text = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
+    const bytes = await readBounded(file.readable, {
+      limit: bodySizeLimit,
+      what: path,
+      hold,
+      sizeHint: info.size,
+    });
+    text = textOf(bytes, path);
   } catch (error) {
     try {
       file.close();

@@ -17,6 +17,10 @@ export interface WebConfig {
   /** "" or a prefix starting with "/" and not ending with "/". */
   readonly contextPath: string;
   readonly auth: AuthConfig | undefined;
+  /** The most connections open at once on each listener; more are refused. */
+  readonly maxConnections: number;
+  /** The most bytes of bodies and script output held by scrapes in flight, process-wide. */
+  readonly maxBytesInFlight: number;
 }
 
 /** TLS material of a `tcps://` or `unixs://` listener; absolute file paths. */

@@ -8,6 +8,7 @@ import {
   mergeFamilies,
   TEXT_CONTENT_TYPE,
 } from "../exposition/mod.ts";
+import type { ByteBudget } from "../backends/mod.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
@@ -26,6 +27,8 @@ export interface AppOptions {
   /** The scraper of each configured path. */
   readonly scrapers: readonly PathScraper[];
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`: a scrape arriving while it is exhausted is answered 503. */
+  readonly budget: ByteBudget;
   /** Where a request that fails unexpectedly is logged. */
   readonly logger: Logger;
   /** Whether every listener is up; `/-/ready` answers 503 until then. */
@@ -71,7 +74,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options.budget));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -119,14 +122,31 @@ function methodNotAllowed(c: Context): Response {
   return c.text("Method Not Allowed\n", 405);
 }
 
-async function servePath(c: Context, scraper: PathScraper): Promise<Response> {
+/**
+ * Scrapes the path and answers with its exposition; what its exporters read is held of the
+ * budget of bytes in flight until the answer is made.
+ */
+async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): Promise<Response> {
+  if (budget.exhausted()) {
+    return c.text(
+      `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
+        `(${budget.limit} bytes) already; try again later\n`,
+      503,
+    );
+  }
   const request = c.req.raw;
-  const families = await scraper.scrape({
-    signal: request.signal,
-    budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
-    query: new URL(request.url).searchParams,
-  });
-  return exposition(c, encodeMerged(families));
+  const hold = budget.hold();
+  try {
+    const families = await scraper.scrape({
+      signal: request.signal,
+      budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
+      query: new URL(request.url).searchParams,
+      hold,
+    });
+    return exposition(c, encodeMerged(families));
+  } finally {
+    hold.release();
+  }
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
