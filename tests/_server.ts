@@ -12,6 +12,14 @@ export function serverPermissions(dir: string): string[] {
   return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`];
 }
 
+/**
+ * The flags a user gives a configuration with scripts: `serverPermissions`, and `run` without
+ * a list, which stopping a script's process group needs.
+ */
+export function scriptPermissions(dir: string): string[] {
+  return [...serverPermissions(dir), "--allow-run"];
+}
+
 /** A temporary directory, removed by `Symbol.asyncDispose`. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix: "reverse_exporter_test_" });

@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { memoryOf } from "../bench/processes.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { trickleExporter } from "./_hostile_exporter.ts";
-import { installed, startServer, tempDir, valueOf } from "./_server.ts";
+import { installed, scriptPermissions, startServer, tempDir, valueOf } from "./_server.ts";
 
 const MB = 1e6;
 
@@ -125,14 +125,7 @@ reverse_exporters:
     exporters:
       http: []
 `,
-    {
-      permissions: [
-        "--no-prompt",
-        "--allow-net=127.0.0.1",
-        `--allow-read=${dir.path}`,
-        "--allow-run",
-      ],
-    },
+    { permissions: scriptPermissions(dir.path) },
   );
   const { growth, body } = await growthOfOneScrape(server);
   assertEquals(valueOf(body, 'dripped{exporter_name="drip"}'), 1, body.slice(0, 2000));

@@ -1,6 +1,13 @@
 /** Stopping the program stops every script it runs: none is left once it has exited. */
 import { assert, assertEquals } from "./_assert.ts";
-import { eventually, processesInProc, startServer, tempDir, writeScript } from "./_server.ts";
+import {
+  eventually,
+  processesInProc,
+  scriptPermissions,
+  startServer,
+  tempDir,
+  writeScript,
+} from "./_server.ts";
 
 Deno.test("SIGTERM while an exec_cached script that ignores SIGTERM runs with a child: none left, exit 0", async () => {
   await using dir = await tempDir();
@@ -16,14 +23,7 @@ reverse_exporters:
     exporters:
       exec_cached: [{name: stubborn, command: ./stubborn.sh, exec_interval: 1h}]
 `,
-    {
-      permissions: [
-        "--no-prompt",
-        "--allow-net=127.0.0.1",
-        `--allow-read=${dir.path}`,
-        "--allow-run",
-      ],
-    },
+    { permissions: scriptPermissions(dir.path) },
   );
   try {
     await eventually(
