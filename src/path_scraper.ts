@@ -10,7 +10,13 @@
  * stopped when the last one has gone.
  * @module
  */
-import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
+import {
+  type Backend,
+  type BudgetHold,
+  type ByteBudget,
+  createBackend,
+  ScrapeFailure,
+} from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import type { LabelSet, ValueFamily } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
@@ -51,6 +57,8 @@ export interface PathScraperDependencies {
   readonly metrics: OwnMetrics;
   /** Where bodies are decoded and answers built. */
   readonly engine: ScrapeEngine;
+  /** `web.max_bytes_in_flight`. */
+  readonly budget: ByteBudget;
   /**
    * A running backend to use for an exporter instead of a new one (an unchanged
    * exec_cached exporter across a reload). It stays its lender's until {@linkcode PathScraper.adopt}.
@@ -81,6 +89,7 @@ export async function createPathScraper(
       logger: dependencies.logger,
       metrics: dependencies.metrics,
       engine: dependencies.engine,
+      budget: dependencies.budget,
     };
     for (const exporter of config.exporters) {
       const lent = dependencies.borrow?.(exporter);
@@ -109,6 +118,7 @@ export class PathScraper {
   readonly #logger: Logger;
   readonly #metrics: OwnMetrics;
   readonly #engine: ScrapeEngine;
+  readonly #budget: ByteBudget;
   /** Merge conflicts already logged: each is logged once. */
   readonly #loggedConflicts = new Set<string>();
   /** Scrapes in progress, by forwarded query. */
@@ -125,6 +135,7 @@ export class PathScraper {
     this.#logger = dependencies.logger;
     this.#metrics = dependencies.metrics;
     this.#engine = dependencies.engine;
+    this.#budget = dependencies.budget;
     this.#forwardsQuery = config.exporters.some((e) => e.kind === "http" && e.forwardUrlParams);
     this.#exporters = config.exporters.map((exporterConfig, i) => ({
       config: exporterConfig,
@@ -152,7 +163,11 @@ export class PathScraper {
     const key = this.#forwardsQuery ? options.query.toString() : "";
     let shared = this.#inFlight.get(key);
     if (shared === undefined || !shared.joinable) {
-      shared = new SharedScrape(this, { query: options.query, engine: this.#engine });
+      shared = new SharedScrape(this, {
+        query: options.query,
+        engine: this.#engine,
+        hold: this.#budget.hold(),
+      });
       const started = shared;
       this.#inFlight.set(key, started);
       started.done.then(() => {
@@ -272,17 +287,28 @@ interface Outcome {
 class SharedScrape {
   readonly #scraper: PathScraper;
   readonly #session: EngineSession;
+  /** Its share of `web.max_bytes_in_flight`: what its exporters read, until it is done. */
+  readonly #hold: BudgetHold;
   readonly #fetches: ExporterFetch[];
   readonly #answers = new Map<string, Promise<Answer>>();
   #requests = 0;
   #settled = 0;
   readonly #done = Promise.withResolvers<void>();
 
-  constructor(scraper: PathScraper, options: { query: URLSearchParams; engine: ScrapeEngine }) {
+  constructor(
+    scraper: PathScraper,
+    options: { query: URLSearchParams; engine: ScrapeEngine; hold: BudgetHold },
+  ) {
     this.#scraper = scraper;
     this.#session = options.engine.open();
+    this.#hold = options.hold;
     this.#fetches = scraper.exporters.map((exporter, slot) =>
-      new ExporterFetch(exporter, { slot, query: options.query, session: this.#session })
+      new ExporterFetch(exporter, {
+        slot,
+        query: options.query,
+        session: this.#session,
+        hold: options.hold,
+      })
     );
     for (const fetch of this.#fetches) {
       fetch.outcome.then((outcome) => {
@@ -356,9 +382,19 @@ class SharedScrape {
   #maybeDone(): void {
     if (this.#requests > 0 || this.#settled < this.#fetches.length) return;
     this.#session.close();
+    this.#hold.release();
     this.#answers.clear();
     this.#done.resolve();
   }
+}
+
+/** What an exporter's scrape within a shared scrape works with. */
+interface FetchContext {
+  /** Where its body is decoded in the session. */
+  readonly slot: number;
+  readonly query: URLSearchParams;
+  readonly session: EngineSession;
+  readonly hold: BudgetHold;
 }
 
 /** One exporter's scrape within a shared scrape, and the requests waiting for it. */
@@ -375,7 +411,7 @@ class ExporterFetch {
 
   constructor(
     exporter: Exporter,
-    context: { slot: number; query: URLSearchParams; session: EngineSession },
+    context: FetchContext,
   ) {
     this.exporter = exporter;
     this.outcome = this.#run(context).finally(() => {
@@ -384,9 +420,7 @@ class ExporterFetch {
     });
   }
 
-  async #run(
-    context: { slot: number; query: URLSearchParams; session: EngineSession },
-  ): Promise<Outcome> {
+  async #run(context: FetchContext): Promise<Outcome> {
     const startedAt = Date.now();
     const started = performance.now();
     // Let the first request set the deadline before the scrape starts.
@@ -397,6 +431,7 @@ class ExporterFetch {
       const payload = await this.exporter.backend.scrape({
         signal: this.#stop.signal,
         query: context.query,
+        hold: context.hold,
       });
       const decoded = await context.session.decode(context.slot, payload);
       if (!decoded.ok) {

@@ -7,7 +7,8 @@ import { ConfigError } from "./config/validate.ts";
 import { formatDuration } from "./duration.ts";
 import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
-import { STOP_GRACE_MS } from "./backends/command.ts";
+import { STOP_GRACE_MS, stopAllCommands } from "./backends/command.ts";
+import { ByteBudget } from "./backends/mod.ts";
 import { ServedConfiguration } from "./generation.ts";
 import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
@@ -82,6 +83,10 @@ export async function run(command: RunCommand): Promise<number> {
     return 1;
   }
   metrics.configLoaded(true);
+  const budget = new ByteBudget(config.web.maxBytesInFlight, {
+    onChange: (held) => metrics.bytesInFlight.set([], held),
+  });
+  metrics.bytesInFlight.set([], 0);
 
   let ready = false;
   let served: ServedConfiguration | undefined;
@@ -105,12 +110,16 @@ export async function run(command: RunCommand): Promise<number> {
       logger,
       metrics,
       engine,
+      budget,
       isReady: () => ready,
       reload: command.enableLifecycle ? () => reload("POST /-/reload") : undefined,
     });
     for (const address of config.web.listen) {
       const listener = await listen(address, served.handler, {
         readHeaderTimeoutMs: config.web.readHeaderTimeoutMs,
+        maxConnections: config.web.maxConnections,
+        onRefused: () => metrics.connectionsRefused.inc([address.url]),
+        onConnections: (open) => metrics.connections.set([address.url], open),
         // Refusals at info; connections closed or timed out mid-handshake (health checks,
         // port scans) at debug, so that anyone able to connect cannot fill the log.
         onTlsFailure: ({ client, reason, refused }) =>
@@ -121,11 +130,14 @@ export async function run(command: RunCommand): Promise<number> {
           }),
       });
       listeners.push(listener);
+      metrics.connections.set([address.url], 0);
+      metrics.connectionsRefused.inc([address.url], 0);
       logger.info("listening", { address: address.url, bound: listener.bound });
     }
   } catch (error) {
     logger.error("start-up failed", { error: errorMessage(error) });
     await stopAll();
+    await stopAllCommands();
     return 1;
   }
   ready = true;
@@ -150,6 +162,9 @@ export async function run(command: RunCommand): Promise<number> {
       logger.warning("exiting with requests unanswered");
     }
   }
+  // No script outlives the program: those still running (an exec_cached run, a script that
+  // ignores SIGTERM) are stopped, and waited for.
+  await stopAllCommands();
   logger.info("stopped");
   return 0;
 }
@@ -172,6 +187,12 @@ async function reloadConfiguration(
       logger.warning("web.listen changed: listeners change only on restart; the rest is reloaded", {
         listening: before,
         configured: after,
+      });
+    }
+    if (served.config.web.maxConnections !== config.web.maxConnections) {
+      logger.warning("web.max_connections changes only on restart; the rest is reloaded", {
+        running: served.config.web.maxConnections,
+        configured: config.web.maxConnections,
       });
     }
     await served.replace(config);

@@ -12,6 +12,14 @@ export function serverPermissions(dir: string): string[] {
   return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`];
 }
 
+/**
+ * The flags a user gives a configuration with scripts: `serverPermissions`, and `run` without
+ * a list, which stopping a script's process group needs.
+ */
+export function scriptPermissions(dir: string): string[] {
+  return [...serverPermissions(dir), "--allow-run"];
+}
+
 /** A temporary directory, removed by `Symbol.asyncDispose`. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix: "reverse_exporter_test_" });
@@ -64,23 +72,36 @@ export class ServerProcess implements AsyncDisposable {
   /** Starts `main.ts` with `args` and waits until it has started, or has exited. */
   static start(
     args: readonly string[],
-    options: { cwd: string; permissions?: readonly string[] },
+    options: { cwd: string; permissions?: readonly string[]; wrapper?: readonly string[] },
   ): Promise<ServerProcess> {
-    return ServerProcess.spawn([
-      "run",
-      `--config=${REPO}deno.json`,
-      ...(options.permissions ?? serverPermissions(options.cwd)),
-      MAIN,
-      "--log-format",
-      "json",
-      ...args,
-    ], options.cwd);
+    return ServerProcess.spawn(
+      [
+        "run",
+        `--config=${REPO}deno.json`,
+        ...(options.permissions ?? serverPermissions(options.cwd)),
+        MAIN,
+        "--log-format",
+        "json",
+        ...args,
+      ],
+      options.cwd,
+      options.wrapper,
+    );
   }
 
-  /** Runs `deno` with `denoArgs` and waits until the server has started, or has exited. */
-  static async spawn(denoArgs: readonly string[], cwd: string): Promise<ServerProcess> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...denoArgs],
+  /**
+   * Runs `deno` with `denoArgs` (under `wrapper`, a command that runs the one after its own
+   * arguments, as `prlimit --nofile=256` does) and waits until the server has started, or
+   * has exited.
+   */
+  static async spawn(
+    denoArgs: readonly string[],
+    cwd: string,
+    wrapper: readonly string[] = [],
+  ): Promise<ServerProcess> {
+    const [command, ...args] = [...wrapper, Deno.execPath(), ...denoArgs];
+    const child = new Deno.Command(command!, {
+      args,
       cwd,
       stdin: "null",
       stdout: "null",
@@ -203,6 +224,8 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** Deno permission flags, instead of {@linkcode serverPermissions}. */
   readonly permissions?: readonly string[];
+  /** A command the server runs under (`["prlimit", "--nofile=256"]`). */
+  readonly wrapper?: readonly string[];
 }
 
 /** Writes `config` to `reverse_exporter.yml` in `dir` and starts the server on it. */
@@ -216,6 +239,7 @@ export async function startServer(
   return await ServerProcess.start(["--config-file", file, ...(options.args ?? [])], {
     cwd: dir,
     ...(options.permissions === undefined ? {} : { permissions: options.permissions }),
+    ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper }),
   });
 }
 
@@ -351,4 +375,26 @@ export async function promtoolCheckMetrics(
 /** The sample lines of an exposition, by metric name. */
 export function sampleLines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/**
+ * The processes whose command line contains `marker`, zombies excepted, read from /proc (by
+ * a shell: Deno lets a program read /proc only with --allow-all): `pid state command line`.
+ */
+export async function processesInProc(marker: string): Promise<string[]> {
+  const { stdout } = await new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      `for d in /proc/[0-9]*; do
+         s=$(cut -d' ' -f3 "$d/stat" 2>/dev/null) || continue
+         c=$(tr '\\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
+         echo "\${d#/proc/} $s $c"
+       done`,
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((line) => {
+    const [, state, ...command] = line.split(" ");
+    return command.join(" ").includes(marker) && state !== "Z";
+  });
 }

@@ -5,6 +5,7 @@ import {
   liveProcesses,
   type LogLine,
   scrape,
+  scriptPermissions,
   type ServerProcess,
   startServer,
   tempDir,
@@ -13,11 +14,6 @@ import {
 } from "./_server.ts";
 
 const up = (name: string) => `reverse_exporter_backend_up{exporter_name="${name}"}`;
-
-/** What the server needs to run scripts of the temporary directory `dir`. */
-function permissions(dir: string): string[] {
-  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`, "--allow-run"];
-}
 
 /** The configuration of one path `/metrics` with one `exec_cached` exporter. */
 function execCachedConfig(exporter: string): string {
@@ -71,7 +67,7 @@ Deno.test("scrapes inside one interval get the same value; the next interval bri
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counter, command: ${script}, exec_interval: 1s}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const series = 'cached_runs{exporter_name="counter"}';
   // Catch the moment the second run's value appears: the next run is an interval away.
@@ -102,7 +98,7 @@ Deno.test("the first run happens at start, before any scrape", async () => {
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counter, command: ${script}, exec_interval: 1h}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   await eventually("one run without a scrape", async () => await runsCounted(dir.path) === 1);
   const text = await scrape(server);
@@ -122,7 +118,7 @@ Deno.test("before the first result exists, a scrape waits for it", async () => {
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: slow, command: ${script}, exec_interval: 1m}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   assert(!await exists(finished), "the first run ended before the scrape: the test is too slow");
   const text = await scrape(server);
@@ -145,7 +141,7 @@ Deno.test("a failing command keeps the previous value until it is older than max
     execCachedConfig(
       `{name: flaky, command: ${script}, exec_interval: 300ms, max_age: 2s}`,
     ),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const series = 'flaky_value{exporter_name="flaky"}';
   await eventually("a first value", async () => {
@@ -211,7 +207,7 @@ Deno.test("runs never overlap when a run outlasts the interval", async () => {
     execCachedConfig(
       `{name: overlap, command: ${script}, exec_interval: 200ms, timeout: 5s}`,
     ),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const lines = async () => {
     try {
@@ -252,7 +248,7 @@ Deno.test("a hung run is stopped after timeout, which defaults to exec_interval"
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: hang, command: ${script}, exec_interval: 1s}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   await eventually(
     "the run's timeout is logged",
@@ -285,7 +281,7 @@ Deno.test("/-/metrics counts runs, failed runs by cause, and the last success", 
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counted, command: ${script}, exec_interval: 300ms}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const labels = 'path="/metrics",exporter_name="counted"';
   const lastSuccess = `reverse_exporter_exec_last_success_timestamp_seconds{${labels}}`;
@@ -318,7 +314,7 @@ Deno.test("on SIGTERM the server exits 0 and stops a running command", async () 
   const server = await startServer(
     dir.path,
     execCachedConfig(`{name: forever, command: ${script}, exec_interval: 1m}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   try {
     await eventually("the command runs", async () => (await liveProcesses(marker)).length > 0);

@@ -5,6 +5,7 @@ import {
   installed,
   liveProcesses,
   scrape,
+  scriptPermissions,
   startServer,
   tempDir,
   valueOf,
@@ -13,11 +14,6 @@ import {
 
 const hasPs = await installed("ps");
 const needsPs = hasPs ? "" : " (skipped: ps not installed)";
-
-/** The flags a user gives a configuration with exec exporters: run without a list. */
-function execPermissions(dir: string): string[] {
-  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`, "--allow-run"];
-}
 
 function execConfig(exporters: string): string {
   return `
@@ -41,7 +37,7 @@ echo "slow_runs $(wc -l < "${dir.path}/runs")"`,
   await using server = await startServer(
     dir.path,
     execConfig(`      exec: [{name: slow, command: ./slow.sh, timeout: 30s}]`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const bodies = await Promise.all(Array.from({ length: 20 }, () => scrape(server)));
   assertEquals(
@@ -64,7 +60,7 @@ Deno.test({
     await using server = await startServer(
       dir.path,
       execConfig(`      exec: [{name: forever, command: ./forever.sh, timeout: 60s}]`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const clients = Array.from({ length: 3 }, () => new AbortController());
     const scrapes = clients.map((c) =>
@@ -105,7 +101,7 @@ Deno.test({
       execConfig(`      exec:
         - {name: forever, command: ./forever.sh, timeout: 1s}
         - {name: ok, command: ./ok.sh}`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const body = await scrape(server);
     assertStringIncludes(body, 'reverse_exporter_backend_up{exporter_name="forever"} 0');
@@ -143,14 +139,14 @@ Deno.test("failures of scripts are marked down with a clear cause, and the other
         - {name: huge, command: ./huge.sh, body_size_limit: 1KiB}
         - {name: missing, command: ./no_such_script.sh}
         - {name: not_executable, command: ./not_executable.sh}`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const body = await scrape(server);
   assertStringIncludes(body, 'ok_metric{exporter_name="ok"} 1');
   const causes: Record<string, [string, string]> = {
     exit1: ["exit_code", "exit code 1"],
     garbage: ["decode", "line 1, column"],
-    huge: ["body_too_large", "larger than 1024 bytes"],
+    huge: ["body_too_large", "larger than the limit of 1024 bytes"],
     missing: ["start", "no_such_script.sh"],
     not_executable: ["start", "not_executable.sh"],
   };
@@ -217,7 +213,7 @@ Deno.test("args, env and working_dir reach the script, run without a shell", asy
           args: ["two words", "$HOME;*"]
           env: {FOO: bar}
           working_dir: work`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const body = await scrape(server);
   assertStringIncludes(
@@ -257,7 +253,7 @@ Deno.test({
     const server = await startServer(
       dir.path,
       execConfig(`      exec: [{name: stuck, command: ./stuck.sh, timeout: 0}]`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const inFlight = fetch(server.url("/metrics")).then((r) => r.text()).catch(() =>
       "connection closed"

@@ -3,6 +3,7 @@
  * the size limit, invalid UTF-8 and the deadline on each.
  */
 import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
+import { ByteBudget } from "../src/backends/byte_budget.ts";
 import { createHttpBackend } from "../src/backends/http.ts";
 import type { HttpExporterConfig } from "../src/config/types.ts";
 import { decodePayload } from "../src/scrape/engine.ts";
@@ -52,6 +53,7 @@ function scrape(backend: Backend, timeoutMs = 10_000) {
   return backend.scrape({
     signal: AbortSignal.timeout(timeoutMs),
     query: new URLSearchParams(),
+    hold: new ByteBudget(Infinity).hold(),
   });
 }
 

@@ -2,6 +2,7 @@
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { Payload, ScrapeEngine } from "../scrape/engine.ts";
+import type { BudgetHold, ByteBudget } from "./byte_budget.ts";
 
 export type { Payload };
 
@@ -15,6 +16,7 @@ export type FailureCause =
   | "start"
   | "exit_code"
   | "body_too_large"
+  | "memory_limit"
   | "invalid_body"
   | "decode"
   | "stale";
@@ -37,6 +39,8 @@ export interface ScrapeContext {
   readonly signal: AbortSignal;
   /** The query parameters of the request to the configured path. */
   readonly query: URLSearchParams;
+  /** The scrape's share of `web.max_bytes_in_flight`, given back once it has answered. */
+  readonly hold: BudgetHold;
 }
 
 /** A source of metrics: one configured exporter. */
@@ -55,6 +59,8 @@ export interface BackendContext {
   readonly path: string;
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`, for what a backend reads on its own schedule (script runs). */
+  readonly budget: ByteBudget;
   /** Where bodies are decoded (exec_cached checks each run's output there). */
   readonly engine: ScrapeEngine;
 }
@@ -68,35 +74,6 @@ export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
   return new ScrapeFailure("canceled", `${what}: canceled (the client went away)`);
 }
 
-/**
- * Reads a byte stream, failing once it exceeds `limit` bytes. The stream's chunks must be the
- * reader's alone (as those of a fetch body or a file are): their memory is freed as soon as
- * they are joined.
- */
-export async function readLimited(
-  stream: ReadableStream<Uint8Array>,
-  options: { readonly limit: number; readonly what: string },
-): Promise<Uint8Array> {
-  const { limit } = options;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) throw tooLarge(options);
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
-  if (chunks.length > 1) chunks.forEach(freeBytes);
-  return bytes;
-}
-
 /** The failure of a body over its limit (`body_too_large`). */
 export function tooLarge(
   options: { readonly limit: number; readonly what: string },
@@ -105,32 +82,4 @@ export function tooLarge(
     "body_too_large",
     `${options.what} is larger than the limit of ${options.limit} bytes`,
   );
-}
-
-/**
- * Frees the memory of `bytes`, which nothing else may use, now rather than at a later garbage
- * collection: detaches its buffer. Buffers of bodies and joined chunks live outside the
- * JavaScript heap, where the collector counts them late: under load, several scrapes' worth of
- * them piled up before it freed them.
- */
-function freeBytes(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  // A buffer that cannot be detached (shared, or WebAssembly memory) is left to the collector.
-  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // not detachable
-  }
-}
-
-/** The chunks, `size` bytes in all, as one array. */
-export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

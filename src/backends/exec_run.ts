@@ -39,14 +39,20 @@ export async function runExporter(
   const labels = [context.path, config.name];
   const started = performance.now();
   metrics.execRuns.inc(labels);
+  // The output is held of the budget of bytes in flight until the run is decoded.
+  const hold = context.budget.hold();
   try {
-    const result = await runCommand({
-      command: config.command,
-      args: config.args,
-      env: config.env,
-      workingDir: config.workingDir,
-      outputLimit: config.bodySizeLimit,
-    }, signal);
+    const result = await runCommand(
+      {
+        command: config.command,
+        args: config.args,
+        env: config.env,
+        workingDir: config.workingDir,
+        outputLimit: config.bodySizeLimit,
+      },
+      signal,
+      { hold },
+    );
     metrics.execLastExitCode.set(labels, result.code);
     // A failed run's stderr goes with its failure; a successful one's is logged here.
     if (result.stderr !== "" && result.code === 0) {
@@ -74,6 +80,7 @@ export async function runExporter(
     metrics.execRunFailures.inc([...labels, failure.category]);
     throw failure;
   } finally {
+    hold.release();
     metrics.execRunDuration.observe(labels, (performance.now() - started) / 1000);
   }
 }

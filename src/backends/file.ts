@@ -7,13 +7,9 @@
  */
 import { errorMessage } from "../error_message.ts";
 import type { FileExporterConfig } from "../config/types.ts";
-import {
-  type Backend,
-  type BackendContext,
-  type Payload,
-  readLimited,
-  ScrapeFailure,
-} from "./backend.ts";
+import { type Backend, type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
+import { readBounded } from "./bounded_read.ts";
+import type { BudgetHold } from "./byte_budget.ts";
 
 /** The Deno permissions a `file` exporter needs. */
 export function filePermissions(config: FileExporterConfig): Deno.PermissionDescriptor[] {
@@ -23,7 +19,7 @@ export function filePermissions(config: FileExporterConfig): Deno.PermissionDesc
 /** Creates the backend of a `file` exporter. */
 export function createFileBackend(config: FileExporterConfig, context: BackendContext): Backend {
   return {
-    scrape: () => readMetricsFile(config, context),
+    scrape: (scrape) => readMetricsFile(config, context, scrape.hold),
     close: () => {},
   };
 }
@@ -31,6 +27,7 @@ export function createFileBackend(config: FileExporterConfig, context: BackendCo
 async function readMetricsFile(
   config: FileExporterConfig,
   context: BackendContext,
+  hold: BudgetHold,
 ): Promise<Payload> {
   const { path, bodySizeLimit } = config;
   // Only regular files: opening a FIFO or a device could block the scrape past its deadline.
@@ -63,7 +60,12 @@ async function readMetricsFile(
         `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
       );
     }
-    body = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
+    body = await readBounded(file.readable, {
+      limit: bodySizeLimit,
+      what: path,
+      hold,
+      sizeHint: info.size,
+    });
   } catch (error) {
     try {
       file.close();

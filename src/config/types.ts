@@ -20,6 +20,10 @@ export interface WebConfig {
   readonly auth: AuthConfig | undefined;
   /** Workers that decode bodies and build answers; 0: the main thread does. */
   readonly engineWorkers: number;
+  /** The most connections open at once on each listener; more are refused. */
+  readonly maxConnections: number;
+  /** The most bytes of bodies and script output held by scrapes in flight, process-wide. */
+  readonly maxBytesInFlight: number;
 }
 
 /** TLS material of a `tcps://` or `unixs://` listener; absolute file paths. */

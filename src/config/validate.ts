@@ -28,6 +28,12 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Default limit on the size of one exporter's output. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
+/** The default of `web.max_connections`: well below the usual open-files limit (1024). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** The default of `web.max_bytes_in_flight`. */
+export const DEFAULT_MAX_BYTES_IN_FLIGHT = 512 * 1024 * 1024;
+
 /** A configuration that failed validation: every problem found, each naming its key path. */
 export class ConfigError extends Error {
   /** One line per problem: `file: key.path: what is wrong`. */
@@ -205,6 +211,20 @@ function byteSize(ctx: Context, m: Mapping, name: string, path: string, fallback
   return bytes;
 }
 
+/** A whole number of at least 1. */
+function count(ctx: Context, m: Mapping, name: string, path: string, fallback: number): number {
+  const value = m[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    ctx.problem(
+      key(path, name),
+      `expected a whole number of at least 1, got ${JSON.stringify(value)}`,
+    );
+    return fallback;
+  }
+  return value;
+}
+
 function stringMap(
   ctx: Context,
   m: Mapping,
@@ -250,6 +270,8 @@ const WEB_KEYS = [
   "context_path",
   "auth",
   "engine_workers",
+  "max_connections",
+  "max_bytes_in_flight",
 ] as const;
 
 /** The most engine workers: more than cores only adds memory. */
@@ -285,6 +307,14 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
     contextPath,
     auth: parseAuth(ctx, m["auth"], "web.auth"),
     engineWorkers: engineWorkers(ctx, m["engine_workers"]),
+    maxConnections: count(ctx, m, "max_connections", "web", DEFAULT_MAX_CONNECTIONS),
+    maxBytesInFlight: byteSize(
+      ctx,
+      m,
+      "max_bytes_in_flight",
+      "web",
+      DEFAULT_MAX_BYTES_IN_FLIGHT,
+    ),
   };
 }
 

@@ -94,6 +94,24 @@ export class OwnMetrics {
     "Modification time of the metrics file of a file exporter, in seconds since the epoch.",
     ["path", "exporter_name", "file"],
   );
+  /** Bytes of bodies and script output held by scrapes in flight. */
+  readonly bytesInFlight = new Gauge(
+    "reverse_exporter_bytes_in_flight",
+    "Bytes of bodies and script output held by scrapes in flight (web.max_bytes_in_flight caps it).",
+    [],
+  );
+  /** Connections open on each listener. */
+  readonly connections = new Gauge(
+    "reverse_exporter_connections",
+    "Connections open on each listener (web.max_connections caps it).",
+    ["listener"],
+  );
+  /** Connections refused because a listener had web.max_connections open. */
+  readonly connectionsRefused = new Counter(
+    "reverse_exporter_connections_refused_total",
+    "Connections closed at once because the listener had web.max_connections open.",
+    ["listener"],
+  );
   /** Whether the last configuration (re)load succeeded. */
   readonly configLastReloadSuccessful = new Gauge(
     "reverse_exporter_config_last_reload_successful",
@@ -122,6 +140,9 @@ export class OwnMetrics {
     this.execLastExitCode,
     this.execLastSuccess,
     this.fileModified,
+    this.bytesInFlight,
+    this.connections,
+    this.connectionsRefused,
     this.configLastReloadSuccessful,
     this.configLastReloadSuccessTimestamp,
   ];

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { negotiate, type Negotiated } from "../exposition/formats.ts";
+import type { ByteBudget } from "../backends/mod.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { Answer, AnswerFormat } from "../scrape/answer.ts";
 import { InlineSession } from "../scrape/engine.ts";
@@ -22,6 +23,8 @@ export interface AppOptions {
   /** The scraper of each configured path. */
   readonly scrapers: readonly PathScraper[];
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`: a scrape arriving while it is exhausted is answered 503. */
+  readonly budget: ByteBudget;
   /** Where a request that fails unexpectedly is logged. */
   readonly logger: Logger;
   /** Whether every listener is up; `/-/ready` answers 503 until then. */
@@ -67,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options.budget));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -115,7 +118,18 @@ function methodNotAllowed(c: Context): Response {
   return c.text("Method Not Allowed\n", 405);
 }
 
-async function servePath(c: Context, scraper: PathScraper): Promise<Response> {
+/**
+ * Scrapes the path and answers with its exposition in the format negotiated; refused (503)
+ * while the scrapes in flight hold all of `web.max_bytes_in_flight`.
+ */
+async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): Promise<Response> {
+  if (budget.exhausted()) {
+    return c.text(
+      `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
+        `(${budget.limit} bytes) already; try again later\n`,
+      503,
+    );
+  }
   const request = c.req.raw;
   const { negotiated, how } = answerFormat(request);
   const answer = await scraper.scrape({

@@ -26,6 +26,17 @@ import {
 } from "./socket_file.ts";
 import { readTlsMaterial } from "./tls_material.ts";
 
+/**
+ * How often a TCP listener is told to accept again. Out of file descriptors once, Deno's
+ * `node:http` (2.9) stops accepting for good: its accept loop (libs/core/uv_compat/tcp.rs,
+ * `poll_tcp_handle`) ends on the error without an event, and nothing polls the listening
+ * socket again. Listening again on the same handle (`uv_listen` on a socket already listening
+ * only re-arms it) has it polled, and the connections waiting are accepted once descriptors
+ * are free. It costs one call a second.
+ */
+const REARM_INTERVAL_MS = 1_000;
+/** The backlog Node gives a listening socket; kept when re-arming. */
+const BACKLOG = 511;
 /** How long a connection still open after its last response may take to close at shutdown. */
 const CLOSE_GRACE_MS = 1_000;
 /** The time a client has to send a whole request, body included. */
@@ -46,8 +57,9 @@ export async function listenNode(
 ): Promise<Listener> {
   const server = await createServer(address, options);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  const connections = new ConnectionSet();
-  server.on("connection", (socket: Socket) => connections.add(socket));
+  const connections = new ConnectionSet(options);
+  // First, so that a connection refused is closed before the server sets it up.
+  server.prependListener("connection", (socket: Socket) => connections.add(socket));
   server.on(
     "request",
     nodeRequestListener(handler, {
@@ -77,13 +89,17 @@ export async function listenNode(
   } else {
     await bind(server, { host: address.hostname, port: address.port });
   }
-  // After start-up, errors of the listening socket are not fatal. (Out of file descriptors,
-  // Deno's node:http stops accepting without an error event: see README, known limits.)
+  // After start-up, errors of the listening socket are not fatal.
   server.on("error", () => {});
+  const rearm = socket === undefined
+    ? setInterval(() => listeningHandle(server)?.listen(BACKLOG), REARM_INTERVAL_MS)
+    : undefined;
+  if (rearm !== undefined) Deno.unrefTimer(rearm);
   return {
     address,
     bound: socket !== undefined ? socket.path : boundAddress(server),
     shutdown: async () => {
+      clearInterval(rearm);
       await closeServer(server, connections);
       if (socket !== undefined) await removeSocket(socket);
     },
@@ -130,6 +146,14 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
   return server;
 }
 
+/** The listening TCP handle of a node server (Deno's `TCPWrap`), while it listens. */
+function listeningHandle(server: Server): { listen(backlog: number): number } | undefined {
+  const handle = (server as Server & { _handle?: { listen?: unknown } | null })._handle;
+  return typeof handle?.listen === "function"
+    ? handle as { listen(backlog: number): number }
+    : undefined;
+}
+
 function bind(
   server: Server,
   where: { path: string } | { host: string; port: number },
@@ -166,21 +190,35 @@ async function closeServer(server: Server, connections: ConnectionSet): Promise<
   await closed;
 }
 
-/** The open connections of a server, and its requests in flight. */
+/** The open connections of a server, within `maxConnections`, and its requests in flight. */
 class ConnectionSet {
   /** Set at shutdown. */
   closing = false;
   readonly #sockets = new Set<Socket>();
+  readonly #options: ListenOptions;
   #inFlight = 0;
   #onIdle: (() => void) | undefined;
+
+  constructor(options: ListenOptions) {
+    this.#options = options;
+  }
 
   add(socket: Socket): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
+    if (this.#sockets.size >= this.#options.maxConnections) {
+      socket.destroy();
+      this.#options.onRefused?.();
+      return;
+    }
     this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
+    this.#options.onConnections?.(this.#sockets.size);
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      this.#options.onConnections?.(this.#sockets.size);
+    });
   }
 
   request(event: "start" | "end"): void {

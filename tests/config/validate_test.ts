@@ -288,6 +288,28 @@ Deno.test("an empty document is valid: no paths, default listener", () => {
   assertEquals(config.file, FILE);
 });
 
+Deno.test("web.max_connections and web.max_bytes_in_flight: defaults, values, clear errors", () => {
+  const defaults = validate(httpPath("")).web;
+  assertEquals([defaults.maxConnections, defaults.maxBytesInFlight], [256, 512 * 1024 * 1024]);
+  const set = validate(`web: {max_connections: 32, max_bytes_in_flight: 64MiB}\n${httpPath("")}`);
+  assertEquals([set.web.maxConnections, set.web.maxBytesInFlight], [32, 64 * 1024 * 1024]);
+  assertEquals(validate("web: {max_bytes_in_flight: 1000}\n").web.maxBytesInFlight, 1000);
+  for (const bad of ["0", "-1", "1.5", "many", "[1]"]) {
+    assertOnlyProblem(
+      `web: {max_connections: ${bad}}\n`,
+      "web.max_connections",
+      "expected a whole number of at least 1, got",
+    );
+  }
+  for (const bad of ["0", "lots", "1.5PiB", "-1KiB"]) {
+    assertOnlyProblem(
+      `web: {max_bytes_in_flight: ${bad}}\n`,
+      "web.max_bytes_in_flight",
+      `invalid size`,
+    );
+  }
+});
+
 Deno.test("read_header_timeout: 0s does not turn the limit off: it is 60 s", () => {
   assertEquals(
     validate(`web: {read_header_timeout: 0s}\n${httpPath("")}`).web.readHeaderTimeoutMs,
@@ -694,7 +716,8 @@ Deno.test("an unknown key far from every known key gets no suggestion", () => {
   const problems = assertProblem(
     "web:\n  zzzzzzzzzz: 1\n",
     "web.zzzzzzzzzz",
-    "unknown key; known keys here: listen, read_header_timeout, context_path, auth",
+    "unknown key; known keys here: listen, read_header_timeout, context_path, auth, " +
+      "max_connections, max_bytes_in_flight",
   );
   assert(!problems.some((p) => p.includes("did you mean")), problems.join("\n"));
 });
