@@ -23,6 +23,11 @@ export interface CommandSpec {
   readonly workingDir: string | undefined;
   /** The most bytes of stdout accepted; more is a failure. */
   readonly outputLimit: number;
+  /**
+   * Called when processes the command started still held its output open after it exited
+   * and could not be stopped (`run` granted only for a list of commands).
+   */
+  readonly onLeftBehind?: () => void;
 }
 
 /** A command that ran to its end (whatever its exit code). */
@@ -73,6 +78,7 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
       drain(stdout, group, STOP_GRACE_MS),
       drain(stderr, group, STOP_GRACE_MS),
     ]);
+    if ((out.abandoned || err.abandoned) && !canSignalGroups()) spec.onLeftBehind?.();
     const stderrText = lossy(err.bytes);
     if (signal.aborted) {
       throw withStderr(abortFailure(signal, `running ${spec.command}`), stderrText);
@@ -194,9 +200,13 @@ function readBounded(
 
 /**
  * Waits for a stream's end after the command exited; a pipe still held open by a child
- * that could not be stopped is given up after `graceMs`.
+ * that could not be stopped is given up after `graceMs` (`abandoned`).
  */
-async function drain(reading: Reading, group: ProcessGroup, graceMs: number): Promise<Bounded> {
+async function drain(
+  reading: Reading,
+  group: ProcessGroup,
+  graceMs: number,
+): Promise<Bounded & { abandoned: boolean }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, graceMs);
@@ -204,10 +214,10 @@ async function drain(reading: Reading, group: ProcessGroup, graceMs: number): Pr
   });
   const result = await Promise.race([reading.done, late.then(() => undefined)]);
   clearTimeout(timer);
-  if (result !== undefined) return result;
+  if (result !== undefined) return { ...result, abandoned: false };
   group.stop();
   reading.cancel();
-  return await reading.done;
+  return { ...await reading.done, abandoned: true };
 }
 
 /** The failure, its message followed by what the command wrote to stderr, if anything. */

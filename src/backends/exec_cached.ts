@@ -14,7 +14,7 @@ import {
   type ScrapeContext,
   ScrapeFailure,
 } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 interface CachedResult {
   readonly families: MetricFamily[];
@@ -27,7 +27,7 @@ export function createExecCachedBackend(
   config: ExecCachedExporterConfig,
   context: BackendContext,
 ): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecCachedBackend(config, context);
 }
 
