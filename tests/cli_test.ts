@@ -15,9 +15,12 @@ Deno.test("--version prints the version from deno.json and exits 0", async () =>
   assertStringIncludes(stdout, `reverse_exporter ${denoJson.version} (deno ${Deno.version.deno})`);
 });
 
-Deno.test("--help prints every flag and exits 0", async () => {
+Deno.test("--help and -h print every flag and exit 0", async () => {
+  const short = await runProgram(["-h"]);
+  assertEquals(short.code, 0);
   const { code, stdout } = await runProgram(["--help"]);
   assertEquals(code, 0);
+  assertEquals(short.stdout, stdout);
   for (
     const flag of [
       "--config-file",
@@ -101,6 +104,42 @@ reverse_exporters:
     stderr,
     `${file}: reverse_exporters[0].exporters.http[0].timeout: invalid duration 10`,
   );
+});
+
+Deno.test("the same listen address twice: --check-config reports it, and the start refuses it", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/config.yml`;
+  await Deno.writeTextFile(
+    file,
+    `web: {listen: ["tcp://[::]:9998", "tcp://:9998", "tcp://0.0.0.0:9998"]}\n`,
+  );
+  const check = await runProgram(["--config-file", file, "--check-config"], { cwd: dir.path });
+  assertEquals(check.code, 1);
+  assertEquals(check.stderr.trim().split("\n"), [
+    `${file}: web.listen[1]: "tcp://:9998" listens on the same address as web.listen[0] "tcp://[::]:9998"`,
+    `${file}: web.listen[2]: "tcp://0.0.0.0:9998" takes port 9998 on an address already taken ` +
+    `(:: takes it on every address, 0.0.0.0 on every IPv4 address) by web.listen[0] "tcp://[::]:9998"`,
+  ]);
+  const start = await runProgram(["--config-file", file, "--log-format", "json"], {
+    cwd: dir.path,
+  });
+  assertEquals(start.code, 1);
+  const problems = start.stderr.trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(problems.length, 2, start.stderr);
+  assertEquals(problems[0].msg, "invalid configuration");
+  assertStringIncludes(problems[0].problem, 'web.listen[1]: "tcp://:9998" listens on the same');
+  assertStringIncludes(problems[0].problem, 'web.listen[0] "tcp://[::]:9998"');
+});
+
+Deno.test("tcp://:9998 listens on every address, as in Go: [::]:9998", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/config.yml`;
+  await Deno.writeTextFile(file, `web: {listen: ["tcp://:9998"]}\n`);
+  const printed = await runProgram(["--config-file", file, "--print-permissions"], {
+    cwd: dir.path,
+  });
+  assertEquals(printed.code, 0, printed.stderr);
+  assertEquals(printed.stdout.trim(), `--allow-net=[::]:9998 --allow-read=${file}`);
 });
 
 Deno.test("a configuration file named explicitly that is missing is an error", async () => {
