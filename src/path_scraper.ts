@@ -244,9 +244,8 @@ export class PathScraper {
       exporter.loggedCause = undefined;
     } else {
       this.#metrics.exporterFailures.inc([...labels, error.category]);
-      // Logged when the exporter goes down or fails another way; repeats are counted, and
-      // logged at debug level.
-      const level = exporter.loggedCause === error.category ? "debug" : "warning";
+      // Logged when the exporter goes down; repeats are counted, and logged at debug level.
+      const level = exporter.loggedCause === undefined ? "warning" : "debug";
       this.#logger.log(level, "exporter scrape failed", {
         ...fields,
         cause: error.category,

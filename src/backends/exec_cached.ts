@@ -37,6 +37,8 @@ class ExecCachedBackend implements Backend {
   readonly #closed = new AbortController();
   #last: CachedResult | undefined;
   #lastFailure: ScrapeFailure | undefined;
+  /** Whether the current run of failures was logged at warning (the first one is). */
+  #failing = false;
   /** Resolves when the first run has ended, whatever its outcome. */
   readonly #firstRun: Promise<void>;
 
@@ -93,6 +95,15 @@ class ExecCachedBackend implements Backend {
     this.#closed.signal.addEventListener("abort", cancel, { once: true });
   }
 
+  /** What scrapes get after a failed run: the last good result while it is within max_age. */
+  #serving(): string {
+    if (this.#last === undefined) return "nothing";
+    if (Date.now() - this.#last.at > this.#config.maxAgeMs) {
+      return "nothing: the last good result is older than max_age";
+    }
+    return "the previous result";
+  }
+
   /** Runs the command once, keeping a good result; resolves to the run's start time. */
   async #runOnce(): Promise<number> {
     const started = Date.now();
@@ -100,22 +111,27 @@ class ExecCachedBackend implements Backend {
     if (Number.isFinite(this.#config.timeoutMs)) {
       signals.push(AbortSignal.timeout(this.#config.timeoutMs));
     }
+    const fields = { path: this.#context.path, exporter: this.#config.name };
     try {
       const families = await runExporter(this.#config, AbortSignal.any(signals), this.#context);
       this.#last = { families, at: started };
       this.#lastFailure = undefined;
+      if (this.#failing) this.#context.logger.info("exporter command recovered", fields);
+      this.#failing = false;
     } catch (error) {
       if (this.#closed.signal.aborted) return started;
       this.#lastFailure = error instanceof ScrapeFailure
         ? error
         : new ScrapeFailure("start", String(error));
-      this.#context.logger.warning("exporter command run failed", {
-        path: this.#context.path,
-        exporter: this.#config.name,
+      // The first failure is a warning; the ones until the command recovers are counted, and
+      // logged at debug level.
+      this.#context.logger.log(this.#failing ? "debug" : "warning", "exporter command run failed", {
+        ...fields,
         cause: this.#lastFailure.category,
         error: this.#lastFailure.message,
-        serving: this.#last === undefined ? "nothing" : "the previous result",
+        serving: this.#serving(),
       });
+      this.#failing = true;
     }
     return started;
   }

@@ -71,7 +71,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options.logger));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -119,14 +119,36 @@ function methodNotAllowed(c: Context): Response {
   return c.text("Method Not Allowed\n", 405);
 }
 
-async function servePath(c: Context, scraper: PathScraper): Promise<Response> {
+async function servePath(c: Context, scraper: PathScraper, logger: Logger): Promise<Response> {
   const request = c.req.raw;
+  const started = performance.now();
   const families = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
     query: new URL(request.url).searchParams,
   });
-  return exposition(c, encodeMerged(families));
+  const body = encodeMerged(families);
+  if (logger.enabled("debug")) {
+    logger.debug("path scraped", {
+      path: scraper.config.path,
+      exporters: scraper.config.exporters.length,
+      duration_seconds: Number(((performance.now() - started) / 1000).toFixed(6)),
+      samples: sampleLines(body),
+      bytes: body.byteLength,
+    });
+  }
+  return exposition(c, body);
+}
+
+/** The samples of an encoded text exposition: its lines that are not comments. */
+function sampleLines(body: Uint8Array): number {
+  let samples = 0;
+  let lineStart = true;
+  for (const byte of body) {
+    if (lineStart && byte !== 0x23 /* # */) samples++;
+    lineStart = byte === 0x0a;
+  }
+  return samples;
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
