@@ -1,5 +1,5 @@
 /** A scrape of one configured path: every exporter concurrently, then relabel and merge. */
-import { type Backend, createBackend, ScrapeFailure } from "./backends/mod.ts";
+import { type Backend, createBackend, type RunStatus, ScrapeFailure } from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import {
   type MergedFamily,
@@ -24,6 +24,10 @@ export interface ExporterStatus {
   readonly lastSamples: number | undefined;
   /** Why the last scrape failed (or, for exec_cached, its last run); undefined if it did not. */
   readonly lastError: string | undefined;
+  /** Whether the last scrape succeeded; undefined before the first. */
+  readonly up: boolean | undefined;
+  /** The last run of an exec_cached exporter, which runs on its own schedule. */
+  readonly lastRun: RunStatus | undefined;
 }
 
 /** What a request to a configured path passes on to its scrape. */
@@ -124,6 +128,8 @@ export class PathScraper {
         lastDurationSeconds: undefined,
         lastSamples: undefined,
         lastError: undefined,
+        up: undefined,
+        lastRun: undefined,
       },
       owned: !dependencies.borrowed?.has(backends[i]!),
       loggedCause: undefined,
@@ -132,7 +138,7 @@ export class PathScraper {
 
   /** The last scrape of each exporter, in configuration order. */
   status(): ExporterStatus[] {
-    return this.#exporters.map((e) => e.status);
+    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.backend.lastRun?.() }));
   }
 
   /**
@@ -258,7 +264,8 @@ export class PathScraper {
       lastScrapeAt: startedAt,
       lastDurationSeconds: durationSeconds,
       lastSamples: error === undefined ? samples : 0,
-      lastError: error?.message ?? exporter.backend.lastRunError?.(),
+      lastError: error?.message ?? exporter.backend.lastRun?.()?.error,
+      up: error === undefined,
     };
     return { exporter, families, up: error === undefined, durationSeconds };
   }

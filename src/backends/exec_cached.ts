@@ -11,6 +11,7 @@ import {
   abortFailure,
   type Backend,
   type BackendContext,
+  type RunStatus,
   type ScrapeContext,
   ScrapeFailure,
 } from "./backend.ts";
@@ -37,6 +38,7 @@ class ExecCachedBackend implements Backend {
   readonly #closed = new AbortController();
   #last: CachedResult | undefined;
   #lastFailure: ScrapeFailure | undefined;
+  #lastRun: RunStatus | undefined;
   /** Whether the current run of failures was logged at warning (the first one is). */
   #failing = false;
   /** Resolves when the first run has ended, whatever its outcome. */
@@ -75,8 +77,8 @@ class ExecCachedBackend implements Backend {
     this.#closed.abort();
   }
 
-  lastRunError(): string | undefined {
-    return this.#lastFailure?.message;
+  lastRun(): RunStatus | undefined {
+    return this.#lastRun;
   }
 
   /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
@@ -133,6 +135,11 @@ class ExecCachedBackend implements Backend {
       });
       this.#failing = true;
     }
+    this.#lastRun = {
+      at: started,
+      durationSeconds: (Date.now() - started) / 1000,
+      error: this.#lastFailure?.message,
+    };
     return started;
   }
 }
