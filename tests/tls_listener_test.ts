@@ -120,25 +120,43 @@ function errorsOf(server: ServerProcess): string {
   ).join("\n");
 }
 
-Deno.test({
-  name: `tcps:// with tlsclientca= admits a CA-signed client certificate only${SKIP}`,
-  ignore: !hasOpenssl,
-  async fn(t) {
-    await using dir = await tempDir();
-    const certs = await makeCertificates(dir.path);
-    await using backend = await serveBackend(() => textResponse("tls_metric 1\n"));
-    await using server = await startServer(
-      dir.path,
-      `
+/**
+ * Certificates made in `dir`, and the server on a tcps:// listener asking for client
+ * certificates of the test CA, in front of one exporter.
+ */
+async function startClientCaServer(dir: string) {
+  const certs = await makeCertificates(dir);
+  const backend = await serveBackend(() => textResponse("tls_metric 1\n"));
+  const server = await startServer(
+    dir,
+    `
 web:
   listen: ["tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key&tlsclientca=ca.crt"]
 reverse_exporters:
   - path: /metrics
     exporters: {http: [{name: a, address: "${backend.url}/metrics"}]}
 `,
-      { permissions: permissions(dir.path) },
-    );
-    assertEquals(server.bound.length, 1, JSON.stringify(server.logs));
+    { permissions: permissions(dir) },
+  );
+  assertEquals(server.bound.length, 1, JSON.stringify(server.logs));
+  return {
+    certs,
+    backend,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server.stop();
+      await backend[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test({
+  name: `tcps:// with tlsclientca= admits a CA-signed client certificate only${SKIP}`,
+  ignore: !hasOpenssl,
+  async fn(t) {
+    await using dir = await tempDir();
+    await using setup = await startClientCaServer(dir.path);
+    const { certs, backend, server } = setup;
     const url = `https://${server.bound[0]}/metrics`;
 
     await t.step("a client certificate signed by the CA, clientAuth: accepted", async () => {
@@ -260,20 +278,8 @@ Deno.test({
   ignore: !hasOpenssl,
   async fn(t) {
     await using dir = await tempDir();
-    const certs = await makeCertificates(dir.path);
-    await using backend = await serveBackend(() => textResponse("tls_metric 1\n"));
-    await using server = await startServer(
-      dir.path,
-      `
-web:
-  listen: ["tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key&tlsclientca=ca.crt"]
-reverse_exporters:
-  - path: /metrics
-    exporters: {http: [{name: a, address: "${backend.url}/metrics"}]}
-`,
-      { permissions: permissions(dir.path) },
-    );
-    assertEquals(server.bound.length, 1, JSON.stringify(server.logs));
+    await using setup = await startClientCaServer(dir.path);
+    const { certs, backend, server } = setup;
     const key = certs.clientKey;
     const accepted: [string, string][] = [
       ["clientAuth", certs.clientCert],
