@@ -4,6 +4,7 @@ import {
   type BudgetHold,
   type ByteBudget,
   createBackend,
+  type RunStatus,
   ScrapeFailure,
 } from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
@@ -30,6 +31,10 @@ export interface ExporterStatus {
   readonly lastSamples: number | undefined;
   /** Why the last scrape failed (or, for exec_cached, its last run); undefined if it did not. */
   readonly lastError: string | undefined;
+  /** Whether the last scrape succeeded; undefined before the first. */
+  readonly up: boolean | undefined;
+  /** The last run of an exec_cached exporter, which runs on its own schedule. */
+  readonly lastRun: RunStatus | undefined;
 }
 
 /** What a request to a configured path passes on to its scrape. */
@@ -135,6 +140,8 @@ export class PathScraper {
         lastDurationSeconds: undefined,
         lastSamples: undefined,
         lastError: undefined,
+        up: undefined,
+        lastRun: undefined,
       },
       owned: !dependencies.borrowed?.has(backends[i]!),
       loggedCause: undefined,
@@ -143,7 +150,7 @@ export class PathScraper {
 
   /** The last scrape of each exporter, in configuration order. */
   status(): ExporterStatus[] {
-    return this.#exporters.map((e) => e.status);
+    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.backend.lastRun?.() }));
   }
 
   /**
@@ -259,9 +266,8 @@ export class PathScraper {
       exporter.loggedCause = undefined;
     } else {
       this.#metrics.exporterFailures.inc([...labels, error.category]);
-      // Logged when the exporter goes down or fails another way; repeats are counted, and
-      // logged at debug level.
-      const level = exporter.loggedCause === error.category ? "debug" : "warning";
+      // Logged when the exporter goes down; repeats are counted, and logged at debug level.
+      const level = exporter.loggedCause === undefined ? "warning" : "debug";
       this.#logger.log(level, "exporter scrape failed", {
         ...fields,
         cause: error.category,
@@ -274,7 +280,8 @@ export class PathScraper {
       lastScrapeAt: startedAt,
       lastDurationSeconds: durationSeconds,
       lastSamples: error === undefined ? samples : 0,
-      lastError: error?.message ?? exporter.backend.lastRunError?.(),
+      lastError: error?.message ?? exporter.backend.lastRun?.()?.error,
+      up: error === undefined,
     };
     return { exporter, families, up: error === undefined, durationSeconds };
   }

@@ -7,7 +7,7 @@
 import type { ExecExporterConfig } from "../config/types.ts";
 import type { MetricFamily } from "../exposition/mod.ts";
 import { abortFailure, type Backend, type BackendContext, type ScrapeContext } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 /** A run in progress and the scrapes waiting for it. */
 interface SharedRun {
@@ -18,7 +18,7 @@ interface SharedRun {
 
 /** Creates the backend of an `exec` exporter. */
 export function createExecBackend(config: ExecExporterConfig, context: BackendContext): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecBackend(config, context);
 }
 

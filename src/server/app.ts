@@ -74,7 +74,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options.budget));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -126,7 +126,12 @@ function methodNotAllowed(c: Context): Response {
  * Scrapes the path and answers with its exposition; what its exporters read is held of the
  * budget of bytes in flight until the answer is made.
  */
-async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): Promise<Response> {
+async function servePath(
+  c: Context,
+  scraper: PathScraper,
+  options: { budget: ByteBudget; logger: Logger },
+): Promise<Response> {
+  const { budget, logger } = options;
   if (budget.exhausted()) {
     return c.text(
       `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
@@ -135,7 +140,9 @@ async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): 
     );
   }
   const request = c.req.raw;
+  const started = performance.now();
   const hold = budget.hold();
+  let body: Uint8Array<ArrayBuffer>;
   try {
     const families = await scraper.scrape({
       signal: request.signal,
@@ -143,10 +150,31 @@ async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): 
       query: new URL(request.url).searchParams,
       hold,
     });
-    return exposition(c, encodeMerged(families));
+    body = encodeMerged(families);
   } finally {
     hold.release();
   }
+  if (logger.enabled("debug")) {
+    logger.debug("path scraped", {
+      path: scraper.config.path,
+      exporters: scraper.config.exporters.length,
+      duration_seconds: Number(((performance.now() - started) / 1000).toFixed(6)),
+      samples: sampleLines(body),
+      bytes: body.byteLength,
+    });
+  }
+  return exposition(c, body);
+}
+
+/** The samples of an encoded text exposition: its lines that are not comments. */
+function sampleLines(body: Uint8Array): number {
+  let samples = 0;
+  let lineStart = true;
+  for (const byte of body) {
+    if (lineStart && byte !== 0x23 /* # */) samples++;
+    lineStart = byte === 0x0a;
+  }
+  return samples;
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
