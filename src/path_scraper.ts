@@ -15,6 +15,7 @@ import {
   type BudgetHold,
   type ByteBudget,
   createBackend,
+  type RunStatus,
   ScrapeFailure,
 } from "./backends/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
@@ -37,6 +38,10 @@ export interface ExporterStatus {
   readonly lastSamples: number | undefined;
   /** Why the last scrape failed (or, for exec_cached, its last run); undefined if it did not. */
   readonly lastError: string | undefined;
+  /** Whether the last scrape succeeded; undefined before the first. */
+  readonly up: boolean | undefined;
+  /** The last run of an exec_cached exporter, which runs on its own schedule. */
+  readonly lastRun: RunStatus | undefined;
 }
 
 /** What a request to a configured path passes on to its scrape. */
@@ -147,6 +152,8 @@ export class PathScraper {
         lastDurationSeconds: undefined,
         lastSamples: undefined,
         lastError: undefined,
+        up: undefined,
+        lastRun: undefined,
       },
       owned: !dependencies.borrowed?.has(backends[i]!),
       loggedCause: undefined,
@@ -155,7 +162,7 @@ export class PathScraper {
 
   /** The last scrape of each exporter, in configuration order. */
   status(): ExporterStatus[] {
-    return this.#exporters.map((e) => e.status);
+    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.backend.lastRun?.() }));
   }
 
   /** Scrapes every exporter (or joins a scrape in progress) and builds the answer. */
@@ -231,9 +238,8 @@ export class PathScraper {
       exporter.loggedCause = undefined;
     } else {
       this.#metrics.exporterFailures.inc([...labels, failure.category]);
-      // Logged when the exporter goes down or fails another way; repeats are counted, and
-      // logged at debug level.
-      const level = exporter.loggedCause === failure.category ? "debug" : "warning";
+      // Logged when the exporter goes down; repeats are counted, and logged at debug level.
+      const level = exporter.loggedCause === undefined ? "warning" : "debug";
       this.#logger.log(level, "exporter scrape failed", {
         ...fields,
         cause: failure.category,
@@ -246,7 +252,8 @@ export class PathScraper {
       lastScrapeAt: outcome.startedAt,
       lastDurationSeconds: outcome.durationSeconds,
       lastSamples: failure === undefined ? outcome.samples : 0,
-      lastError: failure?.message ?? exporter.backend.lastRunError?.(),
+      lastError: failure?.message ?? exporter.backend.lastRun?.()?.error,
+      up: failure === undefined,
     };
   }
 

@@ -141,15 +141,17 @@ export async function run(command: RunCommand): Promise<number> {
     return 1;
   }
   ready = true;
+  // Signals are handled before "started" is said: one sent as soon as it is read stops the
+  // program gracefully (before, SIGINT could still end it with the default 130).
+  const onHangup = () => void reload("SIGHUP");
+  Deno.addSignalListener("SIGHUP", onHangup);
+  const stopSignal = waitForStopSignal();
   logger.info("reverse_exporter started", {
     version: VERSION,
     config: config.file ?? "embedded default",
     paths: config.reverseExporters.map((p) => config.web.contextPath + p.path).join(","),
   });
-
-  const onHangup = () => void reload("SIGHUP");
-  Deno.addSignalListener("SIGHUP", onHangup);
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal;
   Deno.removeSignalListener("SIGHUP", onHangup);
   logger.info("stopping", { signal, grace: formatDuration(SHUTDOWN_GRACE_MS) });
   const drained = stopAll();

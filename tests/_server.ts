@@ -26,21 +26,45 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
+/** How the program is run: where, with which permissions, and with which environment. */
+export interface ProgramOptions {
+  readonly cwd?: string;
+  /** Deno permission flags, instead of {@linkcode serverPermissions}. */
+  readonly permissions?: readonly string[];
+  /** Added to the environment the program inherits. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** More flags for `deno run` (`--no-lock`). */
+  readonly denoFlags?: readonly string[];
+  /** A command the server runs under (`["prlimit", "--nofile=256"]`). */
+  readonly wrapper?: readonly string[];
+}
+
+/**
+ * The `deno run` arguments of the program under `options`. `--quiet`, as in `deno task
+ * start`: what Deno says while it fills its cache (`Download ...`) is not the program's log.
+ */
+function runArgs(args: readonly string[], options: ProgramOptions, cwd: string): string[] {
+  return [
+    "run",
+    "--quiet",
+    `--config=${REPO}deno.json`,
+    ...(options.denoFlags ?? []),
+    ...(options.permissions ?? serverPermissions(cwd)),
+    MAIN,
+    ...args,
+  ];
+}
+
 /** Runs the program to completion with `args`; for commands that exit on their own. */
 export async function runProgram(
   args: readonly string[],
-  options: { cwd?: string; permissions?: readonly string[] } = {},
+  options: ProgramOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cwd = options.cwd ?? REPO;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--config=${REPO}deno.json`,
-      ...(options.permissions ?? serverPermissions(cwd)),
-      MAIN,
-      ...args,
-    ],
+    args: runArgs(args, options, cwd),
     cwd,
+    ...(options.env === undefined ? {} : { env: { ...options.env } }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -72,37 +96,32 @@ export class ServerProcess implements AsyncDisposable {
   /** Starts `main.ts` with `args` and waits until it has started, or has exited. */
   static start(
     args: readonly string[],
-    options: { cwd: string; permissions?: readonly string[]; wrapper?: readonly string[] },
+    options: ProgramOptions & { cwd: string },
   ): Promise<ServerProcess> {
     return ServerProcess.spawn(
-      [
-        "run",
-        `--config=${REPO}deno.json`,
-        ...(options.permissions ?? serverPermissions(options.cwd)),
-        MAIN,
-        "--log-format",
-        "json",
-        ...args,
-      ],
-      options.cwd,
-      options.wrapper,
+      runArgs(["--log-format", "json", ...args], options, options.cwd),
+      options,
     );
   }
 
   /**
-   * Runs `deno` with `denoArgs` (under `wrapper`, a command that runs the one after its own
-   * arguments, as `prlimit --nofile=256` does) and waits until the server has started, or
+   * Runs `deno` with `denoArgs` (under `options.wrapper`, a command that runs the one after its
+   * own arguments, as `prlimit --nofile=256` does) and waits until the server has started, or
    * has exited.
    */
   static async spawn(
     denoArgs: readonly string[],
-    cwd: string,
-    wrapper: readonly string[] = [],
+    options: {
+      cwd: string;
+      env?: Readonly<Record<string, string>> | undefined;
+      wrapper?: readonly string[] | undefined;
+    },
   ): Promise<ServerProcess> {
-    const [command, ...args] = [...wrapper, Deno.execPath(), ...denoArgs];
+    const [command, ...args] = [...(options.wrapper ?? []), Deno.execPath(), ...denoArgs];
     const child = new Deno.Command(command!, {
       args,
-      cwd,
+      cwd: options.cwd,
+      ...(options.env === undefined ? {} : { env: { ...options.env } }),
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -219,13 +238,9 @@ export class ServerProcess implements AsyncDisposable {
 }
 
 /** Options of {@linkcode startServer}. */
-export interface StartOptions {
+export interface StartOptions extends Omit<ProgramOptions, "cwd"> {
   /** Extra program arguments. */
   readonly args?: readonly string[];
-  /** Deno permission flags, instead of {@linkcode serverPermissions}. */
-  readonly permissions?: readonly string[];
-  /** A command the server runs under (`["prlimit", "--nofile=256"]`). */
-  readonly wrapper?: readonly string[];
 }
 
 /** Writes `config` to `reverse_exporter.yml` in `dir` and starts the server on it. */
@@ -236,11 +251,8 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const file = `${dir}/reverse_exporter.yml`;
   await Deno.writeTextFile(file, config);
-  return await ServerProcess.start(["--config-file", file, ...(options.args ?? [])], {
-    cwd: dir,
-    ...(options.permissions === undefined ? {} : { permissions: options.permissions }),
-    ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper }),
-  });
+  const { args = [], ...program } = options;
+  return await ServerProcess.start(["--config-file", file, ...args], { ...program, cwd: dir });
 }
 
 /** Writes an executable shell script `name` into `dir`; returns its path. */

@@ -127,7 +127,7 @@ Deno.test("before the first result exists, a scrape waits for it", async () => {
   assertEquals(logged(server, "exporter scrape failed", "slow"), []);
 });
 
-Deno.test("a failing command keeps the previous value until it is older than max_age", async () => {
+Deno.test("a failing command keeps the previous value until it is older than max_age, and is logged once", async () => {
   await using dir = await tempDir();
   const fail = `${dir.path}/fail`;
   const script = await writeScript(
@@ -141,7 +141,7 @@ Deno.test("a failing command keeps the previous value until it is older than max
     execCachedConfig(
       `{name: flaky, command: ${script}, exec_interval: 300ms, max_age: 2s}`,
     ),
-    { permissions: scriptPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path), args: ["--log-level", "debug"] },
   );
   const series = 'flaky_value{exporter_name="flaky"}';
   await eventually("a first value", async () => {
@@ -186,12 +186,42 @@ Deno.test("a failing command keeps the previous value until it is older than max
   assertStringIncludes(String(stale.at(-1)!["error"]), "max_age");
   assertEquals(await runsCounted(dir.path), previous, "a failing run counted itself");
 
+  // A run failing after max_age passed says so, not that the previous result is served.
+  const staleFrom = server.logs.length;
+  await eventually(
+    "a failed run after max_age",
+    () => logged(server, "exporter command run failed", "flaky", staleFrom).length > 0,
+  );
+  assertEquals(
+    logged(server, "exporter command run failed", "flaky", staleFrom)[0]!["serving"],
+    "nothing: the last good result is older than max_age",
+  );
+
   await Deno.remove(fail);
   await eventually("up again with a new value", async () => {
     const text = await scrape(server);
     const value = valueOf(text, series);
     return valueOf(text, up("flaky")) === 1 && value !== undefined && value > previous;
   });
+  // Each run of failures: the first at warning, the others at debug, the recovery at info.
+  const levels = (msg: string) => logged(server, msg, "flaky", logsBefore).map((l) => l.level);
+  const runFailures = levels("exporter command run failed");
+  assertGreater(runFailures.length, 3);
+  assertEquals(runFailures, ["warning", ...runFailures.slice(1).map(() => "debug")]);
+  assertEquals(levels("exporter command recovered"), ["info"]);
+  const scrapeFailures = levels("exporter scrape failed");
+  assertGreater(scrapeFailures.length, 1);
+  assertEquals(scrapeFailures, ["warning", ...scrapeFailures.slice(1).map(() => "debug")]);
+  assertEquals(levels("exporter recovered"), ["info"]);
+  // --log-level debug: each scrape of the path is logged.
+  const scraped = server.logs.filter((l) => l.msg === "path scraped");
+  assertGreater(scraped.length, scrapeFailures.length);
+  for (const line of scraped) {
+    assertEquals([line.level, line["path"], line["exporters"]], ["debug", "/metrics", 1]);
+    assertGreater(Number(line["samples"]), 1);
+    assertGreater(Number(line["bytes"]), 100);
+    assert(typeof line["duration_seconds"] === "number", JSON.stringify(line));
+  }
 });
 
 Deno.test("runs never overlap when a run outlasts the interval", async () => {

@@ -222,25 +222,66 @@ Deno.test("args, env and working_dir reach the script, run without a shell", asy
   );
 });
 
-Deno.test("with --allow-run limited to the commands, scripts run and a warning says what is lost", async () => {
+/** The flags of a configuration with exec exporters when `run` lists the commands. */
+function listedRunPermissions(dir: string, commands: readonly string[]): string[] {
+  return [
+    "--no-prompt",
+    "--allow-net=127.0.0.1,[::1]",
+    `--allow-read=${dir}`,
+    `--allow-run=${commands.join(",")}`,
+  ];
+}
+
+Deno.test("with --allow-run limited to the commands, scripts run and an info line says what is lost", async () => {
   await using dir = await tempDir();
   const script = await writeScript(dir.path, "ok.sh", "echo ok_metric 1");
   await using server = await startServer(
     dir.path,
     execConfig(`      exec: [{name: ok, command: ./ok.sh}]`),
-    {
-      permissions: [
-        "--no-prompt",
-        "--allow-net=127.0.0.1,[::1]",
-        `--allow-read=${dir.path}`,
-        `--allow-run=${script}`,
-      ],
-    },
+    { permissions: listedRunPermissions(dir.path, [script]) },
   );
   assertStringIncludes(await scrape(server), 'ok_metric{exporter_name="ok"} 1');
-  const warning = server.logs.find((l) => l.level === "warning" && l.msg.includes("--allow-run"));
-  assert(warning !== undefined, JSON.stringify(server.logs));
-  assertStringIncludes(warning.msg, "may outlive it");
+  const note = server.logs.find((l) => l.msg.includes("--allow-run is limited"));
+  assert(note !== undefined, JSON.stringify(server.logs));
+  assertEquals(note.level, "info");
+  assertStringIncludes(note.msg, "may outlive it");
+  // A script that leaves nothing behind is never warned about.
+  assertEquals(server.logs.filter((l) => l.level === "warning"), []);
+});
+
+Deno.test({
+  name:
+    `a script that leaves a process behind under a listed --allow-run is warned about once${needsPs}`,
+  ignore: !hasPs,
+  async fn() {
+    await using dir = await tempDir();
+    const marker = "86411";
+    const script = await writeScript(
+      dir.path,
+      "leaves.sh",
+      `sleep ${marker} &\necho left_metric 1`,
+    );
+    try {
+      await using server = await startServer(
+        dir.path,
+        execConfig(`      exec: [{name: leaves, command: ./leaves.sh}]`),
+        { permissions: listedRunPermissions(dir.path, [script]) },
+      );
+      for (let i = 0; i < 2; i++) {
+        assertStringIncludes(await scrape(server), 'left_metric{exporter_name="leaves"} 1');
+      }
+      const warnings = server.logs.filter((l) => l.level === "warning");
+      assertEquals(warnings.length, 1, JSON.stringify(server.logs));
+      assertStringIncludes(warnings[0]!.msg, "exporter command left processes running");
+      assertEquals(warnings[0]!.exporter, "leaves");
+      assertEquals((await liveProcesses(`sleep ${marker}`)).length, 2, "they really outlived it");
+    } finally {
+      // The test's own descendants, by process id.
+      for (const line of await liveProcesses(`sleep ${marker}`)) {
+        Deno.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+      }
+    }
+  },
 });
 
 Deno.test({

@@ -152,7 +152,13 @@ reverse_exporters:
     exporters: {http: [{name: near, address: "https://127.0.0.1:${exporter.port}/near"}]}
 `,
       {
-        permissions: ["--no-prompt", "--allow-net=127.0.0.1,localhost", `--allow-read=${dir.path}`],
+        // The system's CAs are read for an https exporter (see system_cas.ts).
+        permissions: [
+          "--no-prompt",
+          "--allow-net=127.0.0.1,localhost",
+          "--allow-read",
+          "--allow-env=SSL_CERT_FILE,SSL_CERT_DIR",
+        ],
       },
     );
     const near = await (await fetch(server.url("/near"))).text();

@@ -349,7 +349,7 @@ Deno.test("methods, own routes, HEAD and context_path", async (t) => {
     `
 web:
   listen: ["tcp://127.0.0.1:0"]
-  context_path: /reverse
+  context_path: /reverse/ # the Go program's form: the same as /reverse
 reverse_exporters:
   - path: /metrics
     exporters:

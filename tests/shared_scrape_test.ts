@@ -2,16 +2,10 @@
  * Concurrent requests for one path share its scrape, each with its own deadline; the thread
  * that answers requests never waits on decoding (issue 14, items 2 and 3).
  */
+import { memoryOf } from "../bench/processes.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { scrape, serveBackend, startServer, tempDir, valueOf } from "./_server.ts";
 
-/** The peak resident memory of a process so far (VmHWM), in bytes. */
-async function peakRss(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(kb) * 1024;
-}
 
 /** A text exposition of `series` gauges, about 75 bytes a series. */
 function gauges(series: number): Uint8Array<ArrayBuffer> {
@@ -88,8 +82,8 @@ reverse_exporters:
     "answers without the exporter's samples",
   );
   assert(exporter.requests.length <= 5, `${exporter.requests.length} fetches of the exporter`);
-  const peak = await peakRss(server.pid);
-  assert(peak < 700 * 1024 * 1024, `peak RSS ${Math.round(peak / 1048576)} MiB`);
+  const { peakRssMB } = await memoryOf(server.pid);
+  assert(peakRssMB < 700, `peak RSS ${Math.round(peakRssMB)} MB`);
 });
 
 Deno.test("a request that joins a scrape in progress keeps its own deadline", async () => {

@@ -49,8 +49,17 @@ export interface Backend {
   scrape(context: ScrapeContext): Promise<Payload>;
   /** Releases what the backend holds (connections, timers, processes). */
   close(): void;
-  /** Why the last run failed, for backends that run on their own schedule (exec_cached). */
-  lastRunError?(): string | undefined;
+  /** The last run, for backends that run on their own schedule (exec_cached). */
+  lastRun?(): RunStatus | undefined;
+}
+
+/** One run of a backend that runs on its own schedule (exec_cached). */
+export interface RunStatus {
+  /** Epoch milliseconds when it started. */
+  readonly at: number;
+  readonly durationSeconds: number;
+  /** Why it failed; undefined when it succeeded. */
+  readonly error: string | undefined;
 }
 
 /** What a backend may use of the rest of the program. */

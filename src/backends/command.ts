@@ -28,6 +28,11 @@ export interface CommandSpec {
   readonly workingDir: string | undefined;
   /** The most bytes of stdout accepted; more is a failure. */
   readonly outputLimit: number;
+  /**
+   * Called when processes the command started still held its output open after it exited
+   * and could not be stopped (`run` granted only for a list of commands).
+   */
+  readonly onLeftBehind?: () => void;
 }
 
 /** A command that ran to its end (whatever its exit code). */
@@ -101,12 +106,15 @@ export async function runCommand(
     const status = await child.status;
     // Whatever the command left running in its group goes with it.
     group.stopLeftovers();
+    let abandoned = false;
     const late = setTimeout(() => {
+      abandoned = true;
       stop();
       giveUp.abort();
     }, STOP_GRACE_MS);
     const [out, err] = await Promise.allSettled([stdout, stderr]);
     clearTimeout(late);
+    if (abandoned && !canSignalGroups()) spec.onLeftBehind?.();
     const stderrText = err.status === "fulfilled" ? lossy(err.value) : "";
     if (signal.aborted) {
       throw withStderr(abortFailure(signal, `running ${spec.command}`), stderrText);

@@ -12,7 +12,7 @@ import {
   type Payload,
   type ScrapeContext,
 } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 /** A run in progress and the scrapes waiting for it. */
 interface SharedRun {
@@ -23,7 +23,7 @@ interface SharedRun {
 
 /** Creates the backend of an `exec` exporter. */
 export function createExecBackend(config: ExecExporterConfig, context: BackendContext): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecBackend(config, context);
 }
 

@@ -11,10 +11,11 @@ import {
   type Backend,
   type BackendContext,
   type Payload,
+  type RunStatus,
   type ScrapeContext,
   ScrapeFailure,
 } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 interface CachedResult {
   /** The output of the run, checked to be an exposition. */
@@ -28,7 +29,7 @@ export function createExecCachedBackend(
   config: ExecCachedExporterConfig,
   context: BackendContext,
 ): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecCachedBackend(config, context);
 }
 
@@ -38,6 +39,9 @@ class ExecCachedBackend implements Backend {
   readonly #closed = new AbortController();
   #last: CachedResult | undefined;
   #lastFailure: ScrapeFailure | undefined;
+  #lastRun: RunStatus | undefined;
+  /** Whether the current run of failures was logged at warning (the first one is). */
+  #failing = false;
   /** Resolves when the first run has ended, whatever its outcome. */
   readonly #firstRun: Promise<void>;
 
@@ -75,8 +79,8 @@ class ExecCachedBackend implements Backend {
     this.#closed.abort();
   }
 
-  lastRunError(): string | undefined {
-    return this.#lastFailure?.message;
+  lastRun(): RunStatus | undefined {
+    return this.#lastRun;
   }
 
   /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
@@ -95,6 +99,15 @@ class ExecCachedBackend implements Backend {
     this.#closed.signal.addEventListener("abort", cancel, { once: true });
   }
 
+  /** What scrapes get after a failed run: the last good result while it is within max_age. */
+  #serving(): string {
+    if (this.#last === undefined) return "nothing";
+    if (Date.now() - this.#last.at > this.#config.maxAgeMs) {
+      return "nothing: the last good result is older than max_age";
+    }
+    return "the previous result";
+  }
+
   /** Runs the command once, keeping a good result; resolves to the run's start time. */
   async #runOnce(): Promise<number> {
     const started = Date.now();
@@ -102,6 +115,7 @@ class ExecCachedBackend implements Backend {
     if (Number.isFinite(this.#config.timeoutMs)) {
       signals.push(AbortSignal.timeout(this.#config.timeoutMs));
     }
+    const fields = { path: this.#context.path, exporter: this.#config.name };
     try {
       const payload = await runExporter(this.#config, AbortSignal.any(signals), {
         ...this.#context,
@@ -109,19 +123,28 @@ class ExecCachedBackend implements Backend {
       });
       this.#last = { payload, at: started };
       this.#lastFailure = undefined;
+      if (this.#failing) this.#context.logger.info("exporter command recovered", fields);
+      this.#failing = false;
     } catch (error) {
       if (this.#closed.signal.aborted) return started;
       this.#lastFailure = error instanceof ScrapeFailure
         ? error
         : new ScrapeFailure("start", String(error));
-      this.#context.logger.warning("exporter command run failed", {
-        path: this.#context.path,
-        exporter: this.#config.name,
+      // The first failure is a warning; the ones until the command recovers are counted, and
+      // logged at debug level.
+      this.#context.logger.log(this.#failing ? "debug" : "warning", "exporter command run failed", {
+        ...fields,
         cause: this.#lastFailure.category,
         error: this.#lastFailure.message,
-        serving: this.#last === undefined ? "nothing" : "the previous result",
+        serving: this.#serving(),
       });
+      this.#failing = true;
     }
+    this.#lastRun = {
+      at: started,
+      durationSeconds: (Date.now() - started) / 1000,
+      error: this.#lastFailure?.message,
+    };
     return started;
   }
 }

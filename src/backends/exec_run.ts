@@ -12,16 +12,34 @@ export function commandPermissions(config: CommandExporterConfig): Deno.Permissi
   return [{ name: "run", command: config.command }];
 }
 
-let warnedAboutGroups = false;
+let toldAboutGroups = false;
+/** The exporters (path and name) whose left-behind processes were warned about. */
+const warnedLeftBehind = new Set<string>();
 
-/** Logs, once per process, that commands' children may outlive them without unscoped `run`. */
-export function warnWithoutGroupSignals(logger: Logger): void {
-  if (warnedAboutGroups || canSignalGroups()) return;
-  warnedAboutGroups = true;
-  logger.warning(
+/**
+ * Says, once per process and at info level, that commands' children may outlive them
+ * without unscoped `run`; a command that really leaves processes behind is warned about.
+ */
+export function noteWithoutGroupSignals(logger: Logger): void {
+  if (toldAboutGroups || canSignalGroups()) return;
+  toldAboutGroups = true;
+  logger.info(
     "--allow-run is limited to a list of commands: a stopped command's own process is " +
       "signalled, but processes it started may outlive it (signalling a process group " +
       "needs --allow-run without a list)",
+  );
+}
+
+/** Warns, once per exporter, that its command left processes running that cannot be stopped. */
+function warnLeftBehind(config: CommandExporterConfig, context: BackendContext): void {
+  const key = `${context.path}\u0000${config.name}`;
+  if (warnedLeftBehind.has(key)) return;
+  warnedLeftBehind.add(key);
+  context.logger.warning(
+    "exporter command left processes running: they held its output open after it exited, " +
+      "and --allow-run limited to a list of commands cannot stop them (signalling a process " +
+      "group needs --allow-run without a list)",
+    { path: context.path, exporter: config.name, command: config.command },
   );
 }
 
@@ -49,6 +67,7 @@ export async function runExporter(
         env: config.env,
         workingDir: config.workingDir,
         outputLimit: config.bodySizeLimit,
+        onLeftBehind: () => warnLeftBehind(config, context),
       },
       signal,
       { hold },

@@ -2,11 +2,13 @@
  * The `http` backend: scrapes a Prometheus exporter over HTTP(S).
  *
  * Permissions: `net` to the address's host and port; `read` of its TLS files; for a
- * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it.
+ * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it; for an https address,
+ * those of the system's CA certificates (see system_cas.ts).
  */
 import type { HttpExporterConfig } from "../config/types.ts";
 import { acceptHeader } from "../exposition/formats.ts";
 import { USER_AGENT } from "../version.ts";
+import { systemCaCertificates, systemCaPermissions } from "./system_cas.ts";
 import {
   abortFailure,
   type Backend,
@@ -33,6 +35,7 @@ export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDesc
   for (const path of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
     if (path !== undefined) out.push({ name: "read", path });
   }
+  if (address.protocol === "https:") out.push(...systemCaPermissions());
   return out;
 }
 
@@ -43,7 +46,10 @@ export async function createHttpBackend(config: HttpExporterConfig): Promise<Bac
     options.proxy = { transport: "unix", path: config.unixSocket };
   }
   const tls = config.tls;
-  if (tls?.caFile !== undefined) options.caCerts = [await Deno.readTextFile(tls.caFile)];
+  // Trusted besides Deno's own CAs: the system's, as in Go, and the exporter's ca_file.
+  const caCerts = config.address.protocol === "https:" ? [...await systemCaCertificates()] : [];
+  if (tls?.caFile !== undefined) caCerts.push(await Deno.readTextFile(tls.caFile));
+  if (caCerts.length > 0) options.caCerts = caCerts;
   const withOptions = () =>
     Object.keys(options).length > 0 ? Deno.createHttpClient(options) : undefined;
   // Another origin a redirect leads to is not sent the client certificate: it gets a client

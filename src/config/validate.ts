@@ -282,16 +282,31 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
   const m = mapping(ctx, value, "web", WEB_KEYS) ?? {};
   const listenValue = m["listen"] ?? DEFAULT_LISTEN;
   const listen: ListenAddress[] = [];
+  const parsed: [number, ListenAddress][] = [];
   list(ctx, listenValue, "web.listen").forEach((entry, i) => {
     const address = parseListen(ctx, entry, `web.listen[${i}]`);
-    if (address !== undefined) listen.push(address);
+    if (address === undefined) return;
+    // The first earlier entry it clashes with, if any.
+    for (const [j, earlier] of parsed) {
+      const clash = listenClash(earlier, address);
+      if (clash === undefined) continue;
+      ctx.problem(
+        `web.listen[${i}]`,
+        `${JSON.stringify(address.url)} ${clash} web.listen[${j}] ${JSON.stringify(earlier.url)}`,
+      );
+      break;
+    }
+    parsed.push([i, address]);
+    listen.push(address);
   });
   if (Array.isArray(listenValue) && listenValue.length === 0) {
     ctx.problem("web.listen", "must list at least one address");
   }
-  const contextPath = optionalString(ctx, m, "context_path", "web") ?? "";
+  // The Go program joined the context path and each route as file paths: "/reverse/" and "/"
+  // mean "/reverse" and "".
+  const contextPath = (optionalString(ctx, m, "context_path", "web") ?? "").replace(/\/$/, "");
   if (contextPath !== "" && (!contextPath.startsWith("/") || contextPath.endsWith("/"))) {
-    ctx.problem("web.context_path", 'must be empty or start with "/" and not end with "/"');
+    ctx.problem("web.context_path", 'must be empty or start with "/", e.g. /reverse');
   } else if (contextPath !== "" && !isCleanPath(contextPath)) {
     ctx.problem(
       "web.context_path",
@@ -343,7 +358,8 @@ function parseListen(ctx: Context, value: unknown, path: string): ListenAddress 
   }
   let url: URL;
   try {
-    url = new URL(value);
+    // No host is every address, as in Go: tcp://:9998 is tcp://[::]:9998.
+    url = new URL(value.replace(/^(tcps?):\/\/:/, "$1://[::]:"));
   } catch {
     ctx.problem(path, `invalid listen URL ${JSON.stringify(value)}`);
     return undefined;
@@ -403,6 +419,34 @@ function parseListen(ctx: Context, value: unknown, path: string): ListenAddress 
   return tls === undefined
     ? { scheme: "tcp", url: value, hostname, port }
     : { scheme: "tcps", url: value, hostname, port, tls };
+}
+
+/** The IPv4 and IPv6 wildcard addresses. */
+const ANY_IPV4 = "0.0.0.0";
+const ANY_ADDRESS = "::";
+
+/**
+ * How `later` clashes with `earlier` (both cannot listen at once), or undefined: the same
+ * socket file; the same host and port; or the same port where one is a wildcard covering the
+ * other (`::` covers IPv4 too, as sockets are dual-stack). Port 0 never clashes.
+ */
+function listenClash(earlier: ListenAddress, later: ListenAddress): string | undefined {
+  if (earlier.scheme === "unix" || earlier.scheme === "unixs") {
+    const same = (later.scheme === "unix" || later.scheme === "unixs") &&
+      later.path === earlier.path;
+    return same ? "is the same socket as" : undefined;
+  }
+  if (later.scheme === "unix" || later.scheme === "unixs") return undefined;
+  if (earlier.port === 0 || earlier.port !== later.port) return undefined;
+  if (earlier.hostname === later.hostname) return "listens on the same address as";
+  const ipv4 = (host: string) => /^\d+\.\d+\.\d+\.\d+$/.test(host);
+  const covers = (wide: string, other: string) =>
+    wide === ANY_ADDRESS || (wide === ANY_IPV4 && ipv4(other));
+  if (covers(earlier.hostname, later.hostname) || covers(later.hostname, earlier.hostname)) {
+    return `takes port ${later.port} on an address already taken (:: takes it on every ` +
+      "address, 0.0.0.0 on every IPv4 address) by";
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- auth

@@ -33,6 +33,10 @@ export interface Answer {
   readonly body: Uint8Array<ArrayBuffer>;
   readonly dropped: DroppedCounts;
   readonly conflicts: readonly MergeConflict[];
+  /** The samples it holds. */
+  readonly samples: number;
+  /** The size of the body before gzip. */
+  readonly bytes: number;
 }
 
 /**
@@ -50,7 +54,10 @@ export function buildAnswer(sources: readonly MergeSource[], how: AnswerFormat):
     : (name: string) => escapeName(name, escaping);
   const { families, conflicts } = mergeSources(sources, nameOf === undefined ? {} : { nameOf });
   const encoded = encode(families, { format, escaping });
-  if (!how.gzip) return { body: encoded.body, dropped: encoded.dropped, conflicts };
+  let samples = 0;
+  for (const family of families) for (const part of family.parts) samples += part.indices.length;
+  const bytes = encoded.body.length;
+  if (!how.gzip) return { body: encoded.body, dropped: encoded.dropped, conflicts, samples, bytes };
   const gzipped = gzipSync(encoded.body, { level: GZIP_LEVEL });
   // The text is dead once compressed: its memory is freed now, not at a later collection.
   encoded.body.buffer.transfer(0);
@@ -62,6 +69,8 @@ export function buildAnswer(sources: readonly MergeSource[], how: AnswerFormat):
     ),
     dropped: encoded.dropped,
     conflicts,
+    samples,
+    bytes,
   };
 }
 

@@ -70,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options.budget));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -122,7 +122,12 @@ function methodNotAllowed(c: Context): Response {
  * Scrapes the path and answers with its exposition in the format negotiated; refused (503)
  * while the scrapes in flight hold all of `web.max_bytes_in_flight`.
  */
-async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): Promise<Response> {
+async function servePath(
+  c: Context,
+  scraper: PathScraper,
+  options: { budget: ByteBudget; logger: Logger },
+): Promise<Response> {
+  const { budget, logger } = options;
   if (budget.exhausted()) {
     return c.text(
       `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
@@ -132,12 +137,22 @@ async function servePath(c: Context, scraper: PathScraper, budget: ByteBudget): 
   }
   const request = c.req.raw;
   const { negotiated, how } = answerFormat(request);
+  const started = performance.now();
   const answer = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
     query: new URL(request.url).searchParams,
     how,
   });
+  if (logger.enabled("debug")) {
+    logger.debug("path scraped", {
+      path: scraper.config.path,
+      exporters: scraper.config.exporters.length,
+      duration_seconds: Number(((performance.now() - started) / 1000).toFixed(6)),
+      samples: answer.samples,
+      bytes: answer.bytes,
+    });
+  }
   return exposition(c, { negotiated, answer });
 }
 

@@ -4,9 +4,8 @@
  * longer than `read_header_timeout` (answering 408), and `node:https` can ask for and
  * verify client certificates (`tlsclientca=`).
  *
- * With a client CA, only a client presenting a certificate signed by it (valid now, with
- * the clientAuth extended key usage) completes the handshake; without one, no client
- * certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
+ * With a client CA, only a client presenting a certificate that client_certificate.ts accepts
+ * is served; without one, no client certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
  * the socket; `read` of the TLS files.
@@ -25,6 +24,8 @@ import {
   type SocketIdentity,
 } from "./socket_file.ts";
 import { readTlsMaterial } from "./tls_material.ts";
+import { clientCertificateRefusal, peerChain } from "./client_certificate.ts";
+import { errorMessage } from "../error_message.ts";
 
 /**
  * How often a TCP listener is told to accept again. Out of file descriptors once, Deno's
@@ -119,6 +120,9 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
   if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
   const material = await readTlsMaterial(address.tls);
   const verifyClients = material.clientCa !== undefined;
+  // Client certificates are asked for but not refused in the handshake: Deno's TLS refuses
+  // some that Go accepts (no clientAuth but anyExtendedKeyUsage) and names no reason. Each
+  // one is checked as Go checks it once the handshake is done, before any request is read.
   const server = createHttpsServer({
     ...timeouts,
     handshakeTimeout: limitMs,
@@ -126,21 +130,35 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     key: material.key,
     ...(verifyClients ? { ca: material.clientCa } : {}),
     requestCert: verifyClients,
-    rejectUnauthorized: verifyClients,
+    rejectUnauthorized: false,
   });
+  // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
+  const clientOf = (socket: TLSSocket) =>
+    address.scheme === "unixs" ? address.path : socket.remoteAddress ??
+      (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
+  if (verifyClients) {
+    server.prependListener("secureConnection", (socket: TLSSocket) => {
+      let refusal: string | undefined;
+      try {
+        refusal = clientCertificateRefusal(peerChain(socket), material.clientCaCertificates);
+      } catch (error) {
+        refusal = `it cannot be checked: ${errorMessage(error)}`;
+      }
+      if (refusal === undefined) return;
+      socket.destroy();
+      options.onTlsFailure?.({
+        client: clientOf(socket),
+        reason: `client certificate refused: ${refusal}`,
+        refused: true,
+      });
+    });
+  }
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
-    // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
-    const tcp = (socket as TLSSocket & { _parent?: Socket })._parent;
-    const client = address.scheme === "unixs"
-      ? address.path
-      : socket.remoteAddress ?? tcp?.remoteAddress ?? "unknown";
-    // When the client certificate was refused, `error` only says the connection was reset.
-    const certificate = socket.authorizationError;
     const code = (error as Error & { code?: unknown }).code;
     options.onTlsFailure?.({
-      client,
-      reason: certificate ? `client certificate refused: ${certificate}` : error.message,
-      refused: Boolean(certificate) || (typeof code === "string" && code.startsWith("ERR_SSL")),
+      client: clientOf(socket),
+      reason: error.message,
+      refused: typeof code === "string" && code.startsWith("ERR_SSL"),
     });
   });
   return server;
