@@ -716,7 +716,7 @@ Deno.test("an unknown key far from every known key gets no suggestion", () => {
     "web:\n  zzzzzzzzzz: 1\n",
     "web.zzzzzzzzzz",
     "unknown key; known keys here: listen, read_header_timeout, context_path, auth, " +
-      "max_connections, max_bytes_in_flight",
+      "engine_workers, max_connections, max_bytes_in_flight",
   );
   assert(!problems.some((p) => p.includes("did you mean")), problems.join("\n"));
 });
@@ -1475,6 +1475,85 @@ Deno.test("listen addresses that can be bound together are accepted", () => {
     assertEquals(
       validate(`web:\n  listen: ${JSON.stringify(listen)}\n`).web.listen.length,
       listen.length,
+    );
+  }
+});
+
+// ---------------------------------------------------------------- formats and engine
+
+Deno.test("scrape_protocols: Prometheus's names, in the order given; all, protobuf first, by default", () => {
+  const config = validate(`
+exporter_defaults:
+  http: {scrape_protocols: [PrometheusText0.0.4, OpenMetricsText1.0.0]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http:
+        - {name: a, address: "http://127.0.0.1:9100/metrics"}
+        - {name: b, address: "http://127.0.0.1:9100/metrics", scrape_protocols: [PrometheusProto]}
+`);
+  const [a, b] = config.reverseExporters[0]!.exporters;
+  assertEquals(a!.kind === "http" && a!.scrapeProtocols, [
+    "PrometheusText0.0.4",
+    "OpenMetricsText1.0.0",
+  ]);
+  assertEquals(b!.kind === "http" && b!.scrapeProtocols, ["PrometheusProto"]);
+  const defaults = validate(`
+reverse_exporters:
+  - path: /metrics
+    exporters: {http: [{name: a, address: "http://127.0.0.1:9100/metrics"}]}
+`);
+  const only = defaults.reverseExporters[0]!.exporters[0]!;
+  assertEquals(only.kind === "http" && only.scrapeProtocols, [
+    "PrometheusProto",
+    "OpenMetricsText1.0.0",
+    "OpenMetricsText0.0.1",
+    "PrometheusText1.0.0",
+    "PrometheusText0.0.4",
+  ]);
+});
+
+Deno.test("scrape_protocols: an unknown name (with a suggestion), a repeat and an empty list are refused", () => {
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: [PrometheusText0.0.5, PrometheusProto, PrometheusProto]}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols[0]",
+    'unknown protocol "PrometheusText0.0.5" (did you mean "PrometheusText0.0.4"?)',
+  );
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: [PrometheusProto, PrometheusProto]}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols[1]",
+    "PrometheusProto is listed twice",
+  );
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: []}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols",
+    "must list at least one protocol",
+  );
+});
+
+Deno.test("web.engine_workers: a whole number from 0 to 64", () => {
+  assertEquals(validate("web: {engine_workers: 0}\n").web.engineWorkers, 0);
+  assertEquals(validate("web: {engine_workers: 3}\n").web.engineWorkers, 3);
+  for (const bad of ["-1", "65", "1.5", '"two"']) {
+    assertProblem(
+      `web: {engine_workers: ${bad}}\n`,
+      "web.engine_workers",
+      "expected a whole number from 0 to 64",
     );
   }
 });
