@@ -374,6 +374,24 @@ Deno.test("decodeText: histogram lines interleaved with another metric's are gro
   ]);
 });
 
+Deno.test("decodeText: a histogram's lines interleaved line by line with a gauge's", () => {
+  const text = "# TYPE h histogram\n# TYPE g gauge\n" +
+    'h_bucket{le="1"} 1\ng 1\nh_bucket{le="+Inf"} 2\ng{x="y"} 2\nh_sum 3\ng{x="z"} 3\nh_count 2\n';
+  assertEquals(decoded(text), [
+    {
+      name: "h",
+      type: "histogram",
+      metrics: [{
+        labels: [],
+        buckets: [{ upperBound: 1, count: 1 }, { upperBound: Infinity, count: 2 }],
+        sum: 3,
+        count: 2,
+      }],
+    },
+    { name: "g", type: "gauge", metrics: [val([], 1), val([["x", "y"]], 2), val([["x", "z"]], 3)] },
+  ]);
+});
+
 Deno.test("decodeText: le anywhere, and labels in another order, still one metric", () => {
   const text = "# TYPE h histogram\n" +
     'h_bucket{le="0.5",b="y",a="x"} 1\n' +
