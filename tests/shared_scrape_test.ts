@@ -6,7 +6,6 @@ import { memoryOf } from "../bench/processes.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { scrape, serveBackend, startServer, tempDir, valueOf } from "./_server.ts";
 
-
 /** A text exposition of `series` gauges, about 75 bytes a series. */
 function gauges(series: number): Uint8Array<ArrayBuffer> {
   const lines = ["# HELP big_gauge A large family.", "# TYPE big_gauge gauge"];
