@@ -6,8 +6,8 @@ import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
 import { ByteBudget } from "../src/backends/byte_budget.ts";
 import { createHttpBackend } from "../src/backends/http.ts";
 import type { HttpExporterConfig } from "../src/config/types.ts";
-import { decodePayload } from "../src/scrape/engine.ts";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { decodePayload, decompressed } from "../src/scrape/engine.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { fixture } from "./_server.ts";
 
 const NODE = fixture("node_exporter_1.5.prom");
@@ -37,11 +37,12 @@ function backendConfig(port: number, options: { limit?: number; timeoutMs?: numb
 async function backendFor(
   handler: (request: Request) => Response | Promise<Response>,
   options: { limit?: number; timeoutMs?: number } = {},
-): Promise<AsyncDisposable & { backend: Backend }> {
+): Promise<AsyncDisposable & { backend: Backend; url: string }> {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   const backend = await createHttpBackend(backendConfig(server.addr.port, options));
   return {
     backend,
+    url: `http://127.0.0.1:${server.addr.port}`,
     async [Symbol.asyncDispose]() {
       backend.close();
       await server.shutdown();
@@ -79,9 +80,11 @@ async function assertFailure(promise: Promise<unknown>, category: string): Promi
   assertEquals(error.category, category, error.message);
 }
 
-/** The body a scrape read. */
+/** The body a scrape read, decompressed as the engine decompresses it. */
 async function bodyOf(backend: Backend): Promise<Uint8Array> {
-  return (await scrape(backend)).body;
+  const body = decompressed(await scrape(backend));
+  if (!(body instanceof Uint8Array)) throw new Error(`${body.ok ? "" : body.message}`);
+  return body;
 }
 
 Deno.test("http backend: a body with a Content-Length is decoded as a streamed one is", async () => {
@@ -113,9 +116,17 @@ Deno.test("http backend: the size limit, whether the size is known or not", asyn
     async () => new Response(await gzip(NODE_BYTES), { headers: { "Content-Encoding": "gzip" } }),
     { limit },
   );
-  for (const { backend } of [sized, streamed, gzipped]) {
+  for (const { backend } of [sized, streamed]) {
     await assertFailure(scrape(backend), "body_too_large");
   }
+  // The gzipped body is kept as it came, and refused where it is decompressed: by the engine.
+  const outcome = decompressed(await scrape(gzipped.backend));
+  assertEquals(outcome instanceof Uint8Array ? "decompressed" : outcome, {
+    ok: false,
+    cause: "body_too_large",
+    message:
+      `body of GET ${gzipped.url}/metrics is larger than the limit of ${limit} bytes once decompressed`,
+  });
   // Exactly at the limit is within it.
   await using exact = await backendFor(() => new Response(NODE_BYTES), {
     limit: NODE_BYTES.length,
@@ -123,10 +134,11 @@ Deno.test("http backend: the size limit, whether the size is known or not", asyn
   assertEquals(await bodyOf(exact.backend), NODE_BYTES);
 });
 
-Deno.test("http backend: a Content-Length beside a Transfer-Encoding does not lift the limit", async () => {
-  // The body is framed by its chunks, as fetch reads it: a hostile exporter's small
-  // Content-Length must not make it read unlimited. Deno.serve never sends both headers, so
-  // the answers are written by hand: to the first scrape, chunks without end (up to 64 MiB, or
+Deno.test("http backend: a Content-Length beside a Transfer-Encoding is refused, never read unlimited", async () => {
+  // A hostile exporter's small Content-Length beside chunks must not make it read unlimited.
+  // The HTTP parser refuses such an answer outright (RFC 9112 lets a client treat it as an
+  // error; it is how requests are smuggled). Deno.serve never sends both headers, so the
+  // answers are written by hand: to the first scrape, chunks without end (up to 64 MiB, or
   // until the client hangs up); to the second, the node_exporter payload.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const served = (async () => {
@@ -157,10 +169,13 @@ Deno.test("http backend: a Content-Length beside a Transfer-Encoding does not li
   const limited = await createHttpBackend(backendConfig(port, { limit: 100_000 }));
   const unlimited = await createHttpBackend(backendConfig(port, {}));
   try {
-    // Stopped at the limit, long before the deadline: not read to the end, nor timed out.
-    await assertFailure(scrape(limited, 5_000), "body_too_large");
-    // Within the limit, the whole chunked body is read: 11 bytes would not decode to this.
-    assertEquals(await bodyOf(unlimited), NODE_BYTES);
+    // Refused at once, long before the deadline: not read to the end, nor timed out.
+    const started = performance.now();
+    await assertFailure(scrape(limited, 5_000), "connect");
+    assert(performance.now() - started < 4_000, "read until the deadline");
+    // However long, such an answer is refused.
+    const error = await assertRejects(() => scrape(unlimited), ScrapeFailure);
+    assertStringIncludes(error.message, "Transfer-Encoding");
   } finally {
     limited.close();
     unlimited.close();

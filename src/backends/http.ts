@@ -17,7 +17,11 @@ import {
   ScrapeFailure,
   tooLarge,
 } from "./backend.ts";
-import { type BoundedReadOptions, readBounded, reserve } from "./bounded_read.ts";
+import { readBounded } from "./bounded_read.ts";
+import type { ContentEncoding } from "../scrape/engine.ts";
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Readable } from "node:stream";
 
 /** The Deno permissions an `http` exporter needs. */
 export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
@@ -41,33 +45,31 @@ export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDesc
 
 /** Creates the backend of an `http` exporter; reads its TLS files. */
 export async function createHttpBackend(config: HttpExporterConfig): Promise<Backend> {
-  const options: Deno.CreateHttpClientOptions = {};
-  if (config.unixSocket !== undefined) {
-    options.proxy = { transport: "unix", path: config.unixSocket };
-  }
   const tls = config.tls;
-  // Trusted besides Deno's own CAs: the system's, as in Go, and the exporter's ca_file.
-  const caCerts = config.address.protocol === "https:" ? [...await systemCaCertificates()] : [];
-  if (tls?.caFile !== undefined) caCerts.push(await Deno.readTextFile(tls.caFile));
-  if (caCerts.length > 0) options.caCerts = caCerts;
-  const withOptions = () =>
-    Object.keys(options).length > 0 ? Deno.createHttpClient(options) : undefined;
-  // Another origin a redirect leads to is not sent the client certificate: it gets a client
+  // Trusted besides Deno's own CAs (Mozilla's, which Deno's TLS client keeps when given
+  // more): the system's, as in Go, and the exporter's ca_file.
+  const ca = config.address.protocol === "https:" ? [...await systemCaCertificates()] : [];
+  if (tls?.caFile !== undefined) ca.push(await Deno.readTextFile(tls.caFile));
+  const certificate = tls?.certFile !== undefined && tls.keyFile !== undefined
+    ? { cert: await Deno.readTextFile(tls.certFile), key: await Deno.readTextFile(tls.keyFile) }
+    : {};
+  // Another origin a redirect leads to is not shown the client certificate: it gets agents
   // without one.
-  const foreign = withOptions();
-  let own = foreign;
-  if (tls?.certFile !== undefined && tls.keyFile !== undefined) {
-    const cert = await Deno.readTextFile(tls.certFile);
-    const key = await Deno.readTextFile(tls.keyFile);
-    own = Deno.createHttpClient({ ...options, cert, key } as Deno.CreateHttpClientOptions);
-  }
+  const trusted = ca.length > 0 ? { ca } : {};
+  const foreign = {
+    "http:": new HttpAgent({ keepAlive: true }),
+    "https:": new HttpsAgent({ keepAlive: true, ...trusted }),
+  };
+  const own = config.address.protocol === "https:"
+    ? new HttpsAgent({ keepAlive: true, ...trusted, ...certificate })
+    : foreign["http:"];
   return new HttpBackend(config, { own, foreign });
 }
 
-/** The HTTP clients of an exporter: for its own origin, and for others (no certificate). */
-interface Clients {
-  readonly own: Deno.HttpClient | undefined;
-  readonly foreign: Deno.HttpClient | undefined;
+/** The connection pools of an exporter: for its own origin, and for others (no certificate). */
+interface Agents {
+  readonly own: HttpAgent;
+  readonly foreign: Readonly<Record<"http:" | "https:", HttpAgent>>;
 }
 
 /** The most redirects followed, as Go's HTTP client (and so Prometheus) follows. */
@@ -76,89 +78,137 @@ export const MAX_REDIRECTS = 10;
 /** Statuses that redirect (with a Location). */
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** The encodings a body may come in, and what is not encoded. */
+const ENCODINGS: Readonly<Record<string, ContentEncoding | "identity">> = {
+  "gzip": "gzip",
+  "x-gzip": "gzip",
+  "deflate": "deflate",
+  "br": "br",
+  "identity": "identity",
+  "": "identity",
+};
+
+/**
+ * Scrapes with `node:http` and `node:https` rather than `fetch`: fetch decompresses a gzip body
+ * in the thread that accepts and answers requests, where a 100 MiB body held up other paths'
+ * answers for over a second. Here the body is kept as it came, and the engine's workers
+ * decompress it (within `body_size_limit`).
+ */
 class HttpBackend implements Backend {
   readonly #config: HttpExporterConfig;
-  readonly #clients: Clients;
+  readonly #agents: Agents;
   /** What every request sends, whatever its origin. */
-  readonly #headers: Headers;
+  readonly #headers: Record<string, string>;
   /** What requests to the exporter's own origin send: its `headers` and basic auth too. */
-  readonly #ownHeaders: Headers;
+  readonly #ownHeaders: Record<string, string>;
 
-  constructor(config: HttpExporterConfig, clients: Clients) {
+  constructor(config: HttpExporterConfig, agents: Agents) {
     this.#config = config;
-    this.#clients = clients;
-    this.#headers = new Headers({
-      "Accept": acceptHeader(config.scrapeProtocols),
-      "Accept-Encoding": "gzip",
-      "User-Agent": USER_AGENT,
-    });
-    this.#ownHeaders = new Headers(config.headers);
-    for (const [name, value] of this.#headers) this.#ownHeaders.set(name, value);
+    this.#agents = agents;
+    this.#headers = {
+      "accept": acceptHeader(config.scrapeProtocols),
+      "accept-encoding": "gzip",
+      "user-agent": USER_AGENT,
+    };
+    const own = new Headers(config.headers);
+    for (const [name, value] of Object.entries(this.#headers)) own.set(name, value);
     if (config.basicAuth !== undefined) {
       const { username, password } = config.basicAuth;
       const bytes = new TextEncoder().encode(`${username}:${password}`);
-      this.#ownHeaders.set("Authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
+      own.set("authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
     }
+    this.#ownHeaders = Object.fromEntries(own);
   }
 
   async scrape(context: ScrapeContext): Promise<Payload> {
     const url = this.#url(context.query);
+    const what = `body of GET ${url}`;
     const response = await this.#get(url, context.signal);
-    if (response.status !== 200) {
-      await response.body?.cancel();
+    if (response.statusCode !== 200) {
+      response.destroy();
       throw new ScrapeFailure(
         "http_status",
-        `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
+        `GET ${url}: status ${response.statusCode} ${response.statusMessage ?? ""}`.trimEnd(),
       );
     }
+    const encodingHeader = header(response, "content-encoding")?.trim().toLowerCase() ?? "";
+    const encoding = Object.hasOwn(ENCODINGS, encodingHeader)
+      ? ENCODINGS[encodingHeader]
+      : undefined;
+    if (encoding === undefined) {
+      response.destroy();
+      throw new ScrapeFailure(
+        "invalid_body",
+        `${what}: unsupported Content-Encoding ${encodingHeader}`,
+      );
+    }
+    const limit = this.#config.bodySizeLimit;
+    const length = header(response, "content-length");
+    const size = length !== undefined && /^\d+$/.test(length.trim()) &&
+        header(response, "transfer-encoding") === undefined
+      ? Number(length.trim())
+      : undefined;
     let body: Uint8Array;
     try {
-      body = await readBody(response, {
-        limit: this.#config.bodySizeLimit,
-        what: `body of GET ${url}`,
+      if (size !== undefined && size > limit) throw tooLarge({ limit, what });
+      body = await readBounded(Readable.toWeb(response) as ReadableStream<Uint8Array>, {
+        limit,
+        what,
         hold: context.hold,
+        sizeHint: size,
       });
     } catch (error) {
-      await response.body?.cancel().catch(() => {});
+      response.destroy();
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
     return {
       body,
-      contentType: response.headers.get("Content-Type") ?? undefined,
-      what: `body of GET ${url}`,
+      contentType: header(response, "content-type"),
+      ...(encoding === "identity" ? {} : { contentEncoding: encoding }),
+      limit,
+      what,
     };
   }
 
   close(): void {
-    this.#clients.own?.close();
-    this.#clients.foreign?.close();
+    this.#agents.own.destroy();
+    this.#agents.foreign["http:"].destroy();
+    this.#agents.foreign["https:"].destroy();
   }
 
   /**
    * GETs `url`, following up to {@linkcode MAX_REDIRECTS} redirects. Each hop to another
    * origin (scheme, host or port) than the exporter's address is sent neither its `headers`,
-   * nor its basic auth, nor its client certificate.
+   * nor its basic auth, nor its client certificate; only the exporter's own origin is reached
+   * through its `unix_socket`.
    */
-  async #get(url: string, signal: AbortSignal): Promise<Response> {
+  async #get(url: string, signal: AbortSignal): Promise<IncomingMessage> {
     const origin = this.#config.address.origin;
     let target = new URL(url);
     for (let redirects = 0;; redirects++) {
       const own = target.origin === origin;
-      const client = own ? this.#clients.own : this.#clients.foreign;
-      let response: Response;
+      if (target.protocol !== "http:" && target.protocol !== "https:") {
+        throw new ScrapeFailure(
+          "http_status",
+          `GET ${url}: redirected to ${target.href}, not http(s)`,
+        );
+      }
+      let response: IncomingMessage;
       try {
-        response = await fetch(target, {
+        response = await get(target, {
+          agent: own ? this.#agents.own : this.#agents.foreign[target.protocol],
           headers: own ? this.#ownHeaders : this.#headers,
           signal,
-          redirect: "manual",
-          ...(client === undefined ? {} : { client }),
+          ...(own && this.#config.unixSocket !== undefined
+            ? { socketPath: this.#config.unixSocket }
+            : {}),
         });
       } catch (error) {
         throw failure(error, signal, `GET ${target.href}`);
       }
-      const location = response.headers.get("Location");
-      if (!REDIRECTS.has(response.status) || location === null) return response;
-      await response.body?.cancel();
+      const location = header(response, "location");
+      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined) return response;
+      response.destroy();
       if (redirects === MAX_REDIRECTS) {
         throw new ScrapeFailure(
           "http_status",
@@ -186,55 +236,36 @@ class HttpBackend implements Backend {
   }
 }
 
-/**
- * The body, within `limit` bytes: a small body of known size in one read, any other
- * through {@linkcode readBounded}. A body whose size is known ({@linkcode knownLength}) to be
- * over the limit fails at once, unread (thrown, not rejected).
- *
- * A large body is not read with `response.bytes()`, though it reads a sized body in one
- * operation into one buffer: it drains the socket into the process as fast as data comes,
- * where the stream leaves what is not yet asked for in the kernel's buffers. With 4 exporters
- * of 7.7 MB each on one path and 4 scrapes at a time, peak RSS was 749-871 MB with it and
- * 606-682 MB without.
- */
-function readBody(response: Response, options: BoundedReadOptions): Promise<Uint8Array> {
-  if (response.body === null) return Promise.resolve(new Uint8Array(0));
-  const length = knownLength(response.headers);
-  if (length !== undefined && length > options.limit) throw tooLarge(options);
-  if (length !== undefined && length <= ONE_READ_LIMIT) {
-    reserve(length, options);
-    return response.bytes().then((bytes) => {
-      // Never more than the header said, as HTTP frames it; checked all the same.
-      if (bytes.length > options.limit) throw tooLarge(options);
-      return bytes;
-    });
-  }
-  return readBounded(response.body, { ...options, sizeHint: length });
+/** The response to a GET of `url` (its headers; the body still to read). */
+function get(
+  url: URL,
+  options: {
+    agent: HttpAgent;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    socketPath?: string;
+  },
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+      method: "GET",
+      agent: options.agent,
+      headers: options.headers,
+      signal: options.signal,
+      ...(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),
+    }, resolve);
+    request.once("error", reject);
+    request.end();
+  });
 }
 
-/**
- * Bodies of a known size up to this are read in one operation (`response.bytes()`), which
- * costs about 50 us less a scrape than a stream of chunks; larger ones are streamed (see
- * {@linkcode readBody}).
- */
-const ONE_READ_LIMIT = 1024 * 1024;
-
-/**
- * The size of the body, when the headers give it and fetch does not decode it: a
- * Content-Length of digits, no Transfer-Encoding, and no Content-Encoding other than identity.
- * With a Transfer-Encoding, the body is framed by it and Content-Length says nothing (fetch
- * still shows the header); a gzipped body's length says nothing of its size once decompressed.
- */
-function knownLength(headers: Headers): number | undefined {
-  if (headers.has("Transfer-Encoding")) return undefined;
-  const encoding = headers.get("Content-Encoding");
-  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
-  const length = headers.get("Content-Length");
-  if (length === null || !/^\d+$/.test(length.trim())) return undefined;
-  return Number(length.trim());
+/** A response header's value (the first, if repeated). */
+function header(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
-/** An error's message, followed by its cause's (fetch hides the reason in the cause). */
+/** An error's message, followed by its cause's, if it has one. */
 function describeWithCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause: unknown = error.cause;

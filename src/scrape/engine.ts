@@ -4,6 +4,7 @@
  * (worker_pool.ts), so that the thread that accepts connections never waits on it.
  * @module
  */
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import {
   DecodeError,
   decodeExposition,
@@ -16,10 +17,17 @@ import {
 } from "../exposition/mod.ts";
 import { type Answer, type AnswerFormat, buildAnswer, samplesOf } from "./answer.ts";
 
+/** How an http exporter's body may be compressed. */
+export type ContentEncoding = "gzip" | "deflate" | "br";
+
 /** An exporter's body, as read: bytes, and the Content-Type it came with (http). */
 export interface Payload {
   readonly body: Uint8Array;
   readonly contentType?: string | undefined;
+  /** How the body is compressed (http); it is decompressed before it is decoded. */
+  readonly contentEncoding?: ContentEncoding | undefined;
+  /** The most bytes the body may have once decompressed (`body_size_limit`). */
+  readonly limit?: number | undefined;
   /** What the body is, for error messages: `body of GET http://...`, `output of ./x.sh`. */
   readonly what: string;
 }
@@ -27,7 +35,11 @@ export interface Payload {
 /** The outcome of decoding a payload: its sample count, or why it is not an exposition. */
 export type DecodeOutcome =
   | { readonly ok: true; readonly samples: number }
-  | { readonly ok: false; readonly cause: "decode" | "invalid_body"; readonly message: string };
+  | {
+    readonly ok: false;
+    readonly cause: "decode" | "invalid_body" | "body_too_large";
+    readonly message: string;
+  };
 
 /** One source of an answer: a decoded payload (by slot), or families as objects. */
 export interface AnswerSource {
@@ -61,12 +73,47 @@ export interface ScrapeEngine {
   close(): void;
 }
 
+/**
+ * A payload's body, decompressed within its limit, or why it cannot be: `gunzipSync` and its kin stop at
+ * `maxOutputLength`, so a small body that would expand without end costs at most the limit.
+ */
+export function decompressed(payload: Payload): Uint8Array | DecodeOutcome {
+  const { body, contentEncoding, what } = payload;
+  if (contentEncoding === undefined) return body;
+  const limit = payload.limit ?? 2 ** 31 - 1;
+  const options = { maxOutputLength: limit };
+  try {
+    const out = contentEncoding === "gzip"
+      ? gunzipSync(body, options)
+      : contentEncoding === "deflate"
+      ? inflateSync(body, options)
+      : brotliDecompressSync(body, options);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      return {
+        ok: false,
+        cause: "body_too_large",
+        message: `${what} is larger than the limit of ${limit} bytes once decompressed`,
+      };
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      cause: "invalid_body",
+      message: `${what} is not valid ${contentEncoding}: ${reason}`,
+    };
+  }
+}
+
 /** Decodes a payload; a decoding failure is an outcome, not an exception. */
 export function decodePayload(
   payload: Payload,
 ): { exposition?: Exposition; outcome: DecodeOutcome } {
+  const body = decompressed(payload);
+  if (!(body instanceof Uint8Array)) return { outcome: body };
   try {
-    const exposition = decodeExposition(payload.body, { contentType: payload.contentType });
+    const exposition = decodeExposition(body, { contentType: payload.contentType });
     return { exposition, outcome: { ok: true, samples: samplesOf(exposition) } };
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
