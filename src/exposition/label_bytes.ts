@@ -36,27 +36,38 @@ export function forEachLabel(
   visit: (label: LabelSpan) => void,
 ): void {
   let p = range.start;
-  const end = range.end;
-  while (p < end) {
-    let nameStart = p;
-    let nameEnd: number;
-    if (b[p] === QUOTE) {
-      nameStart = p + 1;
-      nameEnd = closing(b, nameStart);
-      p = nameEnd + 2; // past `"=`
-    } else {
-      nameEnd = b.indexOf(EQUALS, p);
-      p = nameEnd + 1;
-    }
-    const valueStart = p + 1;
-    const valueEnd = closing(b, valueStart);
-    p = valueEnd + 2; // past `",`
-    visit({ nameStart, nameEnd, valueStart, valueEnd });
+  while (p < range.end) {
+    const label = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
+    p = readLabel(b, p, label);
+    visit(label);
   }
 }
 
+/**
+ * Reads the label of a canonical label set that starts at `p` (its name, maybe quoted, `=`,
+ * its quoted value) into `label`; returns where the next label starts.
+ */
+export function readLabel(
+  b: Uint8Array,
+  p: number,
+  label: { -readonly [K in keyof LabelSpan]: number },
+): number {
+  if (b[p] === QUOTE) {
+    label.nameStart = p + 1;
+    label.nameEnd = closingQuote(b, p + 1);
+    p = label.nameEnd + 2; // past `"=`
+  } else {
+    label.nameStart = p;
+    label.nameEnd = b.indexOf(EQUALS, p);
+    p = label.nameEnd + 1;
+  }
+  label.valueStart = p + 1;
+  label.valueEnd = closingQuote(b, p + 1);
+  return label.valueEnd + 2; // past `",`
+}
+
 /** The position of the quote that ends a quoted string whose content starts at `p`. */
-function closing(b: Uint8Array, p: number): number {
+function closingQuote(b: Uint8Array, p: number): number {
   for (;;) {
     const c = b[p];
     if (c === QUOTE || c === undefined) return p;
