@@ -1,0 +1,101 @@
+/** Helpers of the OpenMetrics codec's tests: bytes, positioned failures, encoding a decoding. */
+import { assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
+import { DecodeError } from "../../src/exposition/_scan.ts";
+import type { Encoded } from "../../src/exposition/conversion.ts";
+import { decodeOpenMetrics } from "../../src/exposition/decode_openmetrics.ts";
+import {
+  encodeOpenMetrics,
+  type EncodeOpenMetricsOptions,
+} from "../../src/exposition/encode_openmetrics.ts";
+import { mergeSources } from "../../src/exposition/merge.ts";
+import type { Label, MetricFamily } from "../../src/exposition/model.ts";
+import { familiesOf } from "../../src/exposition/objects.ts";
+import type { Exposition } from "../../src/exposition/store.ts";
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** The UTF-8 bytes of `text`. */
+export function bytes(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+
+/** The text of UTF-8 bytes. */
+export function text(body: Uint8Array): string {
+  return utf8Decoder.decode(body);
+}
+
+/** An OpenMetrics exposition of these lines, ended by `# EOF` and a newline, as bytes. */
+export function om(...lines: string[]): Uint8Array {
+  return bytes([...lines, "# EOF"].join("\n") + "\n");
+}
+
+/** The families decoded from OpenMetrics `body`, as objects. */
+export function decoded(body: Uint8Array | string): MetricFamily[] {
+  return familiesOf(decodeOpenMetrics(typeof body === "string" ? bytes(body) : body));
+}
+
+/** Labels from `[name, value]` pairs. */
+export function labels(...pairs: [string, string][]): Label[] {
+  return pairs.map(([name, value]) => ({ name, value }));
+}
+
+/** Asserts that `decode(input)` fails at `line` and `column`, and returns the error. */
+export function assertDecodeFails(
+  decode: (body: Uint8Array) => unknown,
+  input: Uint8Array | string,
+  position: { line: number; column: number; messageIncludes?: string | undefined },
+): DecodeError {
+  const { line, column, messageIncludes } = position;
+  const body = typeof input === "string" ? bytes(input) : input;
+  const error = assertThrows(() => decode(body), DecodeError, messageIncludes);
+  assertEquals({ line: error.line, column: error.column }, { line, column }, error.message);
+  assertStringIncludes(error.message, `line ${line}, column ${column}`);
+  return error;
+}
+
+/** The exposition `exposition` served alone, encoded as OpenMetrics. */
+export function encodedAlone(exposition: Exposition, options?: EncodeOpenMetricsOptions): Encoded {
+  const { families } = mergeSources([{ exporterName: "test", exposition }]);
+  return encodeOpenMetrics(families, options);
+}
+
+/** Reads a file of tests/fixtures as bytes. */
+export function fixtureBytes(name: string): Uint8Array {
+  return Deno.readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+}
+
+/** Families sorted by name, as a merge serves them. */
+export function byName(families: MetricFamily[]): MetricFamily[] {
+  return [...families].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/**
+ * Runs Prometheus's own OpenMetrics parser on `body`, as `promtool tsdb create-blocks-from
+ * openmetrics` (which needs a timestamp on every sample) reads it; exit 0 means it parsed.
+ */
+export async function promtoolParseOpenMetrics(
+  body: Uint8Array,
+): Promise<{ code: number; output: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "reverse_exporter_om_" });
+  try {
+    await Deno.writeFile(`${dir}/input.om`, body);
+    const output = await new Deno.Command("promtool", {
+      args: ["tsdb", "create-blocks-from", "openmetrics", `${dir}/input.om`, `${dir}/blocks`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: output.code, output: text(output.stdout) + text(output.stderr) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Gives every sample of `exposition` without a timestamp the timestamp `ms` (for promtool). */
+export function withTimestamps(exposition: Exposition, ms: number): Exposition {
+  const { store } = exposition;
+  for (let i = 0; i < store.length; i++) {
+    if (Number.isNaN(store.timestampOf(i))) store.setTimestamp(i, ms);
+  }
+  return exposition;
+}
