@@ -34,8 +34,8 @@
  *
  * Families: a sample whose name does not fit the current family starts a new family of type
  * unknown, as OpenMetrics says. A family name seen twice (interleaved families), or a family
- * of the data model that two families would both give (a counter `foo` and an unknown
- * `foo_total`), is an error. HELP, TYPE and UNIT lines come before the family's samples. Not
+ * of text that two families would both give (a counter `foo` and an unknown `foo_total`, a
+ * gauge histogram `q` and a gauge `q_gsum`: their samples clash), is an error. HELP, TYPE and UNIT lines come before the family's samples. Not
  * checked, as they do not change what is decoded: info values being 1, stateset values and
  * labels, bucket order and the `+Inf` bucket, the order of metrics within a family.
  * @module
@@ -125,6 +125,8 @@ interface OpenMetricsFamily {
   readonly line: number;
   readonly column: number;
   hasSamples: boolean;
+  /** Whether the names it gives are claimed (see `#claimNames`). */
+  claimed: boolean;
   /** Its family of the data model, made at its first sample. */
   stored: StoredFamilyBuilder | undefined;
 }
@@ -134,6 +136,8 @@ class OpenMetricsParser extends Scanner {
   readonly #stored = new Map<string, StoredFamilyBuilder>();
   /** Names of every OpenMetrics family seen so far. */
   readonly #seen = new Set<string>();
+  /** Names of the families of text that the families so far give (see `#claimNames`). */
+  readonly #given = new Set<string>();
   #current: OpenMetricsFamily | undefined;
   /** The previous sample's name, where it was written, and its family and role. */
   #previousName = "";
@@ -159,6 +163,7 @@ class OpenMetricsParser extends Scanner {
         this.#sample();
       }
     }
+    if (this.#current !== undefined) this.#claimNames(this.#current);
     return this.store.takeFamilies([...this.#stored.values()]);
   }
 
@@ -240,9 +245,9 @@ class OpenMetricsParser extends Scanner {
     if (keyword === "HELP") {
       this.#space("help text");
       const lineEnd = this.lineEnd();
-      if (lineEnd > this.pos && b[lineEnd - 1] === CR) {
-        this.fail("carriage return (OpenMetrics lines end with LF only)", lineEnd - 1);
-      }
+      // Not even within the text, which the text format could not carry either.
+      const cr = b.subarray(this.pos, lineEnd).indexOf(CR);
+      if (cr >= 0) this.fail("carriage return (OpenMetrics lines end with LF only)", this.pos + cr);
       this.checkUtf8(this.pos, lineEnd);
       // An empty HELP counts as none; a second HELP keeps the first, as in text 0.0.4.
       if (family.help === undefined && lineEnd > this.pos) {
@@ -301,6 +306,7 @@ class OpenMetricsParser extends Scanner {
   }
 
   #startFamily(name: string, nameAt: number): OpenMetricsFamily {
+    if (this.#current !== undefined) this.#claimNames(this.#current);
     if (this.#seen.has(name)) {
       this.fail(
         `metric family ${name} appears a second time (OpenMetrics families must not be interleaved)`,
@@ -317,27 +323,50 @@ class OpenMetricsParser extends Scanner {
       line: this.line,
       column: this.column(nameAt),
       hasSamples: false,
+      claimed: false,
       stored: undefined,
     };
     this.#current = family;
     return family;
   }
 
+  /**
+   * Claims the names of the families of text `family` gives (a gauge histogram `q`: `q_bucket`,
+   * `q_gcount`, `q_gsum`; a counter `foo`: `foo_total`), at its first sample or at its end:
+   * two families that give one, whose samples would clash, are an error.
+   */
+  #claimNames(family: OpenMetricsFamily): void {
+    if (family.claimed) return;
+    family.claimed = true;
+    const { type, name } = family;
+    const names = type === "counter"
+      ? [name + "_total"]
+      : type === "info"
+      ? [name + "_info"]
+      : type === "gaugehistogram"
+      ? [name + "_bucket", name + "_gcount", name + "_gsum"]
+      : [name];
+    for (const given of names) {
+      if (this.#given.has(given)) {
+        throw new DecodeError(
+          `${type} ${name} gives a family ${given}, which an earlier family already gave`,
+          { line: family.line, column: family.column },
+        );
+      }
+      this.#given.add(given);
+    }
+  }
+
   /** The family of the data model of `family`, made at its first sample. */
   #storedFamily(family: OpenMetricsFamily): StoredFamilyBuilder {
     if (family.stored !== undefined) return family.stored;
+    this.#claimNames(family);
     const type = family.type;
     const name = type === "counter"
       ? family.name + "_total"
       : type === "info"
       ? family.name + "_info"
       : family.name;
-    if (this.#stored.has(name)) {
-      throw new DecodeError(
-        `${type} ${family.name} gives a family ${name}, which an earlier family already gave`,
-        { line: family.line, column: family.column },
-      );
-    }
     const grouped = type === "counter" || type === "histogram" || type === "gaugehistogram" ||
       type === "summary";
     const stored: StoredFamilyBuilder = {

@@ -83,21 +83,14 @@ export function encodeOpenMetrics(
   const asked = options.escaping ?? "underscores";
   const quoting = asked === "allow-utf-8" && version === "1.0.0";
   const escaping: Escaping = asked === "allow-utf-8" && !quoting ? "underscores" : asked;
-  // The names written, and which families may take the shorter OpenMetrics name.
   const names = families.map((f) =>
     quoting || isLegacyName(f.name) ? f.name : escapeName(f.name, escaping)
   );
-  const taken = new Set(names);
-  const shortened = new Set<string>();
-  const mayShorten = (name: string) => {
-    if (taken.has(name) || shortened.has(name)) return false;
-    shortened.add(name);
-    return true;
-  };
+  const short = shortNames(families, names);
   const encoder = new OpenMetricsEncoder({ escaping, size: encodedSizeHint(families) });
-  families.forEach((family, k) => {
-    encoder.family(family, layoutOf(family.type, names[k]!, mayShorten));
-  });
+  families.forEach((family, k) =>
+    encoder.family(family, layoutOf(family.type, names[k]!, short[k]!))
+  );
   encoder.w.raw(EOF);
   return { body: encoder.w.result(), dropped: encoder.dropped };
 }
@@ -114,23 +107,49 @@ interface Layout {
   readonly exemplars: Role;
 }
 
+/** A counter's or info's name without its suffix: `foo` for `foo_total`; undefined for others. */
+function baseName(type: MergedFamily["type"], name: string): string | undefined {
+  const suffix = type === "counter" ? "_total" : type === "info" ? "_info" : undefined;
+  if (suffix === undefined || name.length <= suffix.length || !name.endsWith(suffix)) {
+    return undefined;
+  }
+  return name.slice(0, -suffix.length);
+}
+
 /**
- * The layout of a family of `type` written as `name`; `mayShorten(base)` says whether a
- * counter `base_total` or an info `base_info` may take the name `base`.
+ * Whether each family (written as `names`) takes the name without its suffix: each counter
+ * `foo_total` and info `foo_info` does unless another family is written `foo`, which a family
+ * that does not shorten is, or an earlier family that shortens to `foo`. A family that cannot
+ * shorten keeps its own name, which may have been another's short name: so until none changes.
  */
-function layoutOf(
-  type: MergedFamily["type"],
-  name: string,
-  mayShorten: (base: string) => boolean,
-): Layout {
+function shortNames(families: readonly MergedFamily[], names: readonly string[]): boolean[] {
+  const bases = families.map((f, k) => baseName(f.type, names[k]!));
+  const short = bases.map((base) => base !== undefined);
+  for (let changed = true; changed;) {
+    changed = false;
+    const taken = new Set(names.filter((_, k) => !short[k]));
+    bases.forEach((base, k) => {
+      if (!short[k]) return;
+      if (taken.has(base!)) {
+        short[k] = false;
+        changed = true;
+      } else {
+        taken.add(base!);
+      }
+    });
+  }
+  return short;
+}
+
+/** The layout of a family of `type` written as `name`, shortened (see `shortNames`) or not. */
+function layoutOf(type: MergedFamily["type"], name: string, short: boolean): Layout {
   const samples: (string | undefined)[] = [];
   switch (type) {
     case "counter":
     case "info": {
-      const suffix = type === "counter" ? "_total" : "_info";
-      const base = name.slice(0, -suffix.length);
       samples[VALUE] = name;
-      if (name.length > suffix.length && name.endsWith(suffix) && mayShorten(base)) {
+      if (short) {
+        const base = baseName(type, name)!;
         if (type === "info") return { name: base, type, samples, exemplars: -1 };
         samples[CREATED] = base + "_created";
         return { name: base, type, samples, exemplars: VALUE };

@@ -99,3 +99,20 @@ export function withTimestamps(exposition: Exposition, ms: number): Exposition {
   }
   return exposition;
 }
+
+/**
+ * A family as text carries it: no unit, created times or exemplars, timestamps in whole ms,
+ * info and stateset as gauges.
+ */
+export function textCarried(family: MetricFamily): MetricFamily {
+  const type = family.type === "info" || family.type === "stateset" ? "gauge" : family.type;
+  const { unit: _unit, ...rest } = family;
+  const metrics = family.metrics.map((metric) => {
+    const { createdMs: _created, ...m } = metric as { createdMs?: number } & typeof metric;
+    if ("exemplar" in m) delete m.exemplar;
+    if (m.timestampMs !== undefined) m.timestampMs = Math.round(m.timestampMs) + 0;
+    if ("buckets" in m) return { ...m, buckets: m.buckets.map(({ exemplar: _e, ...b }) => b) };
+    return m;
+  });
+  return { ...rest, type, metrics } as MetricFamily;
+}

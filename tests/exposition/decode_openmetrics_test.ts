@@ -6,7 +6,15 @@ import { decodeText } from "../../src/exposition/decode_text.ts";
 import type { MetricFamily, ValueFamily } from "../../src/exposition/model.ts";
 import { familiesOf } from "../../src/exposition/objects.ts";
 import { BUCKET, COUNT, CREATED, SUM } from "../../src/exposition/store.ts";
-import { assertDecodeFails, bytes, decoded, fixtureBytes, labels, om } from "./_openmetrics.ts";
+import {
+  assertDecodeFails,
+  bytes,
+  decoded,
+  fixtureBytes,
+  labels,
+  om,
+  textCarried,
+} from "./_openmetrics.ts";
 
 /** The only family decoded from the OpenMetrics `lines`. */
 function only(...lines: string[]): MetricFamily {
@@ -623,6 +631,7 @@ Deno.test("decodeOpenMetrics: blank lines, carriage returns and comments are err
   decodeFails("m 1\n\n# EOF\n", 2, 1, "empty line");
   decodeFails("m 1\r\n# EOF\n", 1, 4, "carriage return");
   decodeFails("# HELP m help\r\n# EOF\n", 1, 14, "carriage return");
+  decodeFails("# HELP m a\rb\n# EOF\n", 1, 11, "carriage return");
   decodeFails("# TYPE m gauge\r\n# EOF\n", 1, 15, "carriage return");
   decodeFails(om("m 1", "# a comment"), 2, 1, 'only "# HELP", "# TYPE", "# UNIT" and "# EOF"');
   decodeFails(om("#TYPE m gauge"), 1, 1, 'only "# HELP"');
@@ -769,7 +778,7 @@ Deno.test("decodeOpenMetrics: a second TYPE must agree", () => {
   );
 });
 
-Deno.test("decodeOpenMetrics: two families that give the same family of the model are an error", () => {
+Deno.test("decodeOpenMetrics: two families whose samples clash are an error", () => {
   decodeFails(
     om("foo_total 1", "# TYPE foo counter", "foo_total 2"),
     2,
@@ -782,12 +791,13 @@ Deno.test("decodeOpenMetrics: two families that give the same family of the mode
     8,
     "gauge foo_info gives a family foo_info",
   );
-  // A gauge histogram q and a gauge q_gsum are two families of the model.
-  assertEquals(
-    decoded(om("# TYPE q gaugehistogram", "q_gsum 1", "# TYPE q_gsum gauge", "q_gsum 2")).map((
-      f,
-    ) => f.name),
-    ["q", "q_gsum"],
+  // A gauge histogram's samples clash with a gauge q_gsum's, found when the family ends.
+  decodeFails(om("# TYPE q gaugehistogram", "# TYPE q_gsum gauge"), 2, 8, "gives a family q_gsum");
+  decodeFails(
+    om("# TYPE q gaugehistogram", "q_gcount 1", "q_bucket_x 2", "q_gsum 3"),
+    4,
+    1,
+    "unknown q_gsum gives a family q_gsum",
   );
 });
 
@@ -892,21 +902,6 @@ Deno.test("decodeOpenMetrics: the Python client's capture has the series of its 
   ]);
   assertEquals(fromOpenMetrics, fromText.filter((f) => !created.includes(f)));
 });
-
-/** A family as text 0.0.4 carries it (see above). */
-function textCarried(family: MetricFamily): MetricFamily {
-  const type = family.type === "info" || family.type === "stateset" ? "gauge" : family.type;
-  const { unit: _unit, ...rest } = family;
-  const metrics = family.metrics.map((metric) => {
-    const { createdMs: _created, ...m } = metric as { createdMs?: number } & typeof metric;
-    if ("exemplar" in m) delete m.exemplar;
-    if ("buckets" in m) {
-      return { ...m, buckets: m.buckets.map(({ exemplar: _e, ...b }) => b) };
-    }
-    return m;
-  });
-  return { ...rest, type, metrics } as MetricFamily;
-}
 
 // --- decodeExposition --------------------------------------------------------------------------
 

@@ -532,3 +532,27 @@ Deno.test(`promtoolParseOpenMetrics: Prometheus's parser refuses what it refuses
   const accepted = await promtoolParseOpenMetrics(om('a_total 1 1700000000 # {t="x"} 2'));
   assertEquals(accepted.code, 0, accepted.output);
 });
+
+Deno.test("encodeOpenMetrics: a counter shortened to a name another counter keeps makes that one keep its own", () => {
+  // foo_total_total would be `foo_total`, foo_total `foo`; a gauge foo makes foo_total keep
+  // `foo_total`, so foo_total_total must keep its own name too.
+  const { text } = encode([
+    { name: "foo_total_total", type: "counter", metrics: [{ labels: [], value: 1 }] },
+    { name: "foo_total", type: "counter", metrics: [{ labels: [], value: 2 }] },
+    { name: "foo", type: "gauge", metrics: [{ labels: [], value: 3 }] },
+    // Without the gauge, both shorten: a counter foo and a counter foo_total.
+    { name: "bar_total_total", type: "counter", metrics: [{ labels: [], value: 4 }] },
+    { name: "bar_total", type: "counter", metrics: [{ labels: [], value: 5 }] },
+  ]);
+  assertEquals(
+    text.split("\n").filter((l) => l.startsWith("# TYPE")),
+    [
+      "# TYPE bar counter",
+      "# TYPE bar_total counter",
+      "# TYPE foo gauge",
+      "# TYPE foo_total unknown",
+      "# TYPE foo_total_total unknown",
+    ],
+  );
+  assertEquals(decoded(text).length, 5);
+});

@@ -1,0 +1,318 @@
+/**
+ * What the seeded property tests of the decoders share: a deterministic generator, random
+ * names, label sets, texts, values and timestamps, mutations of an input, and the check that
+ * a decoder either decodes an input or fails with a positioned error. Every test draws from
+ * its own generator, whose seed is in the test's name, so a failure names the seed and the
+ * case and replays exactly. The time limits are not performance assertions (speed is measured
+ * by the benchmarks): they are generous guards against a hang or catastrophic backtracking,
+ * far above what any of these inputs takes.
+ */
+import { assert } from "../_assert.ts";
+import { DecodeError } from "../../src/exposition/_scan.ts";
+import type { Label } from "../../src/exposition/model.ts";
+import { formatValue } from "../../src/exposition/_number.ts";
+
+/** Longest a decoding of one fuzzed input may take before it counts as a hang. */
+export const HANG_MS = 200;
+/** Longest a decoding of one of the huge inputs may take before it counts as a hang. */
+export const HUGE_HANG_MS = 5000;
+
+/** A small deterministic generator: mulberry32, 32 bits of state. */
+export class Rng {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+}
+
+// --- Random pieces -----------------------------------------------------------------------------
+
+export const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+export const DIGITS = "0123456789";
+
+/** Pieces of label values and HELP text: ASCII, what needs escaping, UTF-8 of 1 to 4 bytes. */
+export const TEXT_PIECES = [
+  "a",
+  "Z",
+  "0",
+  " ",
+  "  ",
+  "\t",
+  "\\",
+  '"',
+  "\n",
+  "\r",
+  "{",
+  "}",
+  ",",
+  "=",
+  "#",
+  "n",
+  "\u0000",
+  "\u00e9",
+  "\u6f22",
+  "\u2028",
+  String.fromCodePoint(0x1f600),
+];
+
+export function word(r: Rng, options: { first: string; rest: string; max: number }): string {
+  let out = options.first[r.int(options.first.length)]!;
+  const length = r.int(options.max);
+  for (let i = 0; i < length; i++) out += options.rest[r.int(options.rest.length)]!;
+  return out;
+}
+
+/** A metric name unique to family `i`; it ends in "x", so no type suffix can follow it. */
+export function metricName(r: Rng, i: number, options: { colons: boolean }): string {
+  const first = LETTERS + "_" + (options.colons ? ":" : "");
+  return word(r, { first, rest: first + DIGITS, max: 10 }) + `_${i}x`;
+}
+
+export function labelName(r: Rng): string {
+  return word(r, { first: LETTERS + "_", rest: LETTERS + "_" + DIGITS, max: 8 });
+}
+
+export function randomText(r: Rng, maxPieces: number): string {
+  let out = "";
+  const n = r.int(maxPieces + 1);
+  for (let i = 0; i < n; i++) out += r.pick(TEXT_PIECES);
+  return out;
+}
+
+/** A label set of up to `max` labels with unique names, none of them in `reserved`. */
+export function labelSet(r: Rng, max: number, reserved: readonly string[]): Label[] {
+  const labels: Label[] = [];
+  const n = r.int(max + 1);
+  for (let i = 0; i < n; i++) {
+    const name = labelName(r);
+    if (reserved.includes(name) || labels.some((l) => l.name === name)) continue;
+    labels.push({ name, value: randomText(r, 6) });
+  }
+  return labels;
+}
+
+export function randomValue(r: Rng): number {
+  switch (r.int(9)) {
+    case 0:
+      return NaN;
+    case 1:
+      return r.pick([Infinity, -Infinity]);
+    case 2:
+      return r.pick([0, -0]);
+    case 3:
+      return r.int(2_000_000) - 1_000_000;
+    case 4: // Exponent form, large and small.
+      return (r.next() - 0.5) * 10 ** (r.int(600) - 300);
+    case 5:
+      return r.pick([5e-324, 2.2250738585072014e-308, Number.MAX_VALUE, 1e21, 1e-7, 123456789e9]);
+    case 6:
+      return r.int(2 ** 53);
+    default:
+      return Math.round(r.next() * 1e6) / 1000;
+  }
+}
+
+/** Ways text 0.0.4 and OpenMetrics may both write `v`. */
+export function valueSpellings(v: number): string[] {
+  if (Number.isNaN(v)) return ["NaN", "nan", "NAN"];
+  if (v === Infinity) return ["+Inf", "Inf", "inf", "+inf", "+Infinity", "infinity", "INF"];
+  if (v === -Infinity) return ["-Inf", "-inf", "-Infinity", "-INF"];
+  if (Object.is(v, -0)) return ["-0", "-0.0", "-0e0", "-.0"];
+  const forms = [formatValue(v), String(v), v.toExponential(), v.toExponential().toUpperCase()];
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) forms.push(`${v}.0`, v.toFixed(2));
+  if (v > 0) forms.push(`+${String(v)}`);
+  return forms;
+}
+
+/** A timestamp in milliseconds, or none; at most 1e14 ms so its seconds are exact enough. */
+export function randomTimestamp(r: Rng): number | undefined {
+  if (!r.chance(0.3)) return undefined;
+  switch (r.int(4)) {
+    case 0:
+      return 1_700_000_000_000 + r.int(1_000_000_000);
+    case 1:
+      return -r.int(1_000_000_000_000) - 1;
+    case 2:
+      return r.int(1000);
+    default:
+      return r.int(1e14);
+  }
+}
+
+/**
+ * HELP text that text 0.0.4 round-trips: not starting with a blank (the decoder skips blanks
+ * before it) and without carriage returns (text 0.0.4 has no escape for them in HELP).
+ */
+export function help004(r: Rng): string {
+  return randomText(r, 8).replaceAll("\r", "").replace(/^[ \t]+/, "");
+}
+
+// --- Mutations ---------------------------------------------------------------------------------
+
+/** Characters inserted by mutations: syntax, blanks, line ends, digits, non-ASCII, a lone surrogate. */
+export const MUTATION_CHARS = [
+  ...' \t\n\r{}",=#\\_:.+-eE019aZ',
+  "\u0000",
+  "\u00e9",
+  "\ud800",
+  "\u2028",
+  String.fromCodePoint(0x1f600),
+];
+
+/** Applies one to three random byte-level edits to `text`. */
+export function mutate(r: Rng, text: string): string {
+  let t = text;
+  const edits = 1 + r.int(3);
+  for (let k = 0; k < edits; k++) {
+    const p = r.int(t.length + 1);
+    switch (r.int(7)) {
+      case 0: // insert a character
+        t = t.slice(0, p) + r.pick(MUTATION_CHARS) + t.slice(p);
+        break;
+      case 1: // delete a few characters
+        t = t.slice(0, p) + t.slice(p + 1 + r.int(8));
+        break;
+      case 2: // replace a character
+        t = t.slice(0, p) + r.pick(MUTATION_CHARS) + t.slice(p + 1);
+        break;
+      case 3: // truncate
+        t = t.slice(0, p);
+        break;
+      case 4: { // duplicate the line at p
+        const start = t.lastIndexOf("\n", p - 1) + 1;
+        const next = t.indexOf("\n", p);
+        const end = next === -1 ? t.length : next + 1;
+        t = t.slice(0, end) + t.slice(start, end) + t.slice(end);
+        break;
+      }
+      case 5: { // swap two lines
+        const lines = t.split("\n");
+        const a = r.int(lines.length);
+        const b = r.int(lines.length);
+        [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+        t = lines.join("\n");
+        break;
+      }
+      default: { // copy a chunk from elsewhere to p
+        const from = r.int(t.length + 1);
+        t = t.slice(0, p) + t.slice(from, from + 1 + r.int(40)) + t.slice(p);
+      }
+    }
+  }
+  return t;
+}
+
+/** Invalid UTF-8: a lone continuation byte, a byte never in UTF-8, a truncated sequence. */
+const INVALID_UTF8 = [[0x80], [0xff], [0xc0, 0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80]];
+
+/** Inserts an invalid UTF-8 sequence at a random place of `body`. */
+export function withInvalidUtf8(r: Rng, body: Uint8Array): Uint8Array {
+  const p = r.int(body.length + 1);
+  const bad = r.pick(INVALID_UTF8);
+  const out = new Uint8Array(body.length + bad.length);
+  out.set(body.subarray(0, p));
+  out.set(bad, p);
+  out.set(body.subarray(p), p + bad.length);
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+/** How many UTF-16 code units the decoders count for `line` (bytes), as their columns do. */
+function columns(line: Uint8Array): number {
+  let n = 0;
+  for (const c of line) if ((c & 0xc0) !== 0x80) n += c >= 0xf0 ? 2 : 1;
+  return n;
+}
+
+/**
+ * Decodes `input`, which must either work or throw a DecodeError positioned inside the input
+ * (line >= 1, column >= 1, and both within its text); anything else, or a decoding slower than
+ * HANG_MS, fails with `what` to replay it.
+ */
+export function decodesOrFailsCleanly(
+  decode: (body: Uint8Array) => unknown,
+  input: Uint8Array | string,
+  what: string,
+): "decoded" | "rejected" {
+  const body = typeof input === "string" ? utf8.encode(input) : input;
+  const started = performance.now();
+  let outcome: "decoded" | "rejected" = "decoded";
+  try {
+    decode(body);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) {
+      const shown = JSON.stringify(new TextDecoder().decode(body.subarray(0, 2000)));
+      throw new Error(`${what}: threw ${error} for ${shown}`);
+    }
+    const lines: Uint8Array[] = [];
+    for (let start = 0;;) {
+      const lf = body.indexOf(10, start);
+      lines.push(body.subarray(start, lf === -1 ? body.length : lf));
+      if (lf === -1) break;
+      start = lf + 1;
+    }
+    assert(error.line >= 1 && error.column >= 1, `${what}: ${error.message}`);
+    assert(error.line <= lines.length, `${what}: ${error.message}: past the last line`);
+    assert(
+      error.column <= columns(lines[error.line - 1]!) + 1,
+      `${what}: ${error.message}: past the end of the line`,
+    );
+    outcome = "rejected";
+  }
+  const elapsed = performance.now() - started;
+  assert(elapsed < HANG_MS, `${what}: took ${elapsed.toFixed(0)} ms (hang guard ${HANG_MS} ms)`);
+  return outcome;
+}
+
+/** The files of tests/fixtures ending with `extension`, sorted by name. */
+export function fixtures(extension: string): { name: string; text: string; bytes: Uint8Array }[] {
+  const dir = new URL("../fixtures/", import.meta.url);
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(extension));
+  return names.sort().map((name) => {
+    const bytes = Deno.readFileSync(new URL(name, dir));
+    return { name, text: new TextDecoder().decode(bytes), bytes };
+  });
+}
+
+/** Runs `decode` on a huge input, which must decode, within the hang guard for huge inputs. */
+export function decodesHuge<T>(decode: () => T, what: string): T {
+  const started = performance.now();
+  const decoded = decode();
+  const elapsed = performance.now() - started;
+  assert(
+    elapsed < HUGE_HANG_MS,
+    `${what}: took ${elapsed.toFixed(0)} ms (hang guard ${HUGE_HANG_MS} ms)`,
+  );
+  return decoded;
+}
+
+/** A sample line with `n` labels. */
+export function manyLabels(n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(`l${i}="${i}"`);
+  return `m{${parts.join(",")}} 1\n`;
+}
