@@ -9,15 +9,6 @@ import { BACKSLASH, isEscaped, type Scanner } from "./_scan.ts";
 import { readLabel } from "./label_bytes.ts";
 import { BUCKET, QUANTILE } from "./store.ts";
 
-/** A metric: its labels but `le`/`quantile`, and its timestamp. */
-interface MetricKey {
-  readonly metric: number;
-  readonly hash: number;
-  /** A sample of it, whose label set is compared with the next lines'. */
-  readonly sample: number;
-  readonly timestamp: number;
-}
-
 /** The line just read, as `MetricGroups.metricOf` needs it. */
 export interface GroupedLine {
   /** Its index in the store, whose label positions and role are set. */
@@ -28,52 +19,105 @@ export interface GroupedLine {
   readonly timestamp: number;
 }
 
-/** The metrics of one family, by the hash of their key, while it is decoded. */
+/** Metrics a family's table holds before it grows; it doubles each time. */
+const FIRST_CAPACITY = 16;
+
+/**
+ * The metrics of a family while it is decoded: a hash table of their keys (the hash of their
+ * labels but `le`/`quantile`, their timestamp, a sample of theirs to compare labels with),
+ * chained, in typed arrays rather than an object per metric. `reset` empties it for the next
+ * family, keeping its arrays.
+ */
 export class MetricGroups {
-  /** The metric of the last line: the next line mostly belongs to it too. */
-  #open: MetricKey | undefined;
-  readonly #byKey = new Map<number, MetricKey[]>();
+  #count = 0;
+  /** The first key of each chain, by hash, where its stamp is the table's generation. */
+  #heads = new Int32Array(FIRST_CAPACITY);
+  #stamps = new Int32Array(FIRST_CAPACITY);
+  #generation = 1;
+  /** The next key of each key's chain; -1 for none. */
+  #next = new Int32Array(FIRST_CAPACITY);
+  #hash = new Int32Array(FIRST_CAPACITY);
+  #metric = new Int32Array(FIRST_CAPACITY);
+  #sample = new Int32Array(FIRST_CAPACITY);
+  #timestamp = new Float64Array(FIRST_CAPACITY);
+  /** The key of the last line's metric: the next line mostly belongs to it too. */
+  #open = -1;
 
   /**
    * The metric number of the line just read by `scanner`: that of the lines before it with
    * the same labels (but `le` or `quantile`) and timestamp, or a new one.
    */
   metricOf(scanner: Scanner, line: GroupedLine): number {
-    const { sample, skip, timestamp } = line;
+    const { skip, timestamp } = line;
     const hash = skip < 0
       ? scanner.labelsHash
       : (scanner.labelsHash - scanner.labelHashes[skip]!) | 0;
     const open = this.#open;
-    if (open !== undefined && sameMetric(scanner, open, { hash, skip, timestamp })) {
-      return open.metric;
+    if (open >= 0 && this.#isKey(open, { scanner, hash, skip, timestamp })) {
+      return this.#metric[open]!;
     }
-    const candidates = this.#byKey.get(hash);
-    if (candidates !== undefined) {
-      for (const key of candidates) {
-        if (sameMetric(scanner, key, { hash, skip, timestamp })) {
-          this.#open = key;
-          return key.metric;
-        }
+    const slot = hash & (this.#heads.length - 1);
+    const first = this.#stamps[slot] === this.#generation ? this.#heads[slot]! : -1;
+    for (let k = first; k >= 0; k = this.#next[k]!) {
+      if (this.#isKey(k, { scanner, hash, skip, timestamp })) {
+        this.#open = k;
+        return this.#metric[k]!;
       }
     }
-    const key: MetricKey = { metric: scanner.store.metrics++, hash, sample, timestamp };
-    if (candidates === undefined) this.#byKey.set(hash, [key]);
-    else candidates.push(key);
-    this.#open = key;
-    return key.metric;
+    if (this.#count === this.#hash.length) this.#grow();
+    const k = this.#count++;
+    this.#link(k, hash);
+    this.#hash[k] = hash;
+    this.#sample[k] = line.sample;
+    this.#timestamp[k] = timestamp;
+    this.#open = k;
+    return this.#metric[k] = scanner.store.metrics++;
   }
-}
 
-/** Whether the line just read belongs to the metric of `key`. */
-function sameMetric(
-  scanner: Scanner,
-  key: MetricKey,
-  line: { hash: number; skip: number; timestamp: number },
-): boolean {
-  if (key.hash !== line.hash) return false;
-  const sameTime = key.timestamp === line.timestamp ||
-    (key.timestamp !== key.timestamp && line.timestamp !== line.timestamp);
-  return sameTime && sameLabels(scanner, key.sample, line.skip);
+  /** Empties the table, for another family. */
+  reset(): void {
+    this.#count = 0;
+    this.#open = -1;
+    this.#generation++;
+  }
+
+  /** Puts key `k` first in the chain of `hash`. */
+  #link(k: number, hash: number): void {
+    const slot = hash & (this.#heads.length - 1);
+    this.#next[k] = this.#stamps[slot] === this.#generation ? this.#heads[slot]! : -1;
+    this.#heads[slot] = k;
+    this.#stamps[slot] = this.#generation;
+  }
+
+  /** Whether the line just read belongs to the metric of key `k`. */
+  #isKey(
+    k: number,
+    line: { scanner: Scanner; hash: number; skip: number; timestamp: number },
+  ): boolean {
+    if (this.#hash[k] !== line.hash) return false;
+    const timestamp = this.#timestamp[k]!;
+    const sameTime = timestamp === line.timestamp ||
+      (timestamp !== timestamp && line.timestamp !== line.timestamp);
+    return sameTime && sameLabels(line.scanner, this.#sample[k]!, line.skip);
+  }
+
+  /** Doubles the table. */
+  #grow(): void {
+    const size = this.#hash.length * 2;
+    const grown = <T extends Int32Array | Float64Array>(a: T): T => {
+      const out = new (a.constructor as new (size: number) => T)(size);
+      out.set(a);
+      return out;
+    };
+    this.#next = grown(this.#next);
+    this.#hash = grown(this.#hash);
+    this.#metric = grown(this.#metric);
+    this.#sample = grown(this.#sample);
+    this.#timestamp = grown(this.#timestamp);
+    this.#heads = new Int32Array(size);
+    this.#stamps = new Int32Array(size);
+    for (let k = 0; k < this.#count; k++) this.#link(k, this.#hash[k]!);
+  }
 }
 
 /**

@@ -110,8 +110,20 @@ interface StoredFamilyBuilder {
   readonly unit: string | undefined;
   readonly id: number;
   count: number;
-  /** Counters, histograms, gauge histograms and summaries: their lines grouped into metrics. */
+  /** Counters, histograms, gauge histograms and summaries: their lines grouped into metrics (a
+   * table the families share in turn). */
   readonly groups: MetricGroups | undefined;
+}
+
+/** How many sample names the decoder remembers (see `#recent`). */
+const RECENT_NAMES = 4;
+
+/** A sample name the decoder remembers: where it was written, its family and role there. */
+interface RecentName {
+  name: string;
+  at: number;
+  family: OpenMetricsFamily | undefined;
+  role: Role;
 }
 
 /** An OpenMetrics family being read. */
@@ -134,16 +146,25 @@ interface OpenMetricsFamily {
 class OpenMetricsParser extends Scanner {
   /** The families of the data model, by name, in order of first appearance. */
   readonly #stored = new Map<string, StoredFamilyBuilder>();
+  /** The metrics of the family being read, when it groups its lines into metrics. */
+  readonly #groups = new MetricGroups();
   /** Names of every OpenMetrics family seen so far. */
   readonly #seen = new Set<string>();
   /** Names of the families of text that the families so far give (see `#claimNames`). */
   readonly #given = new Set<string>();
   #current: OpenMetricsFamily | undefined;
-  /** The previous sample's name, where it was written, and its family and role. */
-  #previousName = "";
-  #previousNameAt = -1;
-  #previousFamily: OpenMetricsFamily | undefined;
-  #previousRole: Role = VALUE;
+  /**
+   * The names of the last samples, where they were written, and their family and role: a
+   * metric's lines take turns (`foo_total`, `foo_created`; `_bucket`, `_count`, `_sum`), and
+   * their strings and roles are found again, not made again.
+   */
+  readonly #recent: RecentName[] = Array.from({ length: RECENT_NAMES }, () => ({
+    name: "",
+    at: -1,
+    family: undefined,
+    role: VALUE,
+  }));
+  #nextRecent = 0;
 
   constructor(body: Uint8Array) {
     // A guess from the size (a sample line is rarely under 64 bytes), then grown as needed.
@@ -369,6 +390,8 @@ class OpenMetricsParser extends Scanner {
       : family.name;
     const grouped = type === "counter" || type === "histogram" || type === "gaugehistogram" ||
       type === "summary";
+    // Families are not interleaved: one table serves each in turn.
+    if (grouped) this.#groups.reset();
     const stored: StoredFamilyBuilder = {
       name,
       type,
@@ -376,7 +399,7 @@ class OpenMetricsParser extends Scanner {
       unit: family.unit,
       id: this.#stored.size,
       count: 0,
-      groups: grouped ? new MetricGroups() : undefined,
+      groups: grouped ? this.#groups : undefined,
     };
     this.#stored.set(name, stored);
     family.stored = stored;
@@ -387,18 +410,14 @@ class OpenMetricsParser extends Scanner {
     const b = this.b;
     const nameAt = this.pos;
     let name: string | undefined;
+    let recent: RecentName | undefined;
     const first = b[nameAt];
     if (first === QUOTE) {
       this.fail('a quoted metric name is written inside the braces: {"name",...}');
     } else if (first !== OPEN_BRACE) {
       const nameEnd = this.legacyName();
-      const previousAt = this.#previousNameAt;
-      const previous = this.#previousName;
-      const length = previous.length;
-      let same = nameEnd - nameAt === length && previousAt >= 0;
-      for (let i = 0; same && i < length; i++) same = b[nameAt + i] === b[previousAt + i];
-      name = same ? previous : textOf(b, nameAt, nameEnd);
-      this.#previousNameAt = nameAt;
+      recent = this.#recentName(nameAt, nameEnd);
+      name = recent.name;
       this.pos = nameEnd;
     }
     let hasLabels = false;
@@ -410,7 +429,6 @@ class OpenMetricsParser extends Scanner {
         if (name !== undefined) this.fail("metric name given twice", this.quotedNameStart - 1);
         name = unescapedText(b, this.quotedNameStart, this.quotedNameEnd);
         if (name === "") this.fail("invalid metric name", this.quotedNameStart - 1);
-        this.#previousNameAt = -1;
       }
     } else {
       this.labelCount = 0;
@@ -433,20 +451,42 @@ class OpenMetricsParser extends Scanner {
       }
       if (b[this.pos] === HASH) exemplarAt = this.pos;
     }
-    let family = this.#previousFamily;
-    let role = this.#previousRole;
-    if (name !== this.#previousName || family !== this.#current) {
+    let family: OpenMetricsFamily;
+    let role: Role;
+    if (recent !== undefined && recent.family !== undefined && recent.family === this.#current) {
+      family = recent.family;
+      role = recent.role;
+    } else {
       [family, role] = this.#route(name, nameAt);
+      if (recent !== undefined) {
+        recent.family = family;
+        recent.role = role;
+      }
     }
-    const i = this.#store(family!, { name, nameAt, role, value, timestamp, hasLabels });
-    this.#previousName = name;
-    this.#previousFamily = family;
-    this.#previousRole = role;
+    const i = this.#store(family, { name, nameAt, role, value, timestamp, hasLabels });
     if (exemplarAt >= 0) {
-      const allowed = role === BUCKET || (role === VALUE && family!.type === "counter");
+      const allowed = role === BUCKET || (role === VALUE && family.type === "counter");
       this.#exemplar(i, { name, allowed });
     }
     this.#endLine();
+  }
+
+  /** The recent name written at `b[start, end)`, made the most recent if it was not one. */
+  #recentName(start: number, end: number): RecentName {
+    const b = this.b;
+    const length = end - start;
+    for (const recent of this.#recent) {
+      if (recent.name.length !== length || recent.at < 0) continue;
+      let same = true;
+      for (let i = 0; same && i < length; i++) same = b[start + i] === b[recent.at + i];
+      if (same) return recent;
+    }
+    const recent = this.#recent[this.#nextRecent]!;
+    this.#nextRecent = (this.#nextRecent + 1) % RECENT_NAMES;
+    recent.name = textOf(b, start, end);
+    recent.at = start;
+    recent.family = undefined;
+    return recent;
   }
 
   /** Stores the sample just read; returns its index. */

@@ -251,12 +251,12 @@ class OpenMetricsEncoder {
           this.dropped.exemplar += native.exemplars.length;
           continue;
         }
-        this.#line(labels, i, { name: name.plain, extras: name.native, value: native.count });
+        this.#line(labels, i, name, true);
         const exemplars = native.exemplars;
         this.dropped.exemplar += Math.max(exemplars.length - 1, 0);
         this.#exemplar(exemplars[exemplars.length - 1]);
       } else {
-        this.#line(labels, i, { name: name.plain, extras: name.extras, value: store.value[i]! });
+        this.#line(labels, i, name, false);
         const exemplar = store.exemplarOf(i);
         if (exemplar !== undefined) {
           if (r === layout.exemplars) this.#exemplar(exemplar);
@@ -267,18 +267,17 @@ class OpenMetricsEncoder {
     }
   }
 
-  /** Writes a sample line but its exemplar and end. */
-  #line(
-    labels: PartLabels,
-    i: number,
-    sample: { name: string | undefined; extras: SampleName["extras"]; value: number },
-  ): void {
+  /**
+   * Writes sample line `i` but its exemplar and end; `native`: a native histogram's, written as
+   * its `+Inf` bucket.
+   */
+  #line(labels: PartLabels, i: number, name: SampleName, native: boolean): void {
     const w = this.w;
     const store: SampleStore = labels.store;
-    if (sample.name !== undefined) w.plain(sample.name);
-    labels.write(i, sample.extras);
+    if (name.plain !== undefined) w.plain(name.plain);
+    labels.write(i, native ? name.native : name.extras);
     w.byte(SPACE);
-    w.value(sample.value);
+    w.value(native ? store.natives[store.value[i]!]!.count : store.value[i]!);
     const timestamp = store.timestampOf(i);
     if (timestamp === timestamp) {
       w.byte(SPACE);
