@@ -133,11 +133,10 @@ function sameLabels(scanner: Scanner, sample: number, skip: number): boolean {
   const bound = role === BUCKET ? "le" : role === QUANTILE ? "quantile" : "";
   const b = scanner.b;
   let matched = 0;
-  let p = start - offset;
   const stop = store.end[sample]! - offset;
-  const label = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
-  while (p < stop) {
-    p = readLabel(bytes, p, label);
+  const label = { next: start - offset, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
+  while (label.next < stop) {
+    readLabel(bytes, label);
     const { nameStart, nameEnd, valueStart, valueEnd } = label;
     if (isText(bytes, nameStart, nameEnd, bound)) continue;
     let found = false;

@@ -337,15 +337,17 @@ export function encodedSizeHint(families: readonly MergedFamily[]): number {
   return size;
 }
 
-/** The keywords of metadata lines, as their lines start: `# HELP `, `# TYPE `, `# UNIT `. */
+/** How a HELP line starts: `# HELP `. */
 export const HELP_LINE = utf8.encode("# HELP ");
+/** How a TYPE line starts: `# TYPE `. */
 export const TYPE_LINE = utf8.encode("# TYPE ");
+/** How a UNIT line starts (OpenMetrics): `# UNIT `. */
 export const UNIT_LINE = utf8.encode("# UNIT ");
 
 /**
- * Writes the start of a metadata line, `# HELP name ` (`line`: one of the keywords above), of a
- * family named `name`; `quoted`: its quoted bytes (`quotedBytes`), for a name outside the
- * legacy set.
+ * Writes the start of a metadata line, `# HELP name ` (`line`: how it starts, see above), of a
+ * family named `name.plain`; `name.quoted`: its quoted bytes (`quotedBytes`), for a name
+ * outside the legacy set.
  */
 export function writeMetadataStart(
   w: ByteWriter,

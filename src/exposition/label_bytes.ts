@@ -35,23 +35,27 @@ export function forEachLabel(
   range: { start: number; end: number },
   visit: (label: LabelSpan) => void,
 ): void {
-  let p = range.start;
-  while (p < range.end) {
-    const label = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
-    p = readLabel(b, p, label);
+  let next = range.start;
+  while (next < range.end) {
+    const label = { next, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
+    readLabel(b, label);
+    next = label.next;
     visit(label);
   }
 }
 
+/** A reader's place in a canonical label set, and the spans of the label it read last. */
+export type LabelCursor = { -readonly [K in keyof LabelSpan]: number } & {
+  /** Where the next label starts. */
+  next: number;
+};
+
 /**
- * Reads the label of a canonical label set that starts at `p` (its name, maybe quoted, `=`,
- * its quoted value) into `label`; returns where the next label starts.
+ * Reads the label of a canonical label set at `label.next` (its name, maybe quoted, `=`, its
+ * quoted value) into `label`, and moves `label.next` to the label after it.
  */
-export function readLabel(
-  b: Uint8Array,
-  p: number,
-  label: { -readonly [K in keyof LabelSpan]: number },
-): number {
+export function readLabel(b: Uint8Array, label: LabelCursor): void {
+  let p = label.next;
   if (b[p] === QUOTE) {
     label.nameStart = p + 1;
     label.nameEnd = closingQuote(b, p + 1);
@@ -63,7 +67,7 @@ export function readLabel(
   }
   label.valueStart = p + 1;
   label.valueEnd = closingQuote(b, p + 1);
-  return label.valueEnd + 2; // past `",`
+  label.next = label.valueEnd + 2; // past `",`
 }
 
 /** The position of the quote that ends a quoted string whose content starts at `p`. */

@@ -256,8 +256,9 @@ function columns(line: Uint8Array): number {
 export function decodesOrFailsCleanly(
   decode: (body: Uint8Array) => unknown,
   input: Uint8Array | string,
-  what: string,
+  options: { what: string },
 ): "decoded" | "rejected" {
+  const { what } = options;
   const body = typeof input === "string" ? utf8.encode(input) : input;
   const started = performance.now();
   let outcome: "decoded" | "rejected" = "decoded";

@@ -194,7 +194,9 @@ Deno.test("fuzz (seed 0x5eed0c): 2000 mutations of each real .prom capture decod
     const outcomes = { decoded: 0, rejected: 0 };
     for (let i = 0; i < 2000; i++) {
       const mutant = mutate(r, text);
-      outcomes[decodesOrFailsCleanly(decodeText, mutant, `seed 0x5eed0c, ${name}, mutant ${i}`)]++;
+      outcomes[
+        decodesOrFailsCleanly(decodeText, mutant, { what: `seed 0x5eed0c, ${name}, mutant ${i}` })
+      ]++;
     }
     // Both outcomes happen: the mutations neither all break nor all spare the input.
     assert(outcomes.decoded > 0 && outcomes.rejected > 0, `${name}: ${JSON.stringify(outcomes)}`);

@@ -386,10 +386,12 @@ Deno.test("fuzz (seed 0x0e0a02): 3000 mutations of OpenMetrics input decode or t
     let mutant = bytes(mutate(r, inputs[k]!));
     if (i % 10 === 0) mutant = withInvalidUtf8(r, mutant);
     const what = `seed 0x0e0a02, input ${k}, mutant ${i}`;
-    const outcome = decodesOrFailsCleanly(decodeOpenMetrics, mutant, what);
+    const outcome = decodesOrFailsCleanly(decodeOpenMetrics, mutant, { what });
     outcomes[outcome]++;
     // decodeExposition picks either decoder for a mutant; both must fail cleanly.
-    decodesOrFailsCleanly((b) => decodeExposition(b), mutant, `${what} (decodeExposition)`);
+    decodesOrFailsCleanly((b) => decodeExposition(b), mutant, {
+      what: `${what} (decodeExposition)`,
+    });
     if (outcome === "rejected") continue;
     const exposition = decodeOpenMetrics(mutant);
     const encoded = encodedAlone(exposition);
