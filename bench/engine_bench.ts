@@ -4,45 +4,47 @@
  * the generated 100,000-series exposition. `deno task bench` turns their times into MB/s and
  * series/s; `deno bench --allow-read=tests/fixtures bench/engine_bench.ts` prints the times.
  *
- * relabel+merge is `mergeSources`: it groups the families and attaches each exporter's target
- * labels; `encodeMerged` then writes every line relabelled, so "encode" includes relabelling.
+ * Decoding reads the body's bytes, as they come from an exporter. relabel+merge is
+ * `mergeSources`: it groups the families, keeps each series once and attaches each exporter's
+ * target labels; `encodeText` then writes every line relabelled (text 0.0.4), so "encode"
+ * includes relabelling.
  * @module
  */
-import { decodeExposition, encodeMerged, mergeSources } from "../src/exposition/mod.ts";
+import { decodeExposition, encodeText, mergeSources } from "../src/exposition/mod.ts";
 import { benchName } from "./bench_names.ts";
 import { ENGINE_PAYLOADS, type Payload } from "./payloads.ts";
 import { oneSource, pipeline } from "./pipeline.ts";
 
 function register(payload: Payload): void {
-  const text = payload.text();
-  const families = decodeExposition(text);
-  const merged = mergeSources(oneSource(families)).families;
+  const body = payload.bytes();
+  const exposition = decodeExposition(body);
+  const merged = mergeSources(oneSource(exposition)).families;
   // Large payloads take tens of ms an iteration: a fixed count keeps the run short.
-  const iterations = text.length > 1_000_000 ? { n: 20, warmup: 3 } : {};
+  const iterations = body.length > 1_000_000 ? { n: 20, warmup: 3 } : {};
   const group = payload.name;
   Deno.bench({
     name: benchName("decode", payload.name),
     group,
     ...iterations,
-    fn: () => void decodeExposition(text),
+    fn: () => void decodeExposition(body),
   });
   Deno.bench({
     name: benchName("relabel+merge", payload.name),
     group,
-    fn: () => void mergeSources(oneSource(families)),
+    fn: () => void mergeSources(oneSource(exposition)),
   });
   Deno.bench({
     name: benchName("encode", payload.name),
     group,
     ...iterations,
-    fn: () => void encodeMerged(merged),
+    fn: () => void encodeText(merged),
   });
   Deno.bench({
     name: benchName("pipeline", payload.name),
     group,
     baseline: true,
     ...iterations,
-    fn: () => void pipeline(text),
+    fn: () => void pipeline(body),
   });
 }
 

@@ -2,10 +2,10 @@
  * Runs the engine benchmarks (`Deno.bench`, in `deno bench --json`) and turns their times
  * into throughputs: MB/s of exporter text and series/s.
  */
-import { decodeExposition } from "../src/exposition/mod.ts";
+import { decodeExposition, sampleCountOf } from "../src/exposition/mod.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
 import { benchName, SCALING_SERIES, scalingBenchName, type Stage, STAGES } from "./bench_names.ts";
-import { ENGINE_PAYLOADS, generatedExposition } from "./payloads.ts";
+import { ENGINE_PAYLOADS, generatedBody } from "./payloads.ts";
 
 /** The time of one benchmark, in ms per iteration. */
 export interface BenchTime {
@@ -17,7 +17,7 @@ export interface BenchTime {
 /** The stages of the engine on one payload. */
 export interface EngineResult {
   readonly payload: string;
-  /** Bytes of the exporter's text. */
+  /** Bytes of the exporter's body. */
   readonly bytes: number;
   readonly series: number;
   readonly stages: Readonly<Record<Stage, BenchTime>>;
@@ -85,32 +85,26 @@ export async function runEngineBenchmarks(): Promise<EngineResults> {
     return t;
   };
   const engine = ENGINE_PAYLOADS.map((payload): EngineResult => {
-    const text = payload.text();
+    const body = payload.bytes();
     const stages = Object.fromEntries(
       STAGES.map((stage) => [stage, time(benchName(stage, payload.name))]),
     ) as Record<Stage, BenchTime>;
     return {
       payload: payload.name,
-      bytes: utf8Length(text),
-      series: seriesOf(text),
+      bytes: body.length,
+      series: seriesOf(body),
       stages,
     };
   });
   const scaling = SCALING_SERIES.map((series): ScalingResult => ({
     series,
-    bytes: utf8Length(generatedExposition(series)),
+    bytes: generatedBody(series).length,
     time: time(scalingBenchName(series)),
   }));
   return { engine, scaling, cpu: json.cpu, runtime: json.runtime };
 }
 
-/** The number of samples of an exposition. */
-export function seriesOf(text: string): number {
-  let n = 0;
-  for (const family of decodeExposition(text)) n += family.samples.length;
-  return n;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
+/** The number of samples (lines) of an exposition. */
+export function seriesOf(body: Uint8Array): number {
+  return sampleCountOf(decodeExposition(body));
 }

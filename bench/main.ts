@@ -29,7 +29,7 @@ import {
 } from "./end_to_end.ts";
 import { runEngineBenchmarks } from "./engine_results.ts";
 import { runLoad } from "./load.ts";
-import { generatedExposition, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
+import { generatedBody, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
 import { freePort, installed, readProc, type Service, versionOf } from "./processes.ts";
 import { formatMarkdown, say } from "./report.ts";
 import { startBuiltin, startStaticBackend } from "./static_backend.ts";
@@ -296,7 +296,7 @@ async function leakCheck(
 /** Writes the payloads as files for the backend: the node_exporter capture and 100k series. */
 async function writePayloads(dir: string): Promise<ServedPayload[]> {
   const node = await Deno.readFile(NODE_EXPORTER_FIXTURE);
-  const big = new TextEncoder().encode(generatedExposition(100_000));
+  const big = generatedBody(100_000);
   await Deno.writeFile(`${dir}/node.prom`, node);
   await Deno.writeFile(`${dir}/big.prom`, big);
   return [

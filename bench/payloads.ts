@@ -12,19 +12,19 @@ export const SERIES_PER_FAMILY = 100;
 /** An exposition the engine benchmarks measure. */
 export interface Payload {
   readonly name: string;
-  /** Its text (read or generated on each call). */
-  text(): string;
+  /** Its body, as an exporter sends it (read or generated on each call). */
+  bytes(): Uint8Array;
 }
 
 /** The payloads of the engine micro-benchmarks and of the end-to-end runs. */
 export const ENGINE_PAYLOADS: readonly Payload[] = [
-  { name: "node_exporter", text: nodeExporterText },
-  { name: "100k series", text: () => generatedExposition(100_000) },
+  { name: "node_exporter", bytes: () => Deno.readFileSync(NODE_EXPORTER_FIXTURE) },
+  { name: "100k series", bytes: () => generatedBody(100_000) },
 ];
 
-/** Reads the node_exporter capture as text. */
-export function nodeExporterText(): string {
-  return Deno.readTextFileSync(NODE_EXPORTER_FIXTURE);
+/** `generatedExposition(series)` as UTF-8 bytes. */
+export function generatedBody(series: number): Uint8Array {
+  return new TextEncoder().encode(generatedExposition(series));
 }
 
 /**

@@ -5,23 +5,23 @@
  * @module
  */
 import { SCALING_SERIES, scalingBenchName } from "./bench_names.ts";
-import { generatedExposition } from "./payloads.ts";
+import { generatedBody } from "./payloads.ts";
 import { pipeline } from "./pipeline.ts";
 
 for (const series of SCALING_SERIES) register(series);
 
 function register(series: number): void {
-  // One text at a time: the 1M-series text alone is 77 MB.
-  let text: string | undefined;
+  // One body at a time: the 1M-series body alone is 77 MB.
+  let body: Uint8Array | undefined;
   Deno.bench({
     name: scalingBenchName(series),
     group: "scaling",
     // Large runs take up to seconds an iteration: fixed counts keep the whole run short.
     ...(series >= 1_000_000 ? { n: 8, warmup: 1 } : series >= 100_000 ? { n: 15, warmup: 2 } : {}),
     fn(b) {
-      text ??= generatedExposition(series);
+      body ??= generatedBody(series);
       b.start();
-      pipeline(text);
+      pipeline(body);
       b.end();
     },
   });

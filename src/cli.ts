@@ -39,7 +39,7 @@ Flags:
   --print-permissions     print the Deno permission flags the configuration needs, exit
   --web.enable-lifecycle  allow POST /-/reload to reload the configuration (SIGHUP always does)
   --version               print the version and exit
-  --help                  print this help and exit
+  -h, --help              print this help and exit
 
 Exit codes: 0 normal, 1 configuration or start-up error, 2 usage error.
 `;
@@ -49,6 +49,7 @@ export function parseCommandLine(args: readonly string[]): Command {
   const parsed = parseArgs(args, {
     string: ["config-file", "log-level", "log-format"],
     boolean: ["check-config", "print-permissions", "web.enable-lifecycle", "version", "help"],
+    alias: { h: "help" },
   });
   if (parsed.unknown.length > 0) {
     throw new UsageError(`unknown argument ${parsed.unknown[0]}`);

@@ -3,10 +3,12 @@
  * replaced whole on reload while the listeners stay.
  */
 import type { Hono } from "hono";
+import type { ByteBudget } from "./backends/mod.ts";
 import type { Config, ExporterConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import { createPathScraper, type PathScraper } from "./path_scraper.ts";
+import type { ScrapeEngine } from "./scrape/engine.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import type { FetchHandler } from "./server/listen.ts";
 
@@ -14,6 +16,10 @@ import type { FetchHandler } from "./server/listen.ts";
 export interface GenerationDependencies {
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
+  /** Where bodies are decoded and answers built, for every generation. */
+  readonly engine: ScrapeEngine;
+  /** `web.max_bytes_in_flight`: one budget for the life of the process. */
+  readonly budget: ByteBudget;
   readonly isReady: () => boolean;
   /** Reloads the configuration; absent unless `--web.enable-lifecycle`. */
   readonly reload: AppOptions["reload"];
@@ -41,13 +47,15 @@ async function build(
   dependencies: GenerationDependencies,
   previous?: Generation,
 ): Promise<Generation> {
-  const { logger, metrics } = dependencies;
+  const { logger, metrics, engine, budget } = dependencies;
   const scrapers: PathScraper[] = [];
   try {
     for (const path of config.reverseExporters) {
       const lender = previous?.scrapers.find((s) => s.config.path === path.path);
       const borrow = (exporter: ExporterConfig) => lender?.lend(exporter);
-      scrapers.push(await createPathScraper(path, { logger, metrics, borrow }));
+      scrapers.push(
+        await createPathScraper(path, { logger, metrics, engine, budget, borrow }),
+      );
     }
   } catch (error) {
     for (const s of scrapers) s.close();
@@ -57,6 +65,7 @@ async function build(
     contextPath: config.web.contextPath,
     scrapers,
     metrics,
+    budget,
     isReady: dependencies.isReady,
     reload: dependencies.reload,
     configFile: config.file,
@@ -115,6 +124,7 @@ export class ServedConfiguration {
       for (const backend of scraper.adopt()) for (const s of old.scrapers) s.disown(backend);
     }
     this.#current = next;
+    this.#dependencies.budget.limit = config.web.maxBytesInFlight;
     // Once its last request is done: a scrape in flight would record its series again.
     old.onClose = () => forgetRemoved(old.config, config, this.#dependencies.metrics);
     old.retired = true;

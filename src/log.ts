@@ -40,6 +40,11 @@ export class Logger {
     this.#write = options.write ?? writeStderr;
   }
 
+  /** Whether events at `level` are written: work done only for a log line can be skipped. */
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) >= this.#minimum;
+  }
+
   /** Logs a debug event. */
   debug(message: string, fields: LogFields = {}): void {
     this.log("debug", message, fields);
@@ -62,7 +67,7 @@ export class Logger {
 
   /** Logs an event at `level`. */
   log(level: LogLevel, message: string, fields: LogFields): void {
-    if (LOG_LEVELS.indexOf(level) < this.#minimum) return;
+    if (!this.enabled(level)) return;
     const ts = new Date().toISOString();
     if (this.#format === "json") {
       this.#write(JSON.stringify({ ts, level, msg: message, ...fields }) + "\n");

@@ -7,18 +7,18 @@ import type { Config } from "./config/types.ts";
 import { listenPermissions } from "./server/listen.ts";
 
 /** The permission kinds the program ever needs. */
-export type PermissionName = "net" | "read" | "write" | "run";
+export type PermissionName = "net" | "read" | "write" | "run" | "env";
 
 /** One permission a configuration needs, and what needs it. */
 export interface NeededPermission {
   readonly name: PermissionName;
-  /** The host:port, path or command. */
+  /** The host:port, path, command or environment variable. */
   readonly value: string;
   /** What needs it, for messages: `listener tcp://[::]:9998`, `exporter node (http)`. */
   readonly neededBy: string;
 }
 
-const ORDER: readonly PermissionName[] = ["net", "read", "write", "run"];
+const ORDER: readonly PermissionName[] = ["net", "read", "write", "run", "env"];
 
 /** What part of a descriptor a flag lists. */
 function valueOf(descriptor: Deno.PermissionDescriptor): [PermissionName, string] | undefined {
@@ -30,6 +30,8 @@ function valueOf(descriptor: Deno.PermissionDescriptor): [PermissionName, string
       return descriptor.path === undefined ? undefined : [descriptor.name, String(descriptor.path)];
     case "run":
       return descriptor.command === undefined ? undefined : ["run", String(descriptor.command)];
+    case "env":
+      return descriptor.variable === undefined ? undefined : ["env", descriptor.variable];
     default:
       return undefined;
   }
@@ -104,6 +106,8 @@ function descriptor(n: NeededPermission): Deno.PermissionDescriptor {
       return { name: "write", path: n.value };
     case "run":
       return { name: "run", command: n.value };
+    case "env":
+      return { name: "env", variable: n.value };
   }
 }
 

@@ -7,8 +7,10 @@ import { ConfigError } from "./config/validate.ts";
 import { formatDuration } from "./duration.ts";
 import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
-import { STOP_GRACE_MS } from "./backends/command.ts";
+import { STOP_GRACE_MS, stopAllCommands } from "./backends/command.ts";
+import { ByteBudget } from "./backends/mod.ts";
 import { ServedConfiguration } from "./generation.ts";
+import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
 import { listen, type Listener } from "./server/listen.ts";
 import {
@@ -81,13 +83,19 @@ export async function run(command: RunCommand): Promise<number> {
     return 1;
   }
   metrics.configLoaded(true);
+  const budget = new ByteBudget(config.web.maxBytesInFlight, {
+    onChange: (held) => metrics.bytesInFlight.set([], held),
+  });
+  metrics.bytesInFlight.set([], 0);
 
   let ready = false;
   let served: ServedConfiguration | undefined;
   const listeners: Listener[] = [];
+  const engine = createEngine(config.web.engineWorkers);
   const stopAll = async () => {
     await Promise.all(listeners.map((l) => l.shutdown()));
     served?.closeAll();
+    engine.close();
   };
   // Reloads run one at a time, in the order asked.
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true });
@@ -101,12 +109,17 @@ export async function run(command: RunCommand): Promise<number> {
     served = await ServedConfiguration.start(config, {
       logger,
       metrics,
+      engine,
+      budget,
       isReady: () => ready,
       reload: command.enableLifecycle ? () => reload("POST /-/reload") : undefined,
     });
     for (const address of config.web.listen) {
       const listener = await listen(address, served.handler, {
         readHeaderTimeoutMs: config.web.readHeaderTimeoutMs,
+        maxConnections: config.web.maxConnections,
+        onRefused: () => metrics.connectionsRefused.inc([address.url]),
+        onConnections: (open) => metrics.connections.set([address.url], open),
         // Refusals at info; connections closed or timed out mid-handshake (health checks,
         // port scans) at debug, so that anyone able to connect cannot fill the log.
         onTlsFailure: ({ client, reason, refused }) =>
@@ -117,23 +130,28 @@ export async function run(command: RunCommand): Promise<number> {
           }),
       });
       listeners.push(listener);
+      metrics.connections.set([address.url], 0);
+      metrics.connectionsRefused.inc([address.url], 0);
       logger.info("listening", { address: address.url, bound: listener.bound });
     }
   } catch (error) {
     logger.error("start-up failed", { error: errorMessage(error) });
     await stopAll();
+    await stopAllCommands();
     return 1;
   }
   ready = true;
+  // Signals are handled before "started" is said: one sent as soon as it is read stops the
+  // program gracefully (before, SIGINT could still end it with the default 130).
+  const onHangup = () => void reload("SIGHUP");
+  Deno.addSignalListener("SIGHUP", onHangup);
+  const stopSignal = waitForStopSignal();
   logger.info("reverse_exporter started", {
     version: VERSION,
     config: config.file ?? "embedded default",
     paths: config.reverseExporters.map((p) => config.web.contextPath + p.path).join(","),
   });
-
-  const onHangup = () => void reload("SIGHUP");
-  Deno.addSignalListener("SIGHUP", onHangup);
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal;
   Deno.removeSignalListener("SIGHUP", onHangup);
   logger.info("stopping", { signal, grace: formatDuration(SHUTDOWN_GRACE_MS) });
   const drained = stopAll();
@@ -146,6 +164,9 @@ export async function run(command: RunCommand): Promise<number> {
       logger.warning("exiting with requests unanswered");
     }
   }
+  // No script outlives the program: those still running (an exec_cached run, a script that
+  // ignores SIGTERM) are stopped, and waited for.
+  await stopAllCommands();
   logger.info("stopped");
   return 0;
 }
@@ -168,6 +189,12 @@ async function reloadConfiguration(
       logger.warning("web.listen changed: listeners change only on restart; the rest is reloaded", {
         listening: before,
         configured: after,
+      });
+    }
+    if (served.config.web.maxConnections !== config.web.maxConnections) {
+      logger.warning("web.max_connections changes only on restart; the rest is reloaded", {
+        running: served.config.web.maxConnections,
+        configured: config.web.maxConnections,
       });
     }
     await served.replace(config);

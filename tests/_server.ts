@@ -12,27 +12,59 @@ export function serverPermissions(dir: string): string[] {
   return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`];
 }
 
+/**
+ * The flags a user gives a configuration with scripts: `serverPermissions`, and `run` without
+ * a list, which stopping a script's process group needs.
+ */
+export function scriptPermissions(dir: string): string[] {
+  return [...serverPermissions(dir), "--allow-run"];
+}
+
 /** A temporary directory, removed by `Symbol.asyncDispose`. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix: "reverse_exporter_test_" });
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
+/** How the program is run: where, with which permissions, and with which environment. */
+export interface ProgramOptions {
+  readonly cwd?: string;
+  /** Deno permission flags, instead of {@linkcode serverPermissions}. */
+  readonly permissions?: readonly string[];
+  /** Added to the environment the program inherits. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** More flags for `deno run` (`--no-lock`). */
+  readonly denoFlags?: readonly string[];
+  /** A command the server runs under (`["prlimit", "--nofile=256"]`). */
+  readonly wrapper?: readonly string[];
+}
+
+/**
+ * The `deno run` arguments of the program under `options`. `--quiet`, as in `deno task
+ * start`: what Deno says while it fills its cache (`Download ...`) is not the program's log.
+ */
+function runArgs(args: readonly string[], options: ProgramOptions, cwd: string): string[] {
+  return [
+    "run",
+    "--quiet",
+    `--config=${REPO}deno.json`,
+    ...(options.denoFlags ?? []),
+    ...(options.permissions ?? serverPermissions(cwd)),
+    MAIN,
+    ...args,
+  ];
+}
+
 /** Runs the program to completion with `args`; for commands that exit on their own. */
 export async function runProgram(
   args: readonly string[],
-  options: { cwd?: string; permissions?: readonly string[] } = {},
+  options: ProgramOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cwd = options.cwd ?? REPO;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--config=${REPO}deno.json`,
-      ...(options.permissions ?? serverPermissions(cwd)),
-      MAIN,
-      ...args,
-    ],
+    args: runArgs(args, options, cwd),
     cwd,
+    ...(options.env === undefined ? {} : { env: { ...options.env } }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -64,24 +96,32 @@ export class ServerProcess implements AsyncDisposable {
   /** Starts `main.ts` with `args` and waits until it has started, or has exited. */
   static start(
     args: readonly string[],
-    options: { cwd: string; permissions?: readonly string[] },
+    options: ProgramOptions & { cwd: string },
   ): Promise<ServerProcess> {
-    return ServerProcess.spawn([
-      "run",
-      `--config=${REPO}deno.json`,
-      ...(options.permissions ?? serverPermissions(options.cwd)),
-      MAIN,
-      "--log-format",
-      "json",
-      ...args,
-    ], options.cwd);
+    return ServerProcess.spawn(
+      runArgs(["--log-format", "json", ...args], options, options.cwd),
+      options,
+    );
   }
 
-  /** Runs `deno` with `denoArgs` and waits until the server has started, or has exited. */
-  static async spawn(denoArgs: readonly string[], cwd: string): Promise<ServerProcess> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...denoArgs],
-      cwd,
+  /**
+   * Runs `deno` with `denoArgs` (under `options.wrapper`, a command that runs the one after its
+   * own arguments, as `prlimit --nofile=256` does) and waits until the server has started, or
+   * has exited.
+   */
+  static async spawn(
+    denoArgs: readonly string[],
+    options: {
+      cwd: string;
+      env?: Readonly<Record<string, string>> | undefined;
+      wrapper?: readonly string[] | undefined;
+    },
+  ): Promise<ServerProcess> {
+    const [command, ...args] = [...(options.wrapper ?? []), Deno.execPath(), ...denoArgs];
+    const child = new Deno.Command(command!, {
+      args,
+      cwd: options.cwd,
+      ...(options.env === undefined ? {} : { env: { ...options.env } }),
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -198,11 +238,9 @@ export class ServerProcess implements AsyncDisposable {
 }
 
 /** Options of {@linkcode startServer}. */
-export interface StartOptions {
+export interface StartOptions extends Omit<ProgramOptions, "cwd"> {
   /** Extra program arguments. */
   readonly args?: readonly string[];
-  /** Deno permission flags, instead of {@linkcode serverPermissions}. */
-  readonly permissions?: readonly string[];
 }
 
 /** Writes `config` to `reverse_exporter.yml` in `dir` and starts the server on it. */
@@ -213,10 +251,8 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const file = `${dir}/reverse_exporter.yml`;
   await Deno.writeTextFile(file, config);
-  return await ServerProcess.start(["--config-file", file, ...(options.args ?? [])], {
-    cwd: dir,
-    ...(options.permissions === undefined ? {} : { permissions: options.permissions }),
-  });
+  const { args = [], ...program } = options;
+  return await ServerProcess.start(["--config-file", file, ...args], { ...program, cwd: dir });
 }
 
 /** Writes an executable shell script `name` into `dir`; returns its path. */
@@ -351,4 +387,26 @@ export async function promtoolCheckMetrics(
 /** The sample lines of an exposition, by metric name. */
 export function sampleLines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/**
+ * The processes whose command line contains `marker`, zombies excepted, read from /proc (by
+ * a shell: Deno lets a program read /proc only with --allow-all): `pid state command line`.
+ */
+export async function processesInProc(marker: string): Promise<string[]> {
+  const { stdout } = await new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      `for d in /proc/[0-9]*; do
+         s=$(cut -d' ' -f3 "$d/stat" 2>/dev/null) || continue
+         c=$(tr '\\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
+         echo "\${d#/proc/} $s $c"
+       done`,
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((line) => {
+    const [, state, ...command] = line.split(" ");
+    return command.join(" ").includes(marker) && state !== "Z";
+  });
 }

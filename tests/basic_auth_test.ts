@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { assert, assertEquals } from "./_assert.ts";
 import type { AuthConfig } from "../src/config/types.ts";
 import { type BasicAuthOptions, createBasicAuth } from "../src/server/basic_auth.ts";
+import { BcryptBusy, BcryptPool } from "../src/server/bcrypt_pool.ts";
 
 /** Made with Apache's `htpasswd -nbBC 4 bob hunter2` (apache2-utils 2.4, Debian 12). */
 const HTPASSWD_BOB = "$2y$04$uUQ18k/MXJ1dXBhuqYM/t.hxApv9aEeOI73zcCxVQ6F2teT7srECC";
@@ -337,4 +338,37 @@ Deno.test("basic auth: a hash bcryptjs refuses matches nothing and does not thro
   });
   await assertRefused(app, basic("u", "hunter2"), "the password of the $2x$ hash");
   assertEquals(await status(app, basic("u", "pw")), 200);
+});
+
+Deno.test("bcrypt pool: comparisons run in the worker, and beyond the queue are turned away at once", async () => {
+  const pool = new BcryptPool({ queueLimit: 2 });
+  try {
+    const hash = bcrypt.hashSync("pw", 8);
+    const outcomes = ["pw", "no", "pw", "pw"].map((password) =>
+      pool.compare(password, hash).then(String, (error) => error.name)
+    );
+    // One in the worker, two waiting: the fourth is refused without waiting for them.
+    assertEquals(await Promise.race([outcomes[3], outcomes[0]]), "BcryptBusy");
+    assertEquals(await Promise.all(outcomes), ["true", "false", "true", "BcryptBusy"]);
+    // A hash bcryptjs refuses matches nothing.
+    assertEquals(await pool.compare("pw", "$2x$04$" + "a".repeat(53)), false);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("basic auth: credentials that cannot be checked for the queue get 429 with Retry-After, not 401", async () => {
+  const { app, counter } = protectedApp(
+    { basicAuth: [{ username: "u", passwordHash: bcrypt.hashSync("pw", 4) }] },
+    { compareHash: () => Promise.reject(new BcryptBusy()) },
+  );
+  const response = await app.request("/metrics", { headers: { Authorization: basic("u", "pw") } });
+  assertEquals(response.status, 429);
+  assertEquals(response.headers.get("Retry-After"), "1");
+  assertEquals(response.headers.get("WWW-Authenticate"), null);
+  assertEquals(
+    await response.text(),
+    "Too Many Requests: too many credential checks are waiting; try again\n",
+  );
+  assertEquals(counter.served, 0);
 });

@@ -2,6 +2,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { installed, REPO, runProgram, tempDir } from "./_server.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
+import { CA_VARIABLES } from "../src/backends/system_cas.ts";
 
 const denoJson = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
 const tasks: Record<string, string> = denoJson.tasks;
@@ -120,6 +121,11 @@ Deno.test("deno task start has no -A, no unscoped --allow-*, and exactly the pri
     }`;
   });
   assertEquals(resolved, printed.stdout.trim().split(" "));
+});
+
+Deno.test("the general binary may read the CA variables of https exporters, and no other", () => {
+  const env = taskArgs(tasks.compile!).filter((a) => a.startsWith("--allow-env"));
+  assertEquals(env, [`--allow-env=${CA_VARIABLES.join(",")}`]);
 });
 
 Deno.test("the Containerfile builds with the compile task onto distroless, under tini", () => {

@@ -5,6 +5,7 @@ import {
   liveProcesses,
   type LogLine,
   scrape,
+  scriptPermissions,
   type ServerProcess,
   startServer,
   tempDir,
@@ -13,11 +14,6 @@ import {
 } from "./_server.ts";
 
 const up = (name: string) => `reverse_exporter_backend_up{exporter_name="${name}"}`;
-
-/** What the server needs to run scripts of the temporary directory `dir`. */
-function permissions(dir: string): string[] {
-  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`, "--allow-run"];
-}
 
 /** The configuration of one path `/metrics` with one `exec_cached` exporter. */
 function execCachedConfig(exporter: string): string {
@@ -71,7 +67,7 @@ Deno.test("scrapes inside one interval get the same value; the next interval bri
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counter, command: ${script}, exec_interval: 1s}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const series = 'cached_runs{exporter_name="counter"}';
   // Catch the moment the second run's value appears: the next run is an interval away.
@@ -102,7 +98,7 @@ Deno.test("the first run happens at start, before any scrape", async () => {
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counter, command: ${script}, exec_interval: 1h}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   await eventually("one run without a scrape", async () => await runsCounted(dir.path) === 1);
   const text = await scrape(server);
@@ -122,7 +118,7 @@ Deno.test("before the first result exists, a scrape waits for it", async () => {
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: slow, command: ${script}, exec_interval: 1m}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   assert(!await exists(finished), "the first run ended before the scrape: the test is too slow");
   const text = await scrape(server);
@@ -131,7 +127,7 @@ Deno.test("before the first result exists, a scrape waits for it", async () => {
   assertEquals(logged(server, "exporter scrape failed", "slow"), []);
 });
 
-Deno.test("a failing command keeps the previous value until it is older than max_age", async () => {
+Deno.test("a failing command keeps the previous value until it is older than max_age, and is logged once", async () => {
   await using dir = await tempDir();
   const fail = `${dir.path}/fail`;
   const script = await writeScript(
@@ -145,7 +141,7 @@ Deno.test("a failing command keeps the previous value until it is older than max
     execCachedConfig(
       `{name: flaky, command: ${script}, exec_interval: 300ms, max_age: 2s}`,
     ),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path), args: ["--log-level", "debug"] },
   );
   const series = 'flaky_value{exporter_name="flaky"}';
   await eventually("a first value", async () => {
@@ -190,12 +186,42 @@ Deno.test("a failing command keeps the previous value until it is older than max
   assertStringIncludes(String(stale.at(-1)!["error"]), "max_age");
   assertEquals(await runsCounted(dir.path), previous, "a failing run counted itself");
 
+  // A run failing after max_age passed says so, not that the previous result is served.
+  const staleFrom = server.logs.length;
+  await eventually(
+    "a failed run after max_age",
+    () => logged(server, "exporter command run failed", "flaky", staleFrom).length > 0,
+  );
+  assertEquals(
+    logged(server, "exporter command run failed", "flaky", staleFrom)[0]!["serving"],
+    "nothing: the last good result is older than max_age",
+  );
+
   await Deno.remove(fail);
   await eventually("up again with a new value", async () => {
     const text = await scrape(server);
     const value = valueOf(text, series);
     return valueOf(text, up("flaky")) === 1 && value !== undefined && value > previous;
   });
+  // Each run of failures: the first at warning, the others at debug, the recovery at info.
+  const levels = (msg: string) => logged(server, msg, "flaky", logsBefore).map((l) => l.level);
+  const runFailures = levels("exporter command run failed");
+  assertGreater(runFailures.length, 3);
+  assertEquals(runFailures, ["warning", ...runFailures.slice(1).map(() => "debug")]);
+  assertEquals(levels("exporter command recovered"), ["info"]);
+  const scrapeFailures = levels("exporter scrape failed");
+  assertGreater(scrapeFailures.length, 1);
+  assertEquals(scrapeFailures, ["warning", ...scrapeFailures.slice(1).map(() => "debug")]);
+  assertEquals(levels("exporter recovered"), ["info"]);
+  // --log-level debug: each scrape of the path is logged.
+  const scraped = server.logs.filter((l) => l.msg === "path scraped");
+  assertGreater(scraped.length, scrapeFailures.length);
+  for (const line of scraped) {
+    assertEquals([line.level, line["path"], line["exporters"]], ["debug", "/metrics", 1]);
+    assertGreater(Number(line["samples"]), 1);
+    assertGreater(Number(line["bytes"]), 100);
+    assert(typeof line["duration_seconds"] === "number", JSON.stringify(line));
+  }
 });
 
 Deno.test("runs never overlap when a run outlasts the interval", async () => {
@@ -211,7 +237,7 @@ Deno.test("runs never overlap when a run outlasts the interval", async () => {
     execCachedConfig(
       `{name: overlap, command: ${script}, exec_interval: 200ms, timeout: 5s}`,
     ),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const lines = async () => {
     try {
@@ -252,7 +278,7 @@ Deno.test("a hung run is stopped after timeout, which defaults to exec_interval"
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: hang, command: ${script}, exec_interval: 1s}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   await eventually(
     "the run's timeout is logged",
@@ -285,7 +311,7 @@ Deno.test("/-/metrics counts runs, failed runs by cause, and the last success", 
   await using server = await startServer(
     dir.path,
     execCachedConfig(`{name: counted, command: ${script}, exec_interval: 300ms}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const labels = 'path="/metrics",exporter_name="counted"';
   const lastSuccess = `reverse_exporter_exec_last_success_timestamp_seconds{${labels}}`;
@@ -318,7 +344,7 @@ Deno.test("on SIGTERM the server exits 0 and stops a running command", async () 
   const server = await startServer(
     dir.path,
     execCachedConfig(`{name: forever, command: ${script}, exec_interval: 1m}`),
-    { permissions: permissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   try {
     await eventually("the command runs", async () => (await liveProcesses(marker)).length > 0);

@@ -5,6 +5,7 @@ import {
   installed,
   liveProcesses,
   scrape,
+  scriptPermissions,
   startServer,
   tempDir,
   valueOf,
@@ -13,11 +14,6 @@ import {
 
 const hasPs = await installed("ps");
 const needsPs = hasPs ? "" : " (skipped: ps not installed)";
-
-/** The flags a user gives a configuration with exec exporters: run without a list. */
-function execPermissions(dir: string): string[] {
-  return ["--no-prompt", "--allow-net=127.0.0.1,[::1]", `--allow-read=${dir}`, "--allow-run"];
-}
 
 function execConfig(exporters: string): string {
   return `
@@ -41,7 +37,7 @@ echo "slow_runs $(wc -l < "${dir.path}/runs")"`,
   await using server = await startServer(
     dir.path,
     execConfig(`      exec: [{name: slow, command: ./slow.sh, timeout: 30s}]`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const bodies = await Promise.all(Array.from({ length: 20 }, () => scrape(server)));
   assertEquals(
@@ -64,7 +60,7 @@ Deno.test({
     await using server = await startServer(
       dir.path,
       execConfig(`      exec: [{name: forever, command: ./forever.sh, timeout: 60s}]`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const clients = Array.from({ length: 3 }, () => new AbortController());
     const scrapes = clients.map((c) =>
@@ -105,7 +101,7 @@ Deno.test({
       execConfig(`      exec:
         - {name: forever, command: ./forever.sh, timeout: 1s}
         - {name: ok, command: ./ok.sh}`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const body = await scrape(server);
     assertStringIncludes(body, 'reverse_exporter_backend_up{exporter_name="forever"} 0');
@@ -143,14 +139,14 @@ Deno.test("failures of scripts are marked down with a clear cause, and the other
         - {name: huge, command: ./huge.sh, body_size_limit: 1KiB}
         - {name: missing, command: ./no_such_script.sh}
         - {name: not_executable, command: ./not_executable.sh}`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const body = await scrape(server);
   assertStringIncludes(body, 'ok_metric{exporter_name="ok"} 1');
   const causes: Record<string, [string, string]> = {
     exit1: ["exit_code", "exit code 1"],
     garbage: ["decode", "line 1, column"],
-    huge: ["body_too_large", "larger than 1024 bytes"],
+    huge: ["body_too_large", "larger than the limit of 1024 bytes"],
     missing: ["start", "no_such_script.sh"],
     not_executable: ["start", "not_executable.sh"],
   };
@@ -217,7 +213,7 @@ Deno.test("args, env and working_dir reach the script, run without a shell", asy
           args: ["two words", "$HOME;*"]
           env: {FOO: bar}
           working_dir: work`),
-    { permissions: execPermissions(dir.path) },
+    { permissions: scriptPermissions(dir.path) },
   );
   const body = await scrape(server);
   assertStringIncludes(
@@ -226,25 +222,66 @@ Deno.test("args, env and working_dir reach the script, run without a shell", asy
   );
 });
 
-Deno.test("with --allow-run limited to the commands, scripts run and a warning says what is lost", async () => {
+/** The flags of a configuration with exec exporters when `run` lists the commands. */
+function listedRunPermissions(dir: string, commands: readonly string[]): string[] {
+  return [
+    "--no-prompt",
+    "--allow-net=127.0.0.1,[::1]",
+    `--allow-read=${dir}`,
+    `--allow-run=${commands.join(",")}`,
+  ];
+}
+
+Deno.test("with --allow-run limited to the commands, scripts run and an info line says what is lost", async () => {
   await using dir = await tempDir();
   const script = await writeScript(dir.path, "ok.sh", "echo ok_metric 1");
   await using server = await startServer(
     dir.path,
     execConfig(`      exec: [{name: ok, command: ./ok.sh}]`),
-    {
-      permissions: [
-        "--no-prompt",
-        "--allow-net=127.0.0.1,[::1]",
-        `--allow-read=${dir.path}`,
-        `--allow-run=${script}`,
-      ],
-    },
+    { permissions: listedRunPermissions(dir.path, [script]) },
   );
   assertStringIncludes(await scrape(server), 'ok_metric{exporter_name="ok"} 1');
-  const warning = server.logs.find((l) => l.level === "warning" && l.msg.includes("--allow-run"));
-  assert(warning !== undefined, JSON.stringify(server.logs));
-  assertStringIncludes(warning.msg, "may outlive it");
+  const note = server.logs.find((l) => l.msg.includes("--allow-run is limited"));
+  assert(note !== undefined, JSON.stringify(server.logs));
+  assertEquals(note.level, "info");
+  assertStringIncludes(note.msg, "may outlive it");
+  // A script that leaves nothing behind is never warned about.
+  assertEquals(server.logs.filter((l) => l.level === "warning"), []);
+});
+
+Deno.test({
+  name:
+    `a script that leaves a process behind under a listed --allow-run is warned about once${needsPs}`,
+  ignore: !hasPs,
+  async fn() {
+    await using dir = await tempDir();
+    const marker = "86411";
+    const script = await writeScript(
+      dir.path,
+      "leaves.sh",
+      `sleep ${marker} &\necho left_metric 1`,
+    );
+    try {
+      await using server = await startServer(
+        dir.path,
+        execConfig(`      exec: [{name: leaves, command: ./leaves.sh}]`),
+        { permissions: listedRunPermissions(dir.path, [script]) },
+      );
+      for (let i = 0; i < 2; i++) {
+        assertStringIncludes(await scrape(server), 'left_metric{exporter_name="leaves"} 1');
+      }
+      const warnings = server.logs.filter((l) => l.level === "warning");
+      assertEquals(warnings.length, 1, JSON.stringify(server.logs));
+      assertStringIncludes(warnings[0]!.msg, "exporter command left processes running");
+      assertEquals(warnings[0]!.exporter, "leaves");
+      assertEquals((await liveProcesses(`sleep ${marker}`)).length, 2, "they really outlived it");
+    } finally {
+      // The test's own descendants, by process id.
+      for (const line of await liveProcesses(`sleep ${marker}`)) {
+        Deno.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+      }
+    }
+  },
 });
 
 Deno.test({
@@ -257,7 +294,7 @@ Deno.test({
     const server = await startServer(
       dir.path,
       execConfig(`      exec: [{name: stuck, command: ./stuck.sh, timeout: 0}]`),
-      { permissions: execPermissions(dir.path) },
+      { permissions: scriptPermissions(dir.path) },
     );
     const inFlight = fetch(server.url("/metrics")).then((r) => r.text()).catch(() =>
       "connection closed"

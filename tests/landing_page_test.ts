@@ -1,6 +1,11 @@
 /** The landing page at /: HTML for people, JSON for programs, never credentials. */
-import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { scrape, serveBackend, startServer, tempDir } from "./_server.ts";
+
+/** `path` with a line break allowed after its `/` and `_`, and `.` before a letter, as on the page. */
+function breakable(path: string): string {
+  return path.replace(/([/_])(?=[^/_])|(\.)(?=[A-Za-z])/g, "$1$2<wbr>");
+}
 
 Deno.test("the landing page lists each path and exporter with its last scrape, without credentials", async () => {
   await using dir = await tempDir();
@@ -32,16 +37,30 @@ reverse_exporters:
   const page = await html.text();
   assertStringIncludes(page, '<a href="/re/metrics">/re/metrics</a>');
   assertStringIncludes(page, '<a href="/re/other">/re/other</a>');
+  const text = (html: string) => html.replaceAll("<wbr>", "");
   assertStringIncludes(
-    page,
+    text(page),
     `<td class="target">http://127.0.0.1:${port}/metrics?x=%3Cb%3E</td>`,
   );
-  assertStringIncludes(page, `<td class="target">${dir.path}/cron.prom</td>`);
+  assertStringIncludes(page, `<td class="target">${breakable(dir.path)}/<wbr>cron.<wbr>prom</td>`);
+  assertStringIncludes(
+    text(page),
+    '<tr class="down"><td class="name"><span class="dot"></span>down&lt;&amp;&gt;' +
+      '<span class="kind">http</span></td>',
+  );
+  assertStringIncludes(
+    text(page),
+    '<td class="error"><span class="clamp" title="GET http://127.0.0.1:1/metrics: ',
+  );
+  // Ages beside times, and the count of exporters up and down per path.
+  assertMatch(
+    page,
+    /<time datetime="[\d-]+T[\d:.]+Z" title="[^"]+">\d\d:\d\d:\d\d UTC<\/time> <span class="age">\d+ s ago<\/span>/,
+  );
   assertStringIncludes(
     page,
-    '<tr class="down"><td><span class="dot"></span>down&lt;&amp;&gt;</td><td>http</td>',
+    '<span class="n-up">2 up</span> &middot; <span class="n-down">1 down</span>',
   );
-  assertStringIncludes(page, '<td class="error">GET http://127.0.0.1:1/metrics: ');
   for (const secret of ["s3cret-pass", "hunter2", "t0ken", "scraper"]) {
     assert(!page.includes(secret), secret);
   }
@@ -50,15 +69,19 @@ reverse_exporters:
     .json();
   assertEquals(json.configFile, `${dir.path}/reverse_exporter.yml`);
   assertEquals(json.paths.map((p: { url: string }) => p.url), ["/re/metrics", "/re/other"]);
+  assertEquals(json.paths[0].counts, { up: 2, down: 1, notScraped: 0 });
+  assertEquals(json.paths[1].counts, { up: 0, down: 0, notScraped: 0 });
+  assert(typeof json.generatedAt === "number");
   const [node, down, cron] = json.paths[0].exporters;
-  assertEquals([node.name, node.kind, node.lastSamples, node.lastError], [
+  assertEquals([node.name, node.kind, node.lastSamples, node.lastError, node.up], [
     "node",
     "http",
     2,
     undefined,
+    true,
   ]);
   assert(typeof node.lastScrapeAt === "number" && typeof node.lastDurationSeconds === "number");
-  assertEquals([down.name, down.lastSamples], ["down<&>", 0]);
+  assertEquals([down.name, down.lastSamples, down.up], ["down<&>", 0, false]);
   assertStringIncludes(down.lastError, "127.0.0.1:1");
   assertEquals([cron.kind, cron.target, cron.lastSamples], ["file", `${dir.path}/cron.prom`, 1]);
   assert(

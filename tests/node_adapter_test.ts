@@ -188,7 +188,7 @@ Deno.test("a normal response resolves completed and does not abort the signal", 
   assertEquals(events, ["completed"]);
 });
 
-Deno.test("request targets: paths are kept as sent, absolute-form too, other forms get 400, a throw gets 500", async () => {
+Deno.test("request targets: paths are kept as sent, absolute-form too, dot segments get 404, other forms 400, a throw 500", async () => {
   const paths: string[] = [];
   const hosts: string[] = [];
   await using served = await serveAdapted((request) => {
@@ -204,14 +204,37 @@ Deno.test("request targets: paths are kept as sent, absolute-form too, other for
       `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
     )).head.split("\r\n")[0];
   assertEquals(await get("//metrics"), "HTTP/1.1 200 OK");
-  assertEquals(await get("/a/../metrics%2F"), "HTTP/1.1 200 OK");
+  assertEquals(await get("/metrics%2F"), "HTTP/1.1 200 OK");
+  for (
+    const dotted of [
+      "/a/../metrics",
+      "/./metrics",
+      "/%2e%2E/metrics",
+      "/a/.%2e/metrics",
+      "/a/%2e./metrics?x=1",
+      "/a\\..\\metrics",
+      "/metrics/.",
+      "http://other.example/../metrics",
+    ]
+  ) {
+    assertEquals(await get(dotted), "HTTP/1.1 404 Not Found", dotted);
+  }
+  // Dots that are no segment of their own, or in the query, are kept.
+  assertEquals(await get("/a.b/..c/%2e%2ex?p=/../"), "HTTP/1.1 200 OK");
   assertEquals(await get("/metrics", "evil.example/other"), "HTTP/1.1 200 OK");
   // Absolute-form, as a client speaking to a proxy sends (Deno's fetch over a Unix socket):
   // its authority replaces Host, its path is kept as sent.
   assertEquals(await get("http://other.example//metrics?a=1"), "HTTP/1.1 200 OK");
   assertEquals(await get("HTTP://other.example"), "HTTP/1.1 200 OK");
-  assertEquals(paths, ["//metrics", "/metrics%2F", "/metrics", "//metrics", "/"]);
-  assertEquals(hosts, ["x", "x", "evil.example", "other.example", "other.example"]);
+  assertEquals(paths, [
+    "//metrics",
+    "/metrics%2F",
+    "/a.b/..c/%2e%2ex",
+    "/metrics",
+    "//metrics",
+    "/",
+  ]);
+  assertEquals(hosts, ["x", "x", "x", "evil.example", "other.example", "other.example"]);
   assertStringIncludes(await get("*") ?? "", " 400 ");
   assertStringIncludes(await get("/metrics", "x\r\nHost: y") ?? "", " 400 "); // two Hosts
   assertStringIncludes(await get("other.example:80") ?? "", " 400 ");

@@ -45,9 +45,15 @@ reverse_exporters:
     "unix:/run/node.sock",
     "--allow-read=/etc/re/config.yml,/etc/re/tls/server.crt,/etc/re/tls/server.key,/etc/re/tls/ca.crt," +
     "/run/re/plain.sock,/etc/re/secure.sock,/etc/tls/s.crt,/etc/tls/s.key,/etc/re/ca.crt,/etc/re/c.crt," +
-    "/etc/re/c.key,/run/node.sock,/etc/re/cron.prom",
+    "/etc/re/c.key," +
+    // The system's CA certificates, for the https exporter: where Go looks for them on Linux.
+    "/etc/ssl/certs/ca-certificates.crt,/etc/pki/tls/certs/ca-bundle.crt,/etc/ssl/ca-bundle.pem," +
+    "/etc/pki/tls/cacert.pem,/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem,/etc/ssl/cert.pem," +
+    "/etc/ssl/certs,/etc/pki/tls/certs," +
+    "/run/node.sock,/etc/re/cron.prom",
     "--allow-write=/run/re/plain.sock,/etc/re/secure.sock,/run/node.sock",
     "--allow-run=/etc/re/script.sh,python3,/usr/local/bin/slow.sh",
+    "--allow-env=SSL_CERT_FILE,SSL_CERT_DIR",
   ]);
 });
 

@@ -1,5 +1,5 @@
 /** The real server as a subprocess in front of real HTTP exporters on loopback. */
-import { decodeText } from "../src/exposition/mod.ts";
+import { decodeText, familiesOf, type Metric, sampleCountOf } from "../src/exposition/mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import {
   fixture,
@@ -19,8 +19,21 @@ function textResponse(body: string): Response {
   return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
 }
 
+/** The samples (lines of text) of one metric. */
+function samplesOfMetric(metric: Metric): number {
+  if ("buckets" in metric) {
+    return metric.buckets.length + (metric.sum === undefined ? 0 : 1) +
+      (metric.count === undefined ? 0 : 1);
+  }
+  if ("quantiles" in metric) {
+    return metric.quantiles.length + (metric.sum === undefined ? 0 : 1) +
+      (metric.count === undefined ? 0 : 1);
+  }
+  return 1;
+}
+
 function countSamples(text: string): number {
-  return decodeText(text).reduce((n, f) => n + f.samples.length, 0);
+  return sampleCountOf(decodeText(new TextEncoder().encode(text)));
 }
 
 Deno.test("two node_exporters and a Prometheus on one path merge into one valid exposition", async () => {
@@ -60,14 +73,14 @@ reverse_exporters:
   assertEquals(new Set(helpNames).size, helpNames.length, "a HELP appears twice");
 
   // Every sample of the exporters carries its exporter_name; nothing was lost.
-  const families = decodeText(text);
+  const exposition = decodeText(new TextEncoder().encode(text));
   let fromExporters = 0;
-  for (const family of families) {
-    for (const sample of family.samples) {
+  for (const family of familiesOf(exposition)) {
+    for (const sample of family.metrics) {
       const exporter = sample.labels.find((l) => l.name === "exporter_name")?.value;
-      assert(exporter !== undefined, `${sample.name} has no exporter_name`);
+      assert(exporter !== undefined, `${family.name} has no exporter_name`);
       if (family.name.startsWith("reverse_exporter_backend_")) continue;
-      fromExporters++;
+      fromExporters += samplesOfMetric(sample);
       if (exporter === "node_b") {
         assertEquals(sample.labels.find((l) => l.name === "node_uuid")?.value, "b");
       }
@@ -209,8 +222,9 @@ reverse_exporters:
   const failure = server.logs.find((l) => l.msg === "exporter scrape failed");
   assertEquals(failure?.["cause"], "timeout");
   const duration =
-    decodeText(text).find((f) => f.name === "reverse_exporter_backend_scrape_duration_seconds")!
-      .samples[0]!.value;
+    (familiesOf(decodeText(new TextEncoder().encode(text))).find((f) =>
+      f.name === "reverse_exporter_backend_scrape_duration_seconds"
+    )!.metrics[0] as { value: number }).value;
   // The 60 s timeout was cut to the 0.5 s budget less its margin.
   assert(duration < 30, `the exporter ran for ${duration} s`);
 });
@@ -335,7 +349,7 @@ Deno.test("methods, own routes, HEAD and context_path", async (t) => {
     `
 web:
   listen: ["tcp://127.0.0.1:0"]
-  context_path: /reverse
+  context_path: /reverse/ # the Go program's form: the same as /reverse
 reverse_exporters:
   - path: /metrics
     exporters:

@@ -1,7 +1,10 @@
-/** What every kind of backend provides: a scrape that returns decoded metric families. */
-import { DecodeError, decodeExposition, type MetricFamily } from "../exposition/mod.ts";
+/** What every kind of backend provides: a scrape that returns an exporter's body. */
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
+import type { Payload, ScrapeEngine } from "../scrape/engine.ts";
+import type { BudgetHold, ByteBudget } from "./byte_budget.ts";
+
+export type { Payload };
 
 /** Why a scrape failed, as counted in `reverse_exporter_exporter_scrape_failures_total`. */
 export type FailureCause =
@@ -13,6 +16,7 @@ export type FailureCause =
   | "start"
   | "exit_code"
   | "body_too_large"
+  | "memory_limit"
   | "invalid_body"
   | "decode"
   | "stale";
@@ -35,16 +39,27 @@ export interface ScrapeContext {
   readonly signal: AbortSignal;
   /** The query parameters of the request to the configured path. */
   readonly query: URLSearchParams;
+  /** The scrape's share of `web.max_bytes_in_flight`, given back once it has answered. */
+  readonly hold: BudgetHold;
 }
 
 /** A source of metrics: one configured exporter. */
 export interface Backend {
-  /** Scrapes once; rejects with {@linkcode ScrapeFailure}. */
-  scrape(context: ScrapeContext): Promise<MetricFamily[]>;
+  /** Scrapes once: the body, not yet decoded; rejects with {@linkcode ScrapeFailure}. */
+  scrape(context: ScrapeContext): Promise<Payload>;
   /** Releases what the backend holds (connections, timers, processes). */
   close(): void;
-  /** Why the last run failed, for backends that run on their own schedule (exec_cached). */
-  lastRunError?(): string | undefined;
+  /** The last run, for backends that run on their own schedule (exec_cached). */
+  lastRun?(): RunStatus | undefined;
+}
+
+/** One run of a backend that runs on its own schedule (exec_cached). */
+export interface RunStatus {
+  /** Epoch milliseconds when it started. */
+  readonly at: number;
+  readonly durationSeconds: number;
+  /** Why it failed; undefined when it succeeded. */
+  readonly error: string | undefined;
 }
 
 /** What a backend may use of the rest of the program. */
@@ -53,28 +68,10 @@ export interface BackendContext {
   readonly path: string;
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
-}
-
-/**
- * Decodes an exporter's output as text 0.0.4 or OpenMetrics (by `contentType` when given,
- * else by content), turning a decoding error into a {@linkcode ScrapeFailure}.
- */
-export function decodePayload(
-  text: string,
-  what: string,
-  options: { contentType?: string | undefined } = {},
-): MetricFamily[] {
-  try {
-    return decodeExposition(
-      text,
-      options.contentType === undefined ? {} : { contentType: options.contentType },
-    );
-  } catch (error) {
-    if (error instanceof DecodeError) {
-      throw new ScrapeFailure("decode", `${what} is not a valid exposition: ${error.message}`);
-    }
-    throw error;
-  }
+  /** `web.max_bytes_in_flight`, for what a backend reads on its own schedule (script runs). */
+  readonly budget: ByteBudget;
+  /** Where bodies are decoded (exec_cached checks each run's output there). */
+  readonly engine: ScrapeEngine;
 }
 
 /** The failure an aborted scrape gets: `timeout` for its deadline, `canceled` otherwise. */
@@ -86,35 +83,6 @@ export function abortFailure(signal: AbortSignal, what: string): ScrapeFailure {
   return new ScrapeFailure("canceled", `${what}: canceled (the client went away)`);
 }
 
-/**
- * Reads a byte stream into text, failing once it exceeds `limit` bytes. The stream's chunks
- * must be the reader's alone (as those of a fetch body or a file are): their memory is freed
- * as soon as they are joined, and the joined bytes' once decoded.
- */
-export async function readLimited(
-  stream: ReadableStream<Uint8Array>,
-  options: { readonly limit: number; readonly what: string },
-): Promise<string> {
-  const { limit, what } = options;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) throw tooLarge(options);
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
-  if (chunks.length > 1) chunks.forEach(freeBytes);
-  return textOf(bytes, what);
-}
-
 /** The failure of a body over its limit (`body_too_large`). */
 export function tooLarge(
   options: { readonly limit: number; readonly what: string },
@@ -123,56 +91,4 @@ export function tooLarge(
     "body_too_large",
     `${options.what} is larger than the limit of ${options.limit} bytes`,
   );
-}
-
-/**
- * Decodes `bytes`, which must be the caller's alone, as {@linkcode decodeUtf8} does, and
- * frees their memory at once.
- */
-export function textOf(bytes: Uint8Array, what: string): string {
-  try {
-    return decodeUtf8(bytes, what);
-  } finally {
-    freeBytes(bytes);
-  }
-}
-
-/**
- * Frees the memory of `bytes`, which nothing else may use, now rather than at a later garbage
- * collection: detaches its buffer. Buffers of bodies and joined chunks live outside the
- * JavaScript heap, where the collector counts them late: under load, several scrapes' worth of
- * them piled up before it freed them.
- */
-function freeBytes(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  // A buffer that cannot be detached (shared, or WebAssembly memory) is left to the collector.
-  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // not detachable
-  }
-}
-
-/** A strict decoder; decoding without `stream` leaves it as new, so it is shared. */
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Decodes strict UTF-8; invalid bytes are a failure (`invalid_body`) naming `what`. */
-export function decodeUtf8(bytes: Uint8Array, what: string): string {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new ScrapeFailure("invalid_body", `${what} is not valid UTF-8`);
-  }
-}
-
-/** The chunks, `size` bytes in all, as one array. */
-export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

@@ -7,13 +7,18 @@
  * process is signalled and children it leaves behind may survive.
  */
 import { errorMessage } from "../error_message.ts";
-import { abortFailure, concatBytes, decodeUtf8, ScrapeFailure } from "./backend.ts";
+import { abortFailure, ScrapeFailure } from "./backend.ts";
+import { readBounded } from "./bounded_read.ts";
+import type { BudgetHold } from "./byte_budget.ts";
 
 /** How long a stopped command gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 1000;
 
 /** The most of a command's stderr that is kept for the log. */
 export const STDERR_LIMIT = 4096;
+
+/** How often a stopped command is looked at, to know when it is gone. */
+const GONE_POLL_MS = 20;
 
 /** What to run. */
 export interface CommandSpec {
@@ -23,15 +28,27 @@ export interface CommandSpec {
   readonly workingDir: string | undefined;
   /** The most bytes of stdout accepted; more is a failure. */
   readonly outputLimit: number;
+  /**
+   * Called when processes the command started still held its output open after it exited
+   * and could not be stopped (`run` granted only for a list of commands).
+   */
+  readonly onLeftBehind?: () => void;
 }
 
 /** A command that ran to its end (whatever its exit code). */
 export interface CommandResult {
-  readonly stdout: string;
+  /** Its output, an exposition still to decode. */
+  readonly stdout: Uint8Array;
   /** The first {@linkcode STDERR_LIMIT} bytes of stderr. */
   readonly stderr: string;
   readonly code: number;
   readonly signal: Deno.Signal | null;
+}
+
+/** Options of {@linkcode runCommand}. */
+export interface RunCommandOptions {
+  /** The share of `web.max_bytes_in_flight` that the output read is taken from. */
+  readonly hold?: BudgetHold | undefined;
 }
 
 /** Whether this process may signal process groups (`run` granted without a list). */
@@ -43,7 +60,11 @@ export function canSignalGroups(): boolean {
  * Runs `spec` until it exits, or until `signal` aborts (then it is stopped and the
  * promise rejects with a {@linkcode ScrapeFailure} of cause `timeout` or `canceled`).
  */
-export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promise<CommandResult> {
+export async function runCommand(
+  spec: CommandSpec,
+  signal: AbortSignal,
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   signal.throwIfAborted();
   let child: Deno.ChildProcess;
   try {
@@ -60,49 +81,86 @@ export async function runCommand(spec: CommandSpec, signal: AbortSignal): Promis
     throw new ScrapeFailure("start", `cannot start ${spec.command}: ${errorMessage(error)}`);
   }
   const group = new ProcessGroup(child);
-  const stop = () => group.stop();
+  const stop = () => void group.stop();
   signal.addEventListener("abort", stop, { once: true });
-  // Output over the limit is a failure already: stop the command rather than drain it.
-  const stdout = readBounded(child.stdout, spec.outputLimit, { onOverflow: () => group.stop() });
-  const stderr = readBounded(child.stderr, STDERR_LIMIT, { truncate: true });
+  // Gives up on pipes that a child which could not be stopped still holds open.
+  const giveUp = new AbortController();
+  const what = `output of ${spec.command}`;
+  const stdout = readBounded(child.stdout, {
+    limit: spec.outputLimit,
+    what,
+    hold: options.hold,
+    stop: giveUp.signal,
+  });
+  // Output over the limit (or the budget) is a failure already: the command is stopped, its
+  // stdout not drained.
+  stdout.catch(stop);
+  const stderr = readBounded(child.stderr, {
+    limit: STDERR_LIMIT,
+    what: `stderr of ${spec.command}`,
+    hold: options.hold,
+    overflow: "truncate",
+    stop: giveUp.signal,
+  });
   try {
     const status = await child.status;
     // Whatever the command left running in its group goes with it.
     group.stopLeftovers();
-    const [out, err] = await Promise.all([
-      drain(stdout, group, STOP_GRACE_MS),
-      drain(stderr, group, STOP_GRACE_MS),
-    ]);
-    const stderrText = lossy(err.bytes);
+    let abandoned = false;
+    const late = setTimeout(() => {
+      abandoned = true;
+      stop();
+      giveUp.abort();
+    }, STOP_GRACE_MS);
+    const [out, err] = await Promise.allSettled([stdout, stderr]);
+    clearTimeout(late);
+    if (abandoned && !canSignalGroups()) spec.onLeftBehind?.();
+    const stderrText = err.status === "fulfilled" ? lossy(err.value) : "";
     if (signal.aborted) {
       throw withStderr(abortFailure(signal, `running ${spec.command}`), stderrText);
     }
-    if (out.overflow) {
-      const tooLarge = `output of ${spec.command} is larger than ${spec.outputLimit} bytes`;
-      throw withStderr(new ScrapeFailure("body_too_large", tooLarge), stderrText);
+    if (out.status === "rejected") {
+      const error: unknown = out.reason;
+      const failure = error instanceof ScrapeFailure
+        ? error
+        : new ScrapeFailure("read", `cannot read the ${what}: ${errorMessage(error)}`);
+      throw withStderr(failure, stderrText);
     }
-    let stdoutText: string;
-    try {
-      stdoutText = decodeUtf8(out.bytes, `output of ${spec.command}`);
-    } catch (error) {
-      throw error instanceof ScrapeFailure ? withStderr(error, stderrText) : error;
-    }
-    return { stdout: stdoutText, stderr: stderrText, code: status.code, signal: status.signal };
+    return { stdout: out.value, stderr: stderrText, code: status.code, signal: status.signal };
   } finally {
     signal.removeEventListener("abort", stop);
-    if (!group.exited) group.stop();
+    if (!group.exited) stop();
   }
+}
+
+/** Commands started and not yet exited. */
+const live = new Set<ProcessGroup>();
+/** Stops in progress (of commands, or of what they left in their group). */
+const stopping = new Set<Promise<void>>();
+
+/**
+ * Stops every command still running, as a stopped scrape does (SIGTERM to its group, SIGKILL
+ * after {@linkcode STOP_GRACE_MS}); resolves when they and their groups are gone.
+ */
+export async function stopAllCommands(): Promise<void> {
+  for (const group of live) void group.stop();
+  await Promise.all(stopping);
 }
 
 /** Signals a child and, when permitted, its whole process group. */
 class ProcessGroup {
   readonly #child: Deno.ChildProcess;
   #exited = false;
-  #stopping = false;
+  #stopped: Promise<void> | undefined;
 
   constructor(child: Deno.ChildProcess) {
     this.#child = child;
-    child.status.then(() => this.#exited = true);
+    live.add(this);
+    const exited = () => {
+      this.#exited = true;
+      live.delete(this);
+    };
+    child.status.then(exited, exited);
   }
 
   /** Whether the command's own process has exited. */
@@ -110,23 +168,41 @@ class ProcessGroup {
     return this.#exited;
   }
 
-  /** SIGTERM now and SIGKILL after the grace period, unless everything is gone by then. */
-  stop(): void {
-    if (this.#stopping) return;
-    this.#stopping = true;
-    this.#signal("SIGTERM");
-    const timer = setTimeout(() => {
-      // Only while something is left: the group's id may be reused once it is empty.
-      if (!this.#exited || (canSignalGroups() && groupAlive(this.#child.pid))) {
-        this.#signal("SIGKILL");
-      }
-    }, STOP_GRACE_MS);
-    Deno.unrefTimer(timer);
+  /**
+   * SIGTERM now and SIGKILL after the grace period, unless everything is gone by then;
+   * resolves when the command and its group are gone (or a grace period after SIGKILL).
+   */
+  stop(): Promise<void> {
+    if (this.#stopped === undefined) {
+      const stopped = this.#terminate();
+      this.#stopped = stopped;
+      stopping.add(stopped);
+      stopped.then(() => stopping.delete(stopped));
+    }
+    return this.#stopped;
   }
 
   /** After the command exited: stop what it left behind in its group, if anything. */
   stopLeftovers(): void {
-    if (canSignalGroups() && groupAlive(this.#child.pid)) this.stop();
+    if (canSignalGroups() && groupAlive(this.#child.pid)) void this.stop();
+  }
+
+  async #terminate(): Promise<void> {
+    this.#signal("SIGTERM");
+    if (await this.#goneWithin(STOP_GRACE_MS)) return;
+    // Only while something is left: the group's id may be reused once it is empty.
+    this.#signal("SIGKILL");
+    await this.#goneWithin(STOP_GRACE_MS);
+  }
+
+  /** Whether the command, and its group when it may be signalled, are gone within `ms`. */
+  async #goneWithin(ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      if (this.#exited && !(canSignalGroups() && groupAlive(this.#child.pid))) return true;
+      if (performance.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+    }
   }
 
   #signal(signal: Deno.Signal): void {
@@ -146,68 +222,6 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
-}
-
-interface Bounded {
-  readonly bytes: Uint8Array;
-  readonly overflow: boolean;
-}
-
-interface Reading {
-  readonly done: Promise<Bounded>;
-  readonly cancel: () => void;
-}
-
-/** Reads a stream, keeping at most `limit` bytes; more is an overflow, or dropped with `truncate`. */
-function readBounded(
-  stream: ReadableStream<Uint8Array>,
-  limit: number,
-  options: { truncate?: boolean; onOverflow?: () => void } = {},
-): Reading {
-  const reader = stream.getReader();
-  const done = (async (): Promise<Bounded> => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let overflow = false;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (overflow) continue; // keep draining, so the writer is not blocked
-        if (size + value.byteLength > limit) {
-          overflow = true;
-          options.onOverflow?.();
-          if (options.truncate) chunks.push(value.subarray(0, limit - size));
-          size = limit;
-          continue;
-        }
-        chunks.push(value);
-        size += value.byteLength;
-      }
-    } catch {
-      // canceled
-    }
-    return { bytes: concatBytes(chunks, size), overflow: overflow && !options.truncate };
-  })();
-  return { done, cancel: () => void reader.cancel().catch(() => {}) };
-}
-
-/**
- * Waits for a stream's end after the command exited; a pipe still held open by a child
- * that could not be stopped is given up after `graceMs`.
- */
-async function drain(reading: Reading, group: ProcessGroup, graceMs: number): Promise<Bounded> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs);
-    Deno.unrefTimer(timer);
-  });
-  const result = await Promise.race([reading.done, late.then(() => undefined)]);
-  clearTimeout(timer);
-  if (result !== undefined) return result;
-  group.stop();
-  reading.cancel();
-  return await reading.done;
 }
 
 /** The failure, its message followed by what the command wrote to stderr, if anything. */

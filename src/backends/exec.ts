@@ -5,20 +5,25 @@
  * Permissions: see {@linkcode commandPermissions}.
  */
 import type { ExecExporterConfig } from "../config/types.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
-import { abortFailure, type Backend, type BackendContext, type ScrapeContext } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import {
+  abortFailure,
+  type Backend,
+  type BackendContext,
+  type Payload,
+  type ScrapeContext,
+} from "./backend.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 /** A run in progress and the scrapes waiting for it. */
 interface SharedRun {
-  readonly result: Promise<MetricFamily[]>;
+  readonly result: Promise<Payload>;
   readonly stop: AbortController;
   waiting: number;
 }
 
 /** Creates the backend of an `exec` exporter. */
 export function createExecBackend(config: ExecExporterConfig, context: BackendContext): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecBackend(config, context);
 }
 
@@ -32,7 +37,7 @@ class ExecBackend implements Backend {
     this.#context = context;
   }
 
-  scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+  scrape(context: ScrapeContext): Promise<Payload> {
     if (context.signal.aborted) {
       return Promise.reject(abortFailure(context.signal, `running ${this.#config.command}`));
     }
@@ -70,7 +75,7 @@ function join(
   signal: AbortSignal,
   what: string,
   abandon: () => void,
-): Promise<MetricFamily[]> {
+): Promise<Payload> {
   run.waiting++;
   return new Promise((resolve, reject) => {
     const leave = () => {
@@ -80,9 +85,10 @@ function join(
     };
     signal.addEventListener("abort", leave, { once: true });
     run.result.then(
-      (families) => {
+      (payload) => {
         signal.removeEventListener("abort", leave);
-        resolve(families);
+        // Each scrape hands its body over to the engine: each gets a copy.
+        resolve({ ...payload, body: payload.body.slice() });
       },
       (error) => {
         signal.removeEventListener("abort", leave);

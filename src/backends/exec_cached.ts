@@ -6,18 +6,20 @@
  */
 import type { ExecCachedExporterConfig } from "../config/types.ts";
 import { formatDuration } from "../duration.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
 import {
   abortFailure,
   type Backend,
   type BackendContext,
+  type Payload,
+  type RunStatus,
   type ScrapeContext,
   ScrapeFailure,
 } from "./backend.ts";
-import { runExporter, warnWithoutGroupSignals } from "./exec_run.ts";
+import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 interface CachedResult {
-  readonly families: MetricFamily[];
+  /** The output of the run, checked to be an exposition. */
+  readonly payload: Payload;
   /** Epoch milliseconds when the run that produced it started. */
   readonly at: number;
 }
@@ -27,7 +29,7 @@ export function createExecCachedBackend(
   config: ExecCachedExporterConfig,
   context: BackendContext,
 ): Backend {
-  warnWithoutGroupSignals(context.logger);
+  noteWithoutGroupSignals(context.logger);
   return new ExecCachedBackend(config, context);
 }
 
@@ -37,6 +39,9 @@ class ExecCachedBackend implements Backend {
   readonly #closed = new AbortController();
   #last: CachedResult | undefined;
   #lastFailure: ScrapeFailure | undefined;
+  #lastRun: RunStatus | undefined;
+  /** Whether the current run of failures was logged at warning (the first one is). */
+  #failing = false;
   /** Resolves when the first run has ended, whatever its outcome. */
   readonly #firstRun: Promise<void>;
 
@@ -48,7 +53,7 @@ class ExecCachedBackend implements Backend {
     first.then((started) => this.#schedule(started));
   }
 
-  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+  async scrape(context: ScrapeContext): Promise<Payload> {
     if (this.#last === undefined && this.#lastFailure === undefined) {
       await waitFor(this.#firstRun, context.signal, this.#config.command);
     }
@@ -66,15 +71,16 @@ class ExecCachedBackend implements Backend {
           `more than max_age ${formatDuration(this.#config.maxAgeMs)}${why}`,
       );
     }
-    return last.families;
+    // The engine takes the bytes it is given: each scrape gets a copy.
+    return { ...last.payload, body: last.payload.body.slice() };
   }
 
   close(): void {
     this.#closed.abort();
   }
 
-  lastRunError(): string | undefined {
-    return this.#lastFailure?.message;
+  lastRun(): RunStatus | undefined {
+    return this.#lastRun;
   }
 
   /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
@@ -93,6 +99,15 @@ class ExecCachedBackend implements Backend {
     this.#closed.signal.addEventListener("abort", cancel, { once: true });
   }
 
+  /** What scrapes get after a failed run: the last good result while it is within max_age. */
+  #serving(): string {
+    if (this.#last === undefined) return "nothing";
+    if (Date.now() - this.#last.at > this.#config.maxAgeMs) {
+      return "nothing: the last good result is older than max_age";
+    }
+    return "the previous result";
+  }
+
   /** Runs the command once, keeping a good result; resolves to the run's start time. */
   async #runOnce(): Promise<number> {
     const started = Date.now();
@@ -100,23 +115,36 @@ class ExecCachedBackend implements Backend {
     if (Number.isFinite(this.#config.timeoutMs)) {
       signals.push(AbortSignal.timeout(this.#config.timeoutMs));
     }
+    const fields = { path: this.#context.path, exporter: this.#config.name };
     try {
-      const families = await runExporter(this.#config, AbortSignal.any(signals), this.#context);
-      this.#last = { families, at: started };
+      const payload = await runExporter(this.#config, AbortSignal.any(signals), {
+        ...this.#context,
+        check: (output) => checkExposition(this.#context, output),
+      });
+      this.#last = { payload, at: started };
       this.#lastFailure = undefined;
+      if (this.#failing) this.#context.logger.info("exporter command recovered", fields);
+      this.#failing = false;
     } catch (error) {
       if (this.#closed.signal.aborted) return started;
       this.#lastFailure = error instanceof ScrapeFailure
         ? error
         : new ScrapeFailure("start", String(error));
-      this.#context.logger.warning("exporter command run failed", {
-        path: this.#context.path,
-        exporter: this.#config.name,
+      // The first failure is a warning; the ones until the command recovers are counted, and
+      // logged at debug level.
+      this.#context.logger.log(this.#failing ? "debug" : "warning", "exporter command run failed", {
+        ...fields,
         cause: this.#lastFailure.category,
         error: this.#lastFailure.message,
-        serving: this.#last === undefined ? "nothing" : "the previous result",
+        serving: this.#serving(),
       });
+      this.#failing = true;
     }
+    this.#lastRun = {
+      at: started,
+      durationSeconds: (Date.now() - started) / 1000,
+      error: this.#lastFailure?.message,
+    };
     return started;
   }
 }
@@ -132,4 +160,15 @@ function waitFor(promise: Promise<void>, signal: AbortSignal, command: string): 
       resolve();
     });
   });
+}
+
+/** Fails (cause `decode` or `invalid_body`) unless the output is a valid exposition. */
+async function checkExposition(context: BackendContext, payload: Payload): Promise<void> {
+  const session = context.engine.open();
+  try {
+    const outcome = await session.decode(0, { ...payload, body: payload.body.slice() });
+    if (!outcome.ok) throw new ScrapeFailure(outcome.cause, outcome.message);
+  } finally {
+    session.close();
+  }
 }

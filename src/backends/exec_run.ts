@@ -1,7 +1,6 @@
 /** One run of an `exec` or `exec_cached` exporter's command: run, check, decode, count. */
 import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
-import { type BackendContext, decodePayload, ScrapeFailure } from "./backend.ts";
+import { type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
 import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
@@ -13,41 +12,66 @@ export function commandPermissions(config: CommandExporterConfig): Deno.Permissi
   return [{ name: "run", command: config.command }];
 }
 
-let warnedAboutGroups = false;
+let toldAboutGroups = false;
+/** The exporters (path and name) whose left-behind processes were warned about. */
+const warnedLeftBehind = new Set<string>();
 
-/** Logs, once per process, that commands' children may outlive them without unscoped `run`. */
-export function warnWithoutGroupSignals(logger: Logger): void {
-  if (warnedAboutGroups || canSignalGroups()) return;
-  warnedAboutGroups = true;
-  logger.warning(
+/**
+ * Says, once per process and at info level, that commands' children may outlive them
+ * without unscoped `run`; a command that really leaves processes behind is warned about.
+ */
+export function noteWithoutGroupSignals(logger: Logger): void {
+  if (toldAboutGroups || canSignalGroups()) return;
+  toldAboutGroups = true;
+  logger.info(
     "--allow-run is limited to a list of commands: a stopped command's own process is " +
       "signalled, but processes it started may outlive it (signalling a process group " +
       "needs --allow-run without a list)",
   );
 }
 
+/** Warns, once per exporter, that its command left processes running that cannot be stopped. */
+function warnLeftBehind(config: CommandExporterConfig, context: BackendContext): void {
+  const key = `${context.path}\u0000${config.name}`;
+  if (warnedLeftBehind.has(key)) return;
+  warnedLeftBehind.add(key);
+  context.logger.warning(
+    "exporter command left processes running: they held its output open after it exited, " +
+      "and --allow-run limited to a list of commands cannot stop them (signalling a process " +
+      "group needs --allow-run without a list)",
+    { path: context.path, exporter: config.name, command: config.command },
+  );
+}
+
 /**
- * Runs the exporter's command once and decodes its output; rejects with a
- * {@linkcode ScrapeFailure}. Counts the run in the program's own metrics and logs
- * its stderr.
+ * Runs the exporter's command once and returns its output (an exposition still to decode,
+ * `check`ed when given); rejects with a {@linkcode ScrapeFailure}. Counts the run in the
+ * program's own metrics and logs its stderr.
  */
 export async function runExporter(
   config: CommandExporterConfig,
   signal: AbortSignal,
-  context: BackendContext,
-): Promise<MetricFamily[]> {
+  context: BackendContext & { check?: (payload: Payload) => Promise<void> },
+): Promise<Payload> {
   const { metrics, logger } = context;
   const labels = [context.path, config.name];
   const started = performance.now();
   metrics.execRuns.inc(labels);
+  // The output is held of the budget of bytes in flight until the run is decoded.
+  const hold = context.budget.hold();
   try {
-    const result = await runCommand({
-      command: config.command,
-      args: config.args,
-      env: config.env,
-      workingDir: config.workingDir,
-      outputLimit: config.bodySizeLimit,
-    }, signal);
+    const result = await runCommand(
+      {
+        command: config.command,
+        args: config.args,
+        env: config.env,
+        workingDir: config.workingDir,
+        outputLimit: config.bodySizeLimit,
+        onLeftBehind: () => warnLeftBehind(config, context),
+      },
+      signal,
+      { hold },
+    );
     metrics.execLastExitCode.set(labels, result.code);
     // A failed run's stderr goes with its failure; a successful one's is logged here.
     if (result.stderr !== "" && result.code === 0) {
@@ -64,9 +88,10 @@ export async function runExporter(
         result.stderr,
       );
     }
-    const families = decodePayload(result.stdout, `output of ${config.command}`);
+    const payload: Payload = { body: result.stdout, what: `output of ${config.command}` };
+    await context.check?.(payload);
     metrics.execLastSuccess.set(labels, Date.now() / 1000);
-    return families;
+    return payload;
   } catch (error) {
     const failure = error instanceof ScrapeFailure
       ? error
@@ -74,6 +99,7 @@ export async function runExporter(
     metrics.execRunFailures.inc([...labels, failure.category]);
     throw failure;
   } finally {
+    hold.release();
     metrics.execRunDuration.observe(labels, (performance.now() - started) / 1000);
   }
 }

@@ -7,14 +7,9 @@
  */
 import { errorMessage } from "../error_message.ts";
 import type { FileExporterConfig } from "../config/types.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
-import {
-  type Backend,
-  type BackendContext,
-  decodePayload,
-  readLimited,
-  ScrapeFailure,
-} from "./backend.ts";
+import { type Backend, type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
+import { readBounded } from "./bounded_read.ts";
+import type { BudgetHold } from "./byte_budget.ts";
 
 /** The Deno permissions a `file` exporter needs. */
 export function filePermissions(config: FileExporterConfig): Deno.PermissionDescriptor[] {
@@ -24,7 +19,7 @@ export function filePermissions(config: FileExporterConfig): Deno.PermissionDesc
 /** Creates the backend of a `file` exporter. */
 export function createFileBackend(config: FileExporterConfig, context: BackendContext): Backend {
   return {
-    scrape: () => readMetricsFile(config, context),
+    scrape: (scrape) => readMetricsFile(config, context, scrape.hold),
     close: () => {},
   };
 }
@@ -32,7 +27,8 @@ export function createFileBackend(config: FileExporterConfig, context: BackendCo
 async function readMetricsFile(
   config: FileExporterConfig,
   context: BackendContext,
-): Promise<MetricFamily[]> {
+  hold: BudgetHold,
+): Promise<Payload> {
   const { path, bodySizeLimit } = config;
   // Only regular files: opening a FIFO or a device could block the scrape past its deadline.
   let info: Deno.FileInfo;
@@ -48,7 +44,7 @@ async function readMetricsFile(
   } catch (error) {
     throw new ScrapeFailure("read", `cannot open ${path}: ${errorMessage(error)}`);
   }
-  let text: string;
+  let body: Uint8Array;
   try {
     const info = await file.stat();
     if (!info.isFile) throw new ScrapeFailure("read", `${path} is not a regular file`);
@@ -64,7 +60,12 @@ async function readMetricsFile(
         `${path} is ${info.size} bytes, larger than the limit of ${bodySizeLimit} bytes`,
       );
     }
-    text = await readLimited(file.readable, { limit: bodySizeLimit, what: path });
+    body = await readBounded(file.readable, {
+      limit: bodySizeLimit,
+      what: path,
+      hold,
+      sizeHint: info.size,
+    });
   } catch (error) {
     try {
       file.close();
@@ -74,5 +75,5 @@ async function readMetricsFile(
     if (error instanceof ScrapeFailure) throw error;
     throw new ScrapeFailure("read", `cannot read ${path}: ${errorMessage(error)}`);
   }
-  return decodePayload(text, path);
+  return { body, what: path };
 }

@@ -2,25 +2,22 @@
  * The `http` backend: scrapes a Prometheus exporter over HTTP(S).
  *
  * Permissions: `net` to the address's host and port; `read` of its TLS files; for a
- * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it.
+ * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it; for an https address,
+ * those of the system's CA certificates (see system_cas.ts).
  */
 import type { HttpExporterConfig } from "../config/types.ts";
+import { acceptHeader } from "../exposition/formats.ts";
 import { USER_AGENT } from "../version.ts";
-import type { MetricFamily } from "../exposition/mod.ts";
+import { systemCaCertificates, systemCaPermissions } from "./system_cas.ts";
 import {
   abortFailure,
   type Backend,
-  decodePayload,
-  readLimited,
+  type Payload,
   type ScrapeContext,
   ScrapeFailure,
-  textOf,
   tooLarge,
 } from "./backend.ts";
-
-/** The Accept header of a scrape: text 0.0.4 first, then OpenMetrics. */
-export const SCRAPE_ACCEPT =
-  "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
+import { type BoundedReadOptions, readBounded, reserve } from "./bounded_read.ts";
 
 /** The Deno permissions an `http` exporter needs. */
 export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
@@ -38,59 +35,75 @@ export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDesc
   for (const path of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
     if (path !== undefined) out.push({ name: "read", path });
   }
+  if (address.protocol === "https:") out.push(...systemCaPermissions());
   return out;
 }
 
 /** Creates the backend of an `http` exporter; reads its TLS files. */
 export async function createHttpBackend(config: HttpExporterConfig): Promise<Backend> {
-  const clientOptions: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
+  const options: Deno.CreateHttpClientOptions = {};
   if (config.unixSocket !== undefined) {
-    clientOptions.proxy = { transport: "unix", path: config.unixSocket };
+    options.proxy = { transport: "unix", path: config.unixSocket };
   }
   const tls = config.tls;
-  if (tls?.caFile !== undefined) clientOptions.caCerts = [await Deno.readTextFile(tls.caFile)];
+  // Trusted besides Deno's own CAs: the system's, as in Go, and the exporter's ca_file.
+  const caCerts = config.address.protocol === "https:" ? [...await systemCaCertificates()] : [];
+  if (tls?.caFile !== undefined) caCerts.push(await Deno.readTextFile(tls.caFile));
+  if (caCerts.length > 0) options.caCerts = caCerts;
+  const withOptions = () =>
+    Object.keys(options).length > 0 ? Deno.createHttpClient(options) : undefined;
+  // Another origin a redirect leads to is not sent the client certificate: it gets a client
+  // without one.
+  const foreign = withOptions();
+  let own = foreign;
   if (tls?.certFile !== undefined && tls.keyFile !== undefined) {
-    clientOptions.cert = await Deno.readTextFile(tls.certFile);
-    clientOptions.key = await Deno.readTextFile(tls.keyFile);
+    const cert = await Deno.readTextFile(tls.certFile);
+    const key = await Deno.readTextFile(tls.keyFile);
+    own = Deno.createHttpClient({ ...options, cert, key } as Deno.CreateHttpClientOptions);
   }
-  const client = Object.keys(clientOptions).length > 0
-    ? Deno.createHttpClient(clientOptions as Deno.CreateHttpClientOptions)
-    : undefined;
-  return new HttpBackend(config, client);
+  return new HttpBackend(config, { own, foreign });
 }
+
+/** The HTTP clients of an exporter: for its own origin, and for others (no certificate). */
+interface Clients {
+  readonly own: Deno.HttpClient | undefined;
+  readonly foreign: Deno.HttpClient | undefined;
+}
+
+/** The most redirects followed, as Go's HTTP client (and so Prometheus) follows. */
+export const MAX_REDIRECTS = 10;
+
+/** Statuses that redirect (with a Location). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 class HttpBackend implements Backend {
   readonly #config: HttpExporterConfig;
-  readonly #client: Deno.HttpClient | undefined;
+  readonly #clients: Clients;
+  /** What every request sends, whatever its origin. */
   readonly #headers: Headers;
+  /** What requests to the exporter's own origin send: its `headers` and basic auth too. */
+  readonly #ownHeaders: Headers;
 
-  constructor(config: HttpExporterConfig, client: Deno.HttpClient | undefined) {
+  constructor(config: HttpExporterConfig, clients: Clients) {
     this.#config = config;
-    this.#client = client;
-    this.#headers = new Headers(config.headers);
-    this.#headers.set("Accept", SCRAPE_ACCEPT);
-    this.#headers.set("Accept-Encoding", "gzip");
-    this.#headers.set("User-Agent", USER_AGENT);
+    this.#clients = clients;
+    this.#headers = new Headers({
+      "Accept": acceptHeader(config.scrapeProtocols),
+      "Accept-Encoding": "gzip",
+      "User-Agent": USER_AGENT,
+    });
+    this.#ownHeaders = new Headers(config.headers);
+    for (const [name, value] of this.#headers) this.#ownHeaders.set(name, value);
     if (config.basicAuth !== undefined) {
       const { username, password } = config.basicAuth;
       const bytes = new TextEncoder().encode(`${username}:${password}`);
-      this.#headers.set("Authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
+      this.#ownHeaders.set("Authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
     }
   }
 
-  async scrape(context: ScrapeContext): Promise<MetricFamily[]> {
+  async scrape(context: ScrapeContext): Promise<Payload> {
     const url = this.#url(context.query);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: this.#headers,
-        signal: context.signal,
-        redirect: "follow",
-        ...(this.#client === undefined ? {} : { client: this.#client }),
-      });
-    } catch (error) {
-      throw failure(error, context.signal, `GET ${url}`);
-    }
+    const response = await this.#get(url, context.signal);
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new ScrapeFailure(
@@ -98,23 +111,69 @@ class HttpBackend implements Backend {
         `GET ${url}: status ${response.status} ${response.statusText}`.trimEnd(),
       );
     }
-    let text = "";
+    let body: Uint8Array;
     try {
-      text = await readBody(response, {
+      body = await readBody(response, {
         limit: this.#config.bodySizeLimit,
         what: `body of GET ${url}`,
+        hold: context.hold,
       });
     } catch (error) {
       await response.body?.cancel().catch(() => {});
       throw failure(error, context.signal, `reading the body of GET ${url}`);
     }
-    return decodePayload(text, `body of GET ${url}`, {
+    return {
+      body,
       contentType: response.headers.get("Content-Type") ?? undefined,
-    });
+      what: `body of GET ${url}`,
+    };
   }
 
   close(): void {
-    this.#client?.close();
+    this.#clients.own?.close();
+    this.#clients.foreign?.close();
+  }
+
+  /**
+   * GETs `url`, following up to {@linkcode MAX_REDIRECTS} redirects. Each hop to another
+   * origin (scheme, host or port) than the exporter's address is sent neither its `headers`,
+   * nor its basic auth, nor its client certificate.
+   */
+  async #get(url: string, signal: AbortSignal): Promise<Response> {
+    const origin = this.#config.address.origin;
+    let target = new URL(url);
+    for (let redirects = 0;; redirects++) {
+      const own = target.origin === origin;
+      const client = own ? this.#clients.own : this.#clients.foreign;
+      let response: Response;
+      try {
+        response = await fetch(target, {
+          headers: own ? this.#ownHeaders : this.#headers,
+          signal,
+          redirect: "manual",
+          ...(client === undefined ? {} : { client }),
+        });
+      } catch (error) {
+        throw failure(error, signal, `GET ${target.href}`);
+      }
+      const location = response.headers.get("Location");
+      if (!REDIRECTS.has(response.status) || location === null) return response;
+      await response.body?.cancel();
+      if (redirects === MAX_REDIRECTS) {
+        throw new ScrapeFailure(
+          "http_status",
+          `GET ${url}: stopped after ${MAX_REDIRECTS} redirects`,
+        );
+      }
+      try {
+        target = new URL(location, target);
+      } catch {
+        throw new ScrapeFailure(
+          "http_status",
+          `GET ${target.href}: invalid redirect to ${location}`,
+        );
+      }
+    }
   }
 
   /** The address, with the scrape's query parameters added after its own when forwarding. */
@@ -128,8 +187,8 @@ class HttpBackend implements Backend {
 }
 
 /**
- * The body as text, within `limit` bytes: a small body of known size in one read, any other
- * as a stream, counted as it comes. A body whose size is known ({@linkcode knownLength}) to be
+ * The body, within `limit` bytes: a small body of known size in one read, any other
+ * through {@linkcode readBounded}. A body whose size is known ({@linkcode knownLength}) to be
  * over the limit fails at once, unread (thrown, not rejected).
  *
  * A large body is not read with `response.bytes()`, though it reads a sized body in one
@@ -138,21 +197,19 @@ class HttpBackend implements Backend {
  * of 7.7 MB each on one path and 4 scrapes at a time, peak RSS was 749-871 MB with it and
  * 606-682 MB without.
  */
-function readBody(
-  response: Response,
-  options: { readonly limit: number; readonly what: string },
-): Promise<string> {
-  if (response.body === null) return Promise.resolve("");
+function readBody(response: Response, options: BoundedReadOptions): Promise<Uint8Array> {
+  if (response.body === null) return Promise.resolve(new Uint8Array(0));
   const length = knownLength(response.headers);
   if (length !== undefined && length > options.limit) throw tooLarge(options);
   if (length !== undefined && length <= ONE_READ_LIMIT) {
+    reserve(length, options);
     return response.bytes().then((bytes) => {
       // Never more than the header said, as HTTP frames it; checked all the same.
       if (bytes.length > options.limit) throw tooLarge(options);
-      return textOf(bytes, options.what);
+      return bytes;
     });
   }
-  return readLimited(response.body, options);
+  return readBounded(response.body, { ...options, sizeHint: length });
 }
 
 /**

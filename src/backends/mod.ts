@@ -12,6 +12,7 @@ import { createFileBackend, filePermissions } from "./file.ts";
 import { createHttpBackend, httpPermissions } from "./http.ts";
 
 export * from "./backend.ts";
+export { BudgetHold, ByteBudget } from "./byte_budget.ts";
 
 /** Creates the backend of one configured exporter. */
 export function createBackend(config: ExporterConfig, context: BackendContext): Promise<Backend> {

@@ -2,7 +2,14 @@
 import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
 import type { Config } from "./types.ts";
-import { ConfigError, resolvePath, validateConfig } from "./validate.ts";
+import {
+  ConfigError,
+  DEFAULT_ENGINE_WORKERS,
+  DEFAULT_MAX_BYTES_IN_FLIGHT,
+  DEFAULT_MAX_CONNECTIONS,
+  resolvePath,
+  validateConfig,
+} from "./validate.ts";
 
 /** The file read when `--config-file` is not given. */
 export const DEFAULT_CONFIG_FILE = "reverse_exporter.yml";
@@ -15,6 +22,9 @@ export const EMBEDDED_CONFIG: Config = {
     readHeaderTimeoutMs: 1000,
     contextPath: "",
     auth: undefined,
+    engineWorkers: DEFAULT_ENGINE_WORKERS,
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxBytesInFlight: DEFAULT_MAX_BYTES_IN_FLIGHT,
   },
   reverseExporters: [
     { path: "/metrics", backendMetrics: false, auth: undefined, exporters: [], ownMetrics: true },

@@ -1,5 +1,6 @@
 /** The configuration, parsed once into precise types: the rest of the program trusts it. */
-import type { LabelSet } from "../exposition/types.ts";
+import type { LabelSet } from "../exposition/model.ts";
+import type { ScrapeProtocol } from "../exposition/formats.ts";
 
 /** The whole configuration of the program. */
 export interface Config {
@@ -17,6 +18,12 @@ export interface WebConfig {
   /** "" or a prefix starting with "/" and not ending with "/". */
   readonly contextPath: string;
   readonly auth: AuthConfig | undefined;
+  /** Workers that decode bodies and build answers; 0: the main thread does. */
+  readonly engineWorkers: number;
+  /** The most connections open at once on each listener; more are refused. */
+  readonly maxConnections: number;
+  /** The most bytes of bodies and script output held by scrapes in flight, process-wide. */
+  readonly maxBytesInFlight: number;
 }
 
 /** TLS material of a `tcps://` or `unixs://` listener; absolute file paths. */
@@ -102,6 +109,8 @@ export interface HttpExporterConfig extends ExporterCommon {
   readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly bodySizeLimit: number;
+  /** The formats asked for, in order of preference (`scrape_protocols`). */
+  readonly scrapeProtocols: readonly ScrapeProtocol[];
 }
 
 /** A `file` exporter. */

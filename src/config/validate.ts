@@ -1,6 +1,7 @@
 /** Validation of a parsed YAML document into a {@linkcode Config}. Pure: no I/O. */
 import { parseByteSize, parseDuration } from "../duration.ts";
-import type { Label } from "../exposition/types.ts";
+import type { Label } from "../exposition/model.ts";
+import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
 import { closest } from "./suggest.ts";
 import type {
   AuthConfig,
@@ -26,6 +27,12 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Default limit on the size of one exporter's output. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
+
+/** The default of `web.max_connections`: well below the usual open-files limit (1024). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** The default of `web.max_bytes_in_flight`. */
+export const DEFAULT_MAX_BYTES_IN_FLIGHT = 512 * 1024 * 1024;
 
 /** A configuration that failed validation: every problem found, each naming its key path. */
 export class ConfigError extends Error {
@@ -204,6 +211,20 @@ function byteSize(ctx: Context, m: Mapping, name: string, path: string, fallback
   return bytes;
 }
 
+/** A whole number of at least 1. */
+function count(ctx: Context, m: Mapping, name: string, path: string, fallback: number): number {
+  const value = m[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    ctx.problem(
+      key(path, name),
+      `expected a whole number of at least 1, got ${JSON.stringify(value)}`,
+    );
+    return fallback;
+  }
+  return value;
+}
+
 function stringMap(
   ctx: Context,
   m: Mapping,
@@ -243,23 +264,49 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // ---------------------------------------------------------------- web
 
-const WEB_KEYS = ["listen", "read_header_timeout", "context_path", "auth"] as const;
+const WEB_KEYS = [
+  "listen",
+  "read_header_timeout",
+  "context_path",
+  "auth",
+  "engine_workers",
+  "max_connections",
+  "max_bytes_in_flight",
+] as const;
+
+/** The most engine workers: more than cores only adds memory. */
+const MAX_ENGINE_WORKERS = 64;
 const DEFAULT_LISTEN = ["tcp://[::]:9998"];
 
 function parseWeb(ctx: Context, value: unknown): WebConfig {
   const m = mapping(ctx, value, "web", WEB_KEYS) ?? {};
   const listenValue = m["listen"] ?? DEFAULT_LISTEN;
   const listen: ListenAddress[] = [];
+  const parsed: [number, ListenAddress][] = [];
   list(ctx, listenValue, "web.listen").forEach((entry, i) => {
     const address = parseListen(ctx, entry, `web.listen[${i}]`);
-    if (address !== undefined) listen.push(address);
+    if (address === undefined) return;
+    // The first earlier entry it clashes with, if any.
+    for (const [j, earlier] of parsed) {
+      const clash = listenClash(earlier, address);
+      if (clash === undefined) continue;
+      ctx.problem(
+        `web.listen[${i}]`,
+        `${JSON.stringify(address.url)} ${clash} web.listen[${j}] ${JSON.stringify(earlier.url)}`,
+      );
+      break;
+    }
+    parsed.push([i, address]);
+    listen.push(address);
   });
   if (Array.isArray(listenValue) && listenValue.length === 0) {
     ctx.problem("web.listen", "must list at least one address");
   }
-  const contextPath = optionalString(ctx, m, "context_path", "web") ?? "";
+  // The Go program joined the context path and each route as file paths: "/reverse/" and "/"
+  // mean "/reverse" and "".
+  const contextPath = (optionalString(ctx, m, "context_path", "web") ?? "").replace(/\/$/, "");
   if (contextPath !== "" && (!contextPath.startsWith("/") || contextPath.endsWith("/"))) {
-    ctx.problem("web.context_path", 'must be empty or start with "/" and not end with "/"');
+    ctx.problem("web.context_path", 'must be empty or start with "/", e.g. /reverse');
   } else if (contextPath !== "" && !isCleanPath(contextPath)) {
     ctx.problem(
       "web.context_path",
@@ -274,7 +321,34 @@ function parseWeb(ctx: Context, value: unknown): WebConfig {
     readHeaderTimeoutMs,
     contextPath,
     auth: parseAuth(ctx, m["auth"], "web.auth"),
+    engineWorkers: engineWorkers(ctx, m["engine_workers"]),
+    maxConnections: count(ctx, m, "max_connections", "web", DEFAULT_MAX_CONNECTIONS),
+    maxBytesInFlight: byteSize(
+      ctx,
+      m,
+      "max_bytes_in_flight",
+      "web",
+      DEFAULT_MAX_BYTES_IN_FLIGHT,
+    ),
   };
+}
+
+/** `web.engine_workers` by default: one per core, up to 4. */
+export const DEFAULT_ENGINE_WORKERS = Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1));
+
+/** `web.engine_workers`: a whole number from 0 to 64. */
+function engineWorkers(ctx: Context, value: unknown): number {
+  if (value === undefined || value === null) return DEFAULT_ENGINE_WORKERS;
+  if (
+    typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_ENGINE_WORKERS
+  ) {
+    ctx.problem(
+      "web.engine_workers",
+      `expected a whole number from 0 to ${MAX_ENGINE_WORKERS}, got ${typeName(value)}`,
+    );
+    return 0;
+  }
+  return value;
 }
 
 function parseListen(ctx: Context, value: unknown, path: string): ListenAddress | undefined {
@@ -284,7 +358,8 @@ function parseListen(ctx: Context, value: unknown, path: string): ListenAddress 
   }
   let url: URL;
   try {
-    url = new URL(value);
+    // No host is every address, as in Go: tcp://:9998 is tcp://[::]:9998.
+    url = new URL(value.replace(/^(tcps?):\/\/:/, "$1://[::]:"));
   } catch {
     ctx.problem(path, `invalid listen URL ${JSON.stringify(value)}`);
     return undefined;
@@ -346,6 +421,34 @@ function parseListen(ctx: Context, value: unknown, path: string): ListenAddress 
     : { scheme: "tcps", url: value, hostname, port, tls };
 }
 
+/** The IPv4 and IPv6 wildcard addresses. */
+const ANY_IPV4 = "0.0.0.0";
+const ANY_ADDRESS = "::";
+
+/**
+ * How `later` clashes with `earlier` (both cannot listen at once), or undefined: the same
+ * socket file; the same host and port; or the same port where one is a wildcard covering the
+ * other (`::` covers IPv4 too, as sockets are dual-stack). Port 0 never clashes.
+ */
+function listenClash(earlier: ListenAddress, later: ListenAddress): string | undefined {
+  if (earlier.scheme === "unix" || earlier.scheme === "unixs") {
+    const same = (later.scheme === "unix" || later.scheme === "unixs") &&
+      later.path === earlier.path;
+    return same ? "is the same socket as" : undefined;
+  }
+  if (later.scheme === "unix" || later.scheme === "unixs") return undefined;
+  if (earlier.port === 0 || earlier.port !== later.port) return undefined;
+  if (earlier.hostname === later.hostname) return "listens on the same address as";
+  const ipv4 = (host: string) => /^\d+\.\d+\.\d+\.\d+$/.test(host);
+  const covers = (wide: string, other: string) =>
+    wide === ANY_ADDRESS || (wide === ANY_IPV4 && ipv4(other));
+  if (covers(earlier.hostname, later.hostname) || covers(later.hostname, earlier.hostname)) {
+    return `takes port ${later.port} on an address already taken (:: takes it on every ` +
+      "address, 0.0.0.0 on every IPv4 address) by";
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------- auth
 
 function parseAuth(ctx: Context, value: unknown, path: string): AuthConfig | undefined {
@@ -397,6 +500,7 @@ export const EXPORTER_KEYS: Readonly<Record<ExporterKind, readonly string[]>> = 
     "tls",
     "basic_auth",
     "headers",
+    "scrape_protocols",
   ],
   file: [...COMMON_KEYS, "path"],
   exec: [...COMMON_KEYS, "command", "args", "timeout", "env", "working_dir"],
@@ -534,6 +638,7 @@ function parseExporter(
         tls: parseClientTls(ctx, m["tls"], key(path, "tls")),
         basicAuth,
         headers: stringMap(ctx, m, "headers", path),
+        scrapeProtocols: scrapeProtocols(ctx, m, path),
       };
       if (address === undefined) return undefined;
       return { kind, ...common, address, ...rest };
@@ -574,6 +679,35 @@ function parseExporter(
       };
     }
   }
+}
+
+/** `scrape_protocols`: a list of Prometheus's protocol names, each once; all by default. */
+function scrapeProtocols(ctx: Context, m: Mapping, path: string): readonly ScrapeProtocol[] {
+  if (m["scrape_protocols"] === undefined || m["scrape_protocols"] === null) {
+    return SCRAPE_PROTOCOLS;
+  }
+  const p = key(path, "scrape_protocols");
+  const names = stringList(ctx, m, "scrape_protocols", path);
+  const out: ScrapeProtocol[] = [];
+  names.forEach((name, i) => {
+    if (!(SCRAPE_PROTOCOLS as readonly string[]).includes(name)) {
+      const suggestion = closest(name, SCRAPE_PROTOCOLS);
+      ctx.problem(
+        `${p}[${i}]`,
+        `unknown protocol ${JSON.stringify(name)}${
+          suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`
+        }; known: ${SCRAPE_PROTOCOLS.join(", ")}`,
+      );
+    } else if (out.includes(name as ScrapeProtocol)) {
+      ctx.problem(`${p}[${i}]`, `${name} is listed twice`);
+    } else {
+      out.push(name as ScrapeProtocol);
+    }
+  });
+  if (Array.isArray(m["scrape_protocols"]) && m["scrape_protocols"].length === 0) {
+    ctx.problem(p, "must list at least one protocol");
+  }
+  return out;
 }
 
 /** `timeout`, where 0 means no timeout of its own (Infinity). */

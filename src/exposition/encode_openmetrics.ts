@@ -83,9 +83,8 @@ export function encodeOpenMetrics(
   const asked = options.escaping ?? "underscores";
   const quoting = asked === "allow-utf-8" && version === "1.0.0";
   const escaping: Escaping = asked === "allow-utf-8" && !quoting ? "underscores" : asked;
-  const names = families.map((f) =>
-    quoting || isLegacyName(f.name) ? f.name : escapeName(f.name, escaping)
-  );
+  // Names are mostly escaped by the merge already (`nameOf`); this escapes those given otherwise.
+  const names = families.map((f) => escapeName(f.name, escaping));
   const short = shortNames(families, names);
   const encoder = new OpenMetricsEncoder({ escaping, size: encodedSizeHint(families) });
   families.forEach((family, k) =>

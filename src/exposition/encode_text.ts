@@ -25,7 +25,7 @@ import {
 } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
 import type { MergedFamily } from "./merge.ts";
-import { type Escaping, isLegacyName } from "./names.ts";
+import { escapeName, type Escaping, isLegacyName } from "./names.ts";
 import { BUCKET, CREATED, GCOUNT, GSUM, NATIVE, type Role, ROLE_SUFFIX } from "./store.ts";
 
 /** The Content-Type of text 0.0.4, as served to clients that ask for no format. */
@@ -35,7 +35,10 @@ export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export interface EncodeTextOptions {
   /** The version written; 0.0.4 by default. */
   readonly version?: "0.0.4" | "1.0.0";
-  /** How names outside the legacy set are written in 1.0.0; 0.0.4 always escapes them. */
+  /**
+   * How names outside the legacy set are written: `underscores` by default; `allow-utf-8`
+   * (quoted) in 1.0.0 only, 0.0.4 escaping them with `underscores` then.
+   */
   readonly escaping?: Escaping;
 }
 
@@ -55,7 +58,8 @@ export function encodeText(
   families: readonly MergedFamily[],
   options: EncodeTextOptions = {},
 ): Encoded {
-  const escaping = options.version === "1.0.0" ? options.escaping ?? "underscores" : "underscores";
+  const asked = options.escaping ?? "underscores";
+  const escaping = asked === "allow-utf-8" && options.version !== "1.0.0" ? "underscores" : asked;
   const encoder = new TextEncoder_({ escaping, size: encodedSizeHint(families) });
   for (const family of families) encoder.family(family);
   return { body: encoder.w.result(), dropped: encoder.dropped };
@@ -73,14 +77,17 @@ class TextEncoder_ {
 
   family(family: MergedFamily): void {
     if (family.unit !== undefined) this.dropped.unit++;
+    // Names are mostly escaped by the merge already (`nameOf`), so that families whose
+    // escaped names are the same merge; this escapes those given otherwise.
+    const name = escapeName(family.name, this.#escaping);
     if (family.type !== "gaugehistogram") {
-      this.#section(family, { name: family.name, roles: undefined });
+      this.#section(family, { name, roles: undefined });
       return;
     }
     // A gauge histogram is three gauges, as Prometheus stores it.
-    this.#section(family, { name: family.name + "_bucket", roles: [BUCKET, NATIVE] });
-    this.#section(family, { name: family.name + "_gcount", roles: [GCOUNT] });
-    this.#section(family, { name: family.name + "_gsum", roles: [GSUM] });
+    this.#section(family, { name: name + "_bucket", roles: [BUCKET, NATIVE] });
+    this.#section(family, { name: name + "_gcount", roles: [GCOUNT] });
+    this.#section(family, { name: name + "_gsum", roles: [GSUM] });
   }
 
   /**

@@ -138,8 +138,9 @@ interface AcceptClause extends MediaRange {
  * The format to answer a request with, by its Accept header, as Prometheus's Go libraries
  * choose (`expfmt.NegotiateAccept`): clauses by q-value (then as written), the first that
  * names a format we write wins; an `escaping=` parameter of that clause or of one before it
- * chooses how UTF-8 names are written (else `underscores`). No Accept header, `*` /`*`, or
- * nothing we write: text 0.0.4, with today's Content-Type.
+ * chooses how UTF-8 names are written (else `underscores`, which text 0.0.4 and OpenMetrics
+ * 0.0.1 also get for `allow-utf-8`). No Accept header, `*` /`*`, or nothing we write: text
+ * 0.0.4, with today's Content-Type.
  */
 export function negotiate(accept: string | null | undefined): Negotiated {
   if (accept === null || accept === undefined || accept.trim() === "") return DEFAULT_NEGOTIATED;
@@ -196,7 +197,12 @@ function formatOfClause(clause: MediaRange): Format | "any" | undefined {
 }
 
 function answer(format: Format, asked: Escaping | undefined): Negotiated {
-  const escaping = asked ?? "underscores";
+  // Text 0.0.4 and OpenMetrics 0.0.1 have no quoted names (Prometheus asks for an escaping
+  // only with the 1.0.0 formats): their names are escaped, and the Content-Type says how.
+  const utf8 = format.kind === "protobuf" || format.version === "1.0.0";
+  const escaping = asked === undefined || (asked === "allow-utf-8" && !utf8)
+    ? "underscores"
+    : asked;
   // The 1.0.0 formats always say how names are written; the others when the client asked.
   const withEscaping = asked !== undefined || ("version" in format && format.version === "1.0.0");
   const suffix = withEscaping ? `; escaping=${escaping}` : "";

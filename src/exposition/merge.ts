@@ -170,16 +170,16 @@ export function mergeSources(
           });
           continue;
         }
-        if (merged !== entry.type) {
-          conflicts.push({
-            kind: "type",
-            family: key,
-            exporterName: source.exporterName,
-            droppedSamples: 0,
-            detail: `${family.type} disagrees with ${entry.type}: family served as ${merged}`,
-          });
-          entry.type = merged;
-        }
+        // Reported even when the type served stays: this exporter's samples are not served
+        // with the type it gave them.
+        conflicts.push({
+          kind: "type",
+          family: key,
+          exporterName: source.exporterName,
+          droppedSamples: 0,
+          detail: `${family.type} disagrees with ${entry.type}: family served as ${merged}`,
+        });
+        entry.type = merged;
       }
       entry.parts.push(part);
       entry.exporters.push(source.exporterName);

@@ -16,3 +16,8 @@ export * from "./encode_text.ts";
 export * from "./decode_openmetrics.ts";
 export * from "./encode_openmetrics.ts";
 export * from "./decode.ts";
+export * from "./formats.ts";
+export * from "./decode_openmetrics.ts";
+export * from "./encode_openmetrics.ts";
+export * from "./decode_protobuf.ts";
+export * from "./encode_protobuf.ts";

@@ -1,6 +1,6 @@
 /** The program's own metrics, served at `/-/metrics`. */
 import process from "node:process";
-import type { MetricFamily } from "../exposition/types.ts";
+import type { MetricFamily, ValueFamily } from "../exposition/model.ts";
 import { VERSION } from "../version.ts";
 import { Counter, Gauge, Histogram, type Metric } from "./registry.ts";
 
@@ -42,7 +42,7 @@ export class OwnMetrics {
   /** Merge conflicts by kind. */
   readonly mergeConflicts = new Counter(
     "reverse_exporter_merge_conflicts_total",
-    "Families whose type disagreed between exporters, or that had duplicate series, per scrape.",
+    "Families whose type disagreed between exporters, had duplicate series, or had a reserved name, per scrape.",
     ["path", "kind"],
   );
   /** Samples dropped while merging. */
@@ -50,6 +50,12 @@ export class OwnMetrics {
     "reverse_exporter_merge_dropped_samples_total",
     "Samples dropped while merging: duplicate series, or a family of a conflicting type.",
     ["path", "reason"],
+  );
+  /** What the client's format could not carry, by kind. */
+  readonly conversionDropped = new Counter(
+    "reverse_exporter_conversion_dropped_total",
+    "What answers left out because the format the client asked for cannot carry it, by kind.",
+    ["path", "what"],
   );
   /** Runs of exec and exec_cached commands. */
   readonly execRuns = new Counter(
@@ -88,6 +94,24 @@ export class OwnMetrics {
     "Modification time of the metrics file of a file exporter, in seconds since the epoch.",
     ["path", "exporter_name", "file"],
   );
+  /** Bytes of bodies and script output held by scrapes in flight. */
+  readonly bytesInFlight = new Gauge(
+    "reverse_exporter_bytes_in_flight",
+    "Bytes of bodies and script output held by scrapes in flight (web.max_bytes_in_flight caps it).",
+    [],
+  );
+  /** Connections open on each listener. */
+  readonly connections = new Gauge(
+    "reverse_exporter_connections",
+    "Connections open on each listener (web.max_connections caps it).",
+    ["listener"],
+  );
+  /** Connections refused because a listener had web.max_connections open. */
+  readonly connectionsRefused = new Counter(
+    "reverse_exporter_connections_refused_total",
+    "Connections closed at once because the listener had web.max_connections open.",
+    ["listener"],
+  );
   /** Whether the last configuration (re)load succeeded. */
   readonly configLastReloadSuccessful = new Gauge(
     "reverse_exporter_config_last_reload_successful",
@@ -109,12 +133,16 @@ export class OwnMetrics {
     this.pathRequests,
     this.mergeConflicts,
     this.droppedSamples,
+    this.conversionDropped,
     this.execRuns,
     this.execRunFailures,
     this.execRunDuration,
     this.execLastExitCode,
     this.execLastSuccess,
     this.fileModified,
+    this.bytesInFlight,
+    this.connections,
+    this.connectionsRefused,
     this.configLastReloadSuccessful,
     this.configLastReloadSuccessTimestamp,
   ];
@@ -139,14 +167,13 @@ export class OwnMetrics {
   }
 }
 
-function buildInfo(): MetricFamily {
+function buildInfo(): ValueFamily {
   return {
     name: "reverse_exporter_build_info",
     type: "gauge",
     help:
       "A metric with a constant '1' value labelled by the version of reverse_exporter and Deno.",
-    samples: [{
-      name: "reverse_exporter_build_info",
+    metrics: [{
       labels: [{ name: "version", value: VERSION }, {
         name: "deno_version",
         value: Deno.version.deno,
@@ -161,24 +188,20 @@ function buildInfo(): MetricFamily {
  * broad permissions. `process_open_fds` is missing: Deno grants `/proc/self` only to
  * `--allow-all`.
  */
-function processMetrics(): MetricFamily[] {
+function processMetrics(): ValueFamily[] {
   const cpu = process.cpuUsage();
-  const gauge = (name: string, help: string, value: number): MetricFamily => ({
+  const gauge = (name: string, help: string, value: number): ValueFamily => ({
     name,
     type: "gauge",
     help,
-    samples: [{ name, labels: [], value }],
+    metrics: [{ labels: [], value }],
   });
   return [
     {
       name: "process_cpu_seconds_total",
       type: "counter",
       help: "Total user and system CPU time spent in seconds.",
-      samples: [{
-        name: "process_cpu_seconds_total",
-        labels: [],
-        value: (cpu.user + cpu.system) / 1e6,
-      }],
+      metrics: [{ labels: [], value: (cpu.user + cpu.system) / 1e6 }],
     },
     gauge(
       "process_resident_memory_bytes",

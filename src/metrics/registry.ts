@@ -1,5 +1,5 @@
 /** The program's own metrics: counters, gauges and histograms with labels. */
-import type { Label, MetricFamily, MetricType, Sample } from "../exposition/types.ts";
+import type { HistogramFamily, Label, ValueFamily, ValueMetric } from "../exposition/model.ts";
 
 interface Series {
   readonly labels: Label[];
@@ -14,11 +14,16 @@ function labelsOf(names: readonly string[], values: readonly string[]): Label[] 
 class SimpleMetric {
   readonly name: string;
   readonly help: string;
-  readonly type: MetricType;
+  readonly type: ValueFamily["type"];
   readonly labelNames: readonly string[];
   readonly #series = new Map<string, Series>();
 
-  constructor(name: string, help: string, type: MetricType, labelNames: readonly string[]) {
+  constructor(
+    name: string,
+    help: string,
+    type: ValueFamily["type"],
+    labelNames: readonly string[],
+  ) {
     this.name = name;
     this.help = help;
     this.type = type;
@@ -42,12 +47,10 @@ class SimpleMetric {
     }
   }
 
-  collect(): MetricFamily {
-    const samples: Sample[] = [];
-    for (const s of this.#series.values()) {
-      samples.push({ name: this.name, labels: s.labels, value: s.value });
-    }
-    return { name: this.name, type: this.type, help: this.help, samples };
+  collect(): ValueFamily {
+    const metrics: ValueMetric[] = [];
+    for (const s of this.#series.values()) metrics.push({ labels: s.labels, value: s.value });
+    return { name: this.name, type: this.type, help: this.help, metrics };
   }
 }
 
@@ -127,25 +130,17 @@ export class Histogram {
     }
   }
 
-  collect(): MetricFamily {
-    const samples: Sample[] = [];
-    for (const s of this.#series.values()) {
-      this.buckets.forEach((le, i) => {
-        samples.push({
-          name: this.name + "_bucket",
-          labels: [...s.labels, { name: "le", value: String(le) }],
-          value: s.counts[i]!,
-        });
-      });
-      samples.push({
-        name: this.name + "_bucket",
-        labels: [...s.labels, { name: "le", value: "+Inf" }],
-        value: s.count,
-      });
-      samples.push({ name: this.name + "_sum", labels: s.labels, value: s.sum });
-      samples.push({ name: this.name + "_count", labels: s.labels, value: s.count });
-    }
-    return { name: this.name, type: "histogram", help: this.help, samples };
+  collect(): HistogramFamily {
+    const metrics = [...this.#series.values()].map((s) => ({
+      labels: s.labels,
+      count: s.count,
+      sum: s.sum,
+      buckets: [
+        ...this.buckets.map((upperBound, i) => ({ upperBound, count: s.counts[i]! })),
+        { upperBound: Infinity, count: s.count },
+      ],
+    }));
+    return { name: this.name, type: "histogram", help: this.help, metrics };
   }
 }
 

@@ -1,14 +1,11 @@
 /** The HTTP application: routes each configured path to its scrape, plus the `/-/` routes. */
-import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import type { Context } from "hono";
-import {
-  encodeExposition,
-  encodeMerged,
-  mergeFamilies,
-  TEXT_CONTENT_TYPE,
-} from "../exposition/mod.ts";
+import { negotiate, type Negotiated } from "../exposition/formats.ts";
+import type { ByteBudget } from "../backends/mod.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
+import type { Answer, AnswerFormat } from "../scrape/answer.ts";
+import { InlineSession } from "../scrape/engine.ts";
 import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
@@ -26,6 +23,8 @@ export interface AppOptions {
   /** The scraper of each configured path. */
   readonly scrapers: readonly PathScraper[];
   readonly metrics: OwnMetrics;
+  /** `web.max_bytes_in_flight`: a scrape arriving while it is exhausted is answered 503. */
+  readonly budget: ByteBudget;
   /** Where a request that fails unexpectedly is logged. */
   readonly logger: Logger;
   /** Whether every listener is up; `/-/ready` answers 503 until then. */
@@ -71,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
   }
   for (const scraper of options.scrapers) {
     const route = contextPath + scraper.config.path;
-    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper));
+    app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options));
     app.all(route, methodNotAllowed);
   }
   const landing = (c: Context) => {
@@ -88,12 +87,12 @@ export function createApp(options: AppOptions): Hono {
     return options.isReady() ? c.text("Ready.\n") : c.text("Not ready.\n", 503);
   });
   app.on(["GET", "HEAD"], `${contextPath}/-/metrics`, (c) => {
-    const { families } = mergeFamilies([{
-      exporterName: "",
-      families: metrics.collect(),
-      mayCollide: false,
-    }]);
-    return exposition(c, encodeExposition(families));
+    const { negotiated, how } = answerFormat(c.req.raw);
+    const answer = new InlineSession().answerNow(
+      [{ exporterName: "", families: metrics.collect(), own: true }],
+      how,
+    );
+    return exposition(c, { negotiated, answer });
   });
   app.post(`${contextPath}/-/reload`, async (c) => {
     if (options.reload === undefined) {
@@ -119,14 +118,56 @@ function methodNotAllowed(c: Context): Response {
   return c.text("Method Not Allowed\n", 405);
 }
 
-async function servePath(c: Context, scraper: PathScraper): Promise<Response> {
+/**
+ * Scrapes the path and answers with its exposition in the format negotiated; refused (503)
+ * while the scrapes in flight hold all of `web.max_bytes_in_flight`.
+ */
+async function servePath(
+  c: Context,
+  scraper: PathScraper,
+  options: { budget: ByteBudget; logger: Logger },
+): Promise<Response> {
+  const { budget, logger } = options;
+  if (budget.exhausted()) {
+    return c.text(
+      `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
+        `(${budget.limit} bytes) already; try again later\n`,
+      503,
+    );
+  }
   const request = c.req.raw;
-  const families = await scraper.scrape({
+  const { negotiated, how } = answerFormat(request);
+  const started = performance.now();
+  const answer = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
     query: new URL(request.url).searchParams,
+    how,
   });
-  return exposition(c, encodeMerged(families));
+  if (logger.enabled("debug")) {
+    logger.debug("path scraped", {
+      path: scraper.config.path,
+      exporters: scraper.config.exporters.length,
+      duration_seconds: Number(((performance.now() - started) / 1000).toFixed(6)),
+      samples: answer.samples,
+      bytes: answer.bytes,
+    });
+  }
+  return exposition(c, { negotiated, answer });
+}
+
+/** How to answer a request: the format its Accept header asks for, gzip if it accepts it. */
+function answerFormat(request: Request): { negotiated: Negotiated; how: AnswerFormat } {
+  const negotiated = negotiate(request.headers.get("Accept"));
+  const gzip = request.headers.has("Accept-Encoding") &&
+    acceptsEncodings(request, ["gzip", "identity"]) === "gzip";
+  // A HEAD answer's body is never sent: the same headers (see `exposition`), nothing compressed.
+  const how = {
+    format: negotiated.format,
+    escaping: negotiated.escaping,
+    gzip: gzip && request.method !== "HEAD",
+  };
+  return { negotiated, how };
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
@@ -136,33 +177,23 @@ export function scrapeBudgetMs(header: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-/** Serves an encoded text 0.0.4 exposition, gzipped when the request accepts it. */
-function exposition(c: Context, body: Uint8Array<ArrayBuffer>): Response {
-  const headers = new Headers({ "Content-Type": TEXT_CONTENT_TYPE, "Vary": "Accept-Encoding" });
+/** Serves an answer, with the Content-Type negotiated. */
+function exposition(c: Context, served: { negotiated: Negotiated; answer: Answer }): Response {
+  const { negotiated, answer } = served;
+  const headers = new Headers({
+    "Content-Type": negotiated.contentType,
+    "Vary": "Accept, Accept-Encoding",
+  });
   const request = c.req.raw;
   if (
     request.headers.has("Accept-Encoding") &&
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
   ) {
     headers.set("Content-Encoding", "gzip");
-    // A HEAD answer's body is never sent: the same headers, nothing compressed.
-    if (request.method === "HEAD") return new Response(null, { headers });
-    const gzipped = gzipSync(body, { level: GZIP_LEVEL });
-    // The text is dead once compressed: its memory is freed now, not at a later collection
-    // (100k-series payload, gzip, 4 at a time: peak RSS 231-240 MB against 251-252 MB).
-    body.buffer.transfer(0);
-    return new Response(oneChunk(gzipped), { headers });
   }
-  return new Response(oneChunk(body), { headers });
+  if (request.method === "HEAD") return new Response(null, { headers });
+  return new Response(oneChunk(answer.body), { headers });
 }
-
-/**
- * The gzip level of responses: 1, the fastest. Prometheus asks every scrape for gzip, so this
- * is in the path of every scrape. On the node_exporter payload (57 KB) level 1 took 74 us and
- * gave 13.2 KB; the default level (6) took 450 us, and `CompressionStream` 561 us, for 9.6 KB:
- * half the CPU of the rest of the scrape, to save 3.6 KB on a local network.
- */
-const GZIP_LEVEL = 1;
 
 /**
  * A stream of the bytes themselves, in one chunk. A `Response` made from the bytes would

@@ -1,9 +1,9 @@
 /** HTTP basic authentication against a `basic_auth` list: plain passwords and bcrypt hashes. */
 import { BCRYPT_HASH } from "../config/validate.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
-import bcrypt from "bcryptjs";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AuthConfig } from "../config/types.ts";
+import { BcryptBusy, sharedBcryptPool } from "./bcrypt_pool.ts";
 
 /** The realm announced in `WWW-Authenticate`. */
 export const BASIC_AUTH_REALM = "reverse_exporter";
@@ -20,12 +20,23 @@ export interface BasicAuthOptions {
   readonly cacheTtlMs?: number;
   /** The clock of the cache, in ms. Default `performance.now`. */
   readonly now?: () => number;
-  /** Compares a password with a bcrypt hash. Default bcryptjs's `compare`. */
+  /**
+   * Compares a password with a bcrypt hash; rejects with `BcryptBusy` to turn the request
+   * away. Default: bcryptjs in the shared worker (see bcrypt_pool.ts).
+   */
   readonly compareHash?: (password: string, hash: string) => Promise<boolean>;
 }
 
+/**
+ * What a credential check found: credentials of the list, or not, or no answer because the
+ * bcrypt comparisons waiting are at their limit.
+ */
+export type CheckOutcome = "accepted" | "refused" | "busy";
+
 /** Checks the value of an `Authorization` header (null or undefined when absent). */
-export type CredentialCheck = (authorization: string | null | undefined) => Promise<boolean>;
+export type CredentialCheck = (
+  authorization: string | null | undefined,
+) => Promise<CheckOutcome>;
 
 /** The credentials of one user name: SHA-256 digests of its plain passwords, and its bcrypt hashes. */
 interface UserCredentials {
@@ -38,7 +49,8 @@ const BASIC_HEADER = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 
 /**
  * Middleware answering 401 with `WWW-Authenticate: Basic realm="reverse_exporter"` unless the
- * request carries credentials that `auth` accepts.
+ * request carries credentials that `auth` accepts; 429 when they could not be checked because
+ * the bcrypt comparisons waiting are at their limit.
  */
 export function createBasicAuth(
   auth: AuthConfig,
@@ -46,7 +58,9 @@ export function createBasicAuth(
 ): MiddlewareHandler {
   const check = createCredentialCheck(auth, options);
   return async (c, next) => {
-    if (!(await check(c.req.header("Authorization")))) return unauthorized(c);
+    const outcome = await check(c.req.header("Authorization"));
+    if (outcome === "refused") return unauthorized(c);
+    if (outcome === "busy") return tooManyChecks(c);
     await next();
     return undefined;
   };
@@ -89,7 +103,18 @@ export function createCredentialCheck(
     now: options.now ?? (() => performance.now()),
     compareHash: options.compareHash ?? defaultCompareHash,
   };
-  return (authorization) => check(verifier, authorization);
+  // The worker is started with the configuration, not by the first scrape.
+  if (verifier.dummyHash !== undefined && options.compareHash === undefined) {
+    sharedBcryptPool().warm();
+  }
+  return async (authorization) => {
+    try {
+      return await check(verifier, authorization) ? "accepted" : "refused";
+    } catch (error) {
+      if (error instanceof BcryptBusy) return "busy";
+      throw error;
+    }
+  };
 }
 
 /** What a credential check works with. */
@@ -170,6 +195,16 @@ function remember(verifier: Verifier, key: string): void {
   cache.set(key, time + ttlMs);
 }
 
+/**
+ * The answer to a request whose credentials wait for more bcrypt comparisons than the queue
+ * holds: 429, not 401, because they were not found wrong (a 401 would tell Prometheus, or a
+ * browser, that the password is wrong); it says nothing about them either.
+ */
+function tooManyChecks(c: Context): Response {
+  c.header("Retry-After", "1");
+  return c.text("Too Many Requests: too many credential checks are waiting; try again\n", 429);
+}
+
 /** The 401 answer: the same for every kind of failure. */
 function unauthorized(c: Context): Response {
   c.header("WWW-Authenticate", `Basic realm="${BASIC_AUTH_REALM}"`);
@@ -196,12 +231,15 @@ function parseAuthorization(
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** bcryptjs's asynchronous compare, which yields to the event loop while it works. */
+/** bcryptjs in the shared worker, off the thread that serves requests. */
 function defaultCompareHash(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+  return sharedBcryptPool().compare(password, hash);
 }
 
-/** A comparison that never throws: a hash the implementation refuses matches nothing. */
+/**
+ * A comparison that throws only {@linkcode BcryptBusy}: a hash the implementation refuses, or
+ * a worker that failed, matches nothing.
+ */
 async function safeCompare(
   compareHash: (password: string, hash: string) => Promise<boolean>,
   password: string,
@@ -209,7 +247,8 @@ async function safeCompare(
 ): Promise<boolean> {
   try {
     return await compareHash(password, hash);
-  } catch {
+  } catch (error) {
+    if (error instanceof BcryptBusy) throw error;
     return false;
   }
 }

@@ -20,6 +20,12 @@ export type FetchHandler = (
 export interface ListenOptions {
   /** How long a client may take to send its request headers (and to finish a TLS handshake). */
   readonly readHeaderTimeoutMs: number;
+  /** The most connections open at once (`web.max_connections`); more are closed at once. */
+  readonly maxConnections: number;
+  /** Called when a connection is refused for `maxConnections`. */
+  readonly onRefused?: () => void;
+  /** Called with the number of open connections whenever it changes. */
+  readonly onConnections?: (open: number) => void;
   /** Called when a TLS handshake fails. */
   readonly onTlsFailure?: (failure: TlsFailure) => void;
 }

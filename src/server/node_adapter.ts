@@ -3,7 +3,9 @@
  * node request becomes a `Request` (method, URL, headers, streamed body, and a signal that
  * aborts when the client goes away first), and the `Response` is written back as it is
  * (status, headers, streamed body, never re-encoded). An error answer (4xx, 5xx) closes its
- * connection.
+ * connection. A request whose path has `.` or `..` segments is answered 404 here, before the
+ * handler sees it: a `Request`'s URL has them resolved, so that `/x/../metrics` would reach
+ * `/metrics` (and its credentials check) under another name.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FetchHandler } from "./listen.ts";
@@ -65,8 +67,10 @@ async function serve(handler: FetchHandler, exchange: Exchange): Promise<void> {
     : bodyOf(incoming);
   const request = toRequest(incoming, { scheme: options.scheme, signal: aborter.signal, body });
   let response: Response;
-  if (request === undefined) {
+  if (request === BAD_REQUEST) {
     response = new Response("Bad Request\n", { status: 400 });
+  } else if (request === NOT_FOUND) {
+    response = new Response("Not Found\n", { status: 404 });
   } else {
     try {
       response = await handler(request, {
@@ -84,11 +88,16 @@ async function serve(handler: FetchHandler, exchange: Exchange): Promise<void> {
   }
 }
 
-/** The `Request` of a node request; undefined when it cannot be one (a bad target or header). */
+/** A request that cannot be one (a bad target or header). */
+const BAD_REQUEST = 400;
+/** A request whose path is not canonical: it has `.` or `..` segments. */
+const NOT_FOUND = 404;
+
+/** The `Request` of a node request, or why there is none. */
 function toRequest(
   incoming: IncomingMessage,
   options: { scheme: string; signal: AbortSignal; body: RequestBody | undefined },
-): Request | undefined {
+): Request | typeof BAD_REQUEST | typeof NOT_FOUND {
   // Name/value pairs: quicker for `Request` to take than a `Headers` built one by one.
   const raw = incoming.rawHeaders;
   const headers: [string, string][] = [];
@@ -98,12 +107,13 @@ function toRequest(
     if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") hosts++;
   }
   // RFC 9112: a request with more than one Host is answered 400.
-  if (hosts > 1) return undefined;
+  if (hosts > 1) return BAD_REQUEST;
   // Origin-form ("/path?query"), or absolute-form ("http://host/path?query", as sent to
   // a proxy; its authority replaces Host). Nothing else.
   const absolute = ABSOLUTE_FORM.exec(incoming.url ?? "");
   const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
-  if (!target.startsWith("/")) return undefined;
+  if (!target.startsWith("/")) return BAD_REQUEST;
+  if (hasDotSegment(target)) return NOT_FOUND;
   // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path.
   const origin = new URL(`${options.scheme}://localhost`);
   const host = absolute === null ? incoming.headers.host : absolute[1];
@@ -116,9 +126,24 @@ function toRequest(
       ...(options.body === undefined ? {} : { body: options.body.stream, duplex: "half" }),
     });
   } catch {
-    return undefined;
+    return BAD_REQUEST;
   }
 }
+
+/**
+ * Whether the path of `target` has a segment that a URL resolves: `.` or `..`, written with
+ * `%2e` too, between `/` or `\\` (which a URL of http or https takes for `/`).
+ */
+function hasDotSegment(target: string): boolean {
+  // The usual target has neither a dot nor a backslash: one test, and done.
+  if (!MAY_HAVE_DOT_SEGMENT.test(target)) return false;
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  return path.split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment));
+}
+
+const MAY_HAVE_DOT_SEGMENT = /[.\\]|%2e/i;
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 
 /** An absolute-form request target: its authority, and what follows the authority's "/". */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)\/?(.*)$/is;

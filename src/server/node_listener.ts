@@ -4,9 +4,8 @@
  * longer than `read_header_timeout` (answering 408), and `node:https` can ask for and
  * verify client certificates (`tlsclientca=`).
  *
- * With a client CA, only a client presenting a certificate signed by it (valid now, with
- * the clientAuth extended key usage) completes the handshake; without one, no client
- * certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
+ * With a client CA, only a client presenting a certificate that client_certificate.ts accepts
+ * is served; without one, no client certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
  * the socket; `read` of the TLS files.
@@ -25,7 +24,20 @@ import {
   type SocketIdentity,
 } from "./socket_file.ts";
 import { readTlsMaterial } from "./tls_material.ts";
+import { clientCertificateRefusal, peerChain } from "./client_certificate.ts";
+import { errorMessage } from "../error_message.ts";
 
+/**
+ * How often a TCP listener is told to accept again. Out of file descriptors once, Deno's
+ * `node:http` (2.9) stops accepting for good: its accept loop (libs/core/uv_compat/tcp.rs,
+ * `poll_tcp_handle`) ends on the error without an event, and nothing polls the listening
+ * socket again. Listening again on the same handle (`uv_listen` on a socket already listening
+ * only re-arms it) has it polled, and the connections waiting are accepted once descriptors
+ * are free. It costs one call a second.
+ */
+const REARM_INTERVAL_MS = 1_000;
+/** The backlog Node gives a listening socket; kept when re-arming. */
+const BACKLOG = 511;
 /** How long a connection still open after its last response may take to close at shutdown. */
 const CLOSE_GRACE_MS = 1_000;
 /** The time a client has to send a whole request, body included. */
@@ -46,8 +58,9 @@ export async function listenNode(
 ): Promise<Listener> {
   const server = await createServer(address, options);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  const connections = new ConnectionSet();
-  server.on("connection", (socket: Socket) => connections.add(socket));
+  const connections = new ConnectionSet(options);
+  // First, so that a connection refused is closed before the server sets it up.
+  server.prependListener("connection", (socket: Socket) => connections.add(socket));
   server.on(
     "request",
     nodeRequestListener(handler, {
@@ -77,13 +90,17 @@ export async function listenNode(
   } else {
     await bind(server, { host: address.hostname, port: address.port });
   }
-  // After start-up, errors of the listening socket are not fatal. (Out of file descriptors,
-  // Deno's node:http stops accepting without an error event: see README, known limits.)
+  // After start-up, errors of the listening socket are not fatal.
   server.on("error", () => {});
+  const rearm = socket === undefined
+    ? setInterval(() => listeningHandle(server)?.listen(BACKLOG), REARM_INTERVAL_MS)
+    : undefined;
+  if (rearm !== undefined) Deno.unrefTimer(rearm);
   return {
     address,
     bound: socket !== undefined ? socket.path : boundAddress(server),
     shutdown: async () => {
+      clearInterval(rearm);
       await closeServer(server, connections);
       if (socket !== undefined) await removeSocket(socket);
     },
@@ -103,6 +120,9 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
   if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
   const material = await readTlsMaterial(address.tls);
   const verifyClients = material.clientCa !== undefined;
+  // Client certificates are asked for but not refused in the handshake: Deno's TLS refuses
+  // some that Go accepts (no clientAuth but anyExtendedKeyUsage) and names no reason. Each
+  // one is checked as Go checks it once the handshake is done, before any request is read.
   const server = createHttpsServer({
     ...timeouts,
     handshakeTimeout: limitMs,
@@ -110,24 +130,46 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     key: material.key,
     ...(verifyClients ? { ca: material.clientCa } : {}),
     requestCert: verifyClients,
-    rejectUnauthorized: verifyClients,
+    rejectUnauthorized: false,
   });
+  // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
+  const clientOf = (socket: TLSSocket) =>
+    address.scheme === "unixs" ? address.path : socket.remoteAddress ??
+      (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
+  if (verifyClients) {
+    server.prependListener("secureConnection", (socket: TLSSocket) => {
+      let refusal: string | undefined;
+      try {
+        refusal = clientCertificateRefusal(peerChain(socket), material.clientCaCertificates);
+      } catch (error) {
+        refusal = `it cannot be checked: ${errorMessage(error)}`;
+      }
+      if (refusal === undefined) return;
+      socket.destroy();
+      options.onTlsFailure?.({
+        client: clientOf(socket),
+        reason: `client certificate refused: ${refusal}`,
+        refused: true,
+      });
+    });
+  }
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
-    // Deno (2.9) gives the client's address on the TCP socket under the TLS one only.
-    const tcp = (socket as TLSSocket & { _parent?: Socket })._parent;
-    const client = address.scheme === "unixs"
-      ? address.path
-      : socket.remoteAddress ?? tcp?.remoteAddress ?? "unknown";
-    // When the client certificate was refused, `error` only says the connection was reset.
-    const certificate = socket.authorizationError;
     const code = (error as Error & { code?: unknown }).code;
     options.onTlsFailure?.({
-      client,
-      reason: certificate ? `client certificate refused: ${certificate}` : error.message,
-      refused: Boolean(certificate) || (typeof code === "string" && code.startsWith("ERR_SSL")),
+      client: clientOf(socket),
+      reason: error.message,
+      refused: typeof code === "string" && code.startsWith("ERR_SSL"),
     });
   });
   return server;
+}
+
+/** The listening TCP handle of a node server (Deno's `TCPWrap`), while it listens. */
+function listeningHandle(server: Server): { listen(backlog: number): number } | undefined {
+  const handle = (server as Server & { _handle?: { listen?: unknown } | null })._handle;
+  return typeof handle?.listen === "function"
+    ? handle as { listen(backlog: number): number }
+    : undefined;
 }
 
 function bind(
@@ -166,21 +208,35 @@ async function closeServer(server: Server, connections: ConnectionSet): Promise<
   await closed;
 }
 
-/** The open connections of a server, and its requests in flight. */
+/** The open connections of a server, within `maxConnections`, and its requests in flight. */
 class ConnectionSet {
   /** Set at shutdown. */
   closing = false;
   readonly #sockets = new Set<Socket>();
+  readonly #options: ListenOptions;
   #inFlight = 0;
   #onIdle: (() => void) | undefined;
+
+  constructor(options: ListenOptions) {
+    this.#options = options;
+  }
 
   add(socket: Socket): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
+    if (this.#sockets.size >= this.#options.maxConnections) {
+      socket.destroy();
+      this.#options.onRefused?.();
+      return;
+    }
     this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
+    this.#options.onConnections?.(this.#sockets.size);
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      this.#options.onConnections?.(this.#sockets.size);
+    });
   }
 
   request(event: "start" | "end"): void {

@@ -15,6 +15,8 @@ export interface TlsMaterial {
   readonly key: string;
   /** The CA that client certificates must be signed by; undefined when none is asked. */
   readonly clientCa: string | undefined;
+  /** The certificates of `clientCa`, parsed; empty when none is asked. */
+  readonly clientCaCertificates: readonly X509Certificate[];
 }
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -32,10 +34,12 @@ export async function readTlsMaterial(tls: ListenTls): Promise<TlsMaterial> {
         `${tls.certFile}`,
     );
   }
-  if (tls.clientCaFile === undefined) return { cert, key, clientCa: undefined };
+  if (tls.clientCaFile === undefined) {
+    return { cert, key, clientCa: undefined, clientCaCertificates: [] };
+  }
   const clientCa = await readPem(tls.clientCaFile, "client CA");
-  parseCertificates(clientCa, tls.clientCaFile, "client CA");
-  return { cert, key, clientCa };
+  const clientCaCertificates = parseCertificates(clientCa, tls.clientCaFile, "client CA");
+  return { cert, key, clientCa, clientCaCertificates };
 }
 
 async function readPem(path: string, what: string): Promise<string> {

@@ -5,6 +5,8 @@ import { parseArgs as stdParseArgs } from "@std/cli/parse-args";
 export interface ParseArgsOptions {
   readonly string: readonly string[];
   readonly boolean: readonly string[];
+  /** Short names of flags: `{ h: "help" }`. */
+  readonly alias?: Readonly<Record<string, string>>;
 }
 
 /** Parsed flags; `unknown` lists every argument that is not a declared flag. */
@@ -20,6 +22,7 @@ export function parseArgs(args: readonly string[], options: ParseArgsOptions): P
   const parsed: Record<string, unknown> = stdParseArgs([...args], {
     string: [...options.string],
     boolean: [...options.boolean],
+    alias: { ...options.alias },
     unknown: (arg: string) => {
       unknown.push(arg);
       return false;

@@ -124,8 +124,30 @@ reverse_exporters:
       exec_interval: 30s
 `;
 
-Deno.test("the Go program's test configuration validates without problems", () => {
-  const config = validate(GO_TEST_CONFIG);
+/** The listeners of the Go program's test configuration that clash with earlier ones. */
+const GO_TEST_CLASHING_LISTENERS = [
+  "    - unixs:///var/run/server.socket?tlscert=/path/to/file/in/pem/format.crt&tlskey=/path/to/file/in/pem/format.pem\n",
+  "    - tcps://0.0.0.0:9115?tlscert=/path/to/file/in/pem/format.crt&tlskey=/path/to/file/in/pem/format.pem&tlsclientca=/path/to/cert\n",
+];
+
+Deno.test("the Go program's test configuration is refused only for listeners Go could not start either", () => {
+  // The same socket twice, and 0.0.0.0:9115 beside two addresses on port 9115: the second
+  // bind fails with EADDRINUSE, in Go as here. Each is reported with the first it clashes with.
+  const problems = problemsOf(GO_TEST_CONFIG);
+  assertEquals(problems.length, 2, problems.join("\n"));
+  assertStringIncludes(problems[0]!, 'web.listen[3]: "unixs:///var/run/server.socket?');
+  assertStringIncludes(
+    problems[0]!,
+    'is the same socket as web.listen[0] "unix:///var/run/server.socket"',
+  );
+  assertStringIncludes(problems[1]!, 'web.listen[4]: "tcps://0.0.0.0:9115?');
+  assertStringIncludes(problems[1]!, 'web.listen[1] "tcp://1.2.3.4:9115"');
+});
+
+Deno.test("the Go program's test configuration, its clashing listeners left out, validates", () => {
+  const config = validate(
+    GO_TEST_CLASHING_LISTENERS.reduce((text, line) => text.replace(line, ""), GO_TEST_CONFIG),
+  );
   assertEquals(config.file, FILE);
   assertEquals(config.web.readHeaderTimeoutMs, 1000);
   assertEquals(config.web.listen, [
@@ -141,29 +163,6 @@ Deno.test("the Go program's test configuration validates without problems", () =
         certFile: "/path/to/file/in/pem/format.crt",
         keyFile: "/path/to/file/in/pem/format.pem",
         clientCaFile: undefined,
-      },
-    },
-    {
-      scheme: "unixs",
-      url:
-        "unixs:///var/run/server.socket?tlscert=/path/to/file/in/pem/format.crt&tlskey=/path/to/file/in/pem/format.pem",
-      path: "/var/run/server.socket",
-      tls: {
-        certFile: "/path/to/file/in/pem/format.crt",
-        keyFile: "/path/to/file/in/pem/format.pem",
-        clientCaFile: undefined,
-      },
-    },
-    {
-      scheme: "tcps",
-      url:
-        "tcps://0.0.0.0:9115?tlscert=/path/to/file/in/pem/format.crt&tlskey=/path/to/file/in/pem/format.pem&tlsclientca=/path/to/cert",
-      hostname: "0.0.0.0",
-      port: 9115,
-      tls: {
-        certFile: "/path/to/file/in/pem/format.crt",
-        keyFile: "/path/to/file/in/pem/format.pem",
-        clientCaFile: "/path/to/cert",
       },
     },
   ]);
@@ -286,6 +285,28 @@ Deno.test("an empty document is valid: no paths, default listener", () => {
   const config = validateConfig(null, SOURCE);
   assertEquals(config.reverseExporters, []);
   assertEquals(config.file, FILE);
+});
+
+Deno.test("web.max_connections and web.max_bytes_in_flight: defaults, values, clear errors", () => {
+  const defaults = validate(httpPath("")).web;
+  assertEquals([defaults.maxConnections, defaults.maxBytesInFlight], [256, 512 * 1024 * 1024]);
+  const set = validate(`web: {max_connections: 32, max_bytes_in_flight: 64MiB}\n${httpPath("")}`);
+  assertEquals([set.web.maxConnections, set.web.maxBytesInFlight], [32, 64 * 1024 * 1024]);
+  assertEquals(validate("web: {max_bytes_in_flight: 1000}\n").web.maxBytesInFlight, 1000);
+  for (const bad of ["0", "-1", "1.5", "many", "[1]"]) {
+    assertOnlyProblem(
+      `web: {max_connections: ${bad}}\n`,
+      "web.max_connections",
+      "expected a whole number of at least 1, got",
+    );
+  }
+  for (const bad of ["0", "lots", "1.5PiB", "-1KiB"]) {
+    assertOnlyProblem(
+      `web: {max_bytes_in_flight: ${bad}}\n`,
+      "web.max_bytes_in_flight",
+      `invalid size`,
+    );
+  }
 });
 
 Deno.test("read_header_timeout: 0s does not turn the limit off: it is 60 s", () => {
@@ -694,7 +715,8 @@ Deno.test("an unknown key far from every known key gets no suggestion", () => {
   const problems = assertProblem(
     "web:\n  zzzzzzzzzz: 1\n",
     "web.zzzzzzzzzz",
-    "unknown key; known keys here: listen, read_header_timeout, context_path, auth",
+    "unknown key; known keys here: listen, read_header_timeout, context_path, auth, " +
+      "engine_workers, max_connections, max_bytes_in_flight",
   );
   assert(!problems.some((p) => p.includes("did you mean")), problems.join("\n"));
 });
@@ -1389,4 +1411,149 @@ Deno.test("a tcp:// listen URL with a path is rejected", () => {
   );
   assertStringIncludes(error.problems[0]!, "web.listen[0]");
   assertStringIncludes(error.problems[0]!, "has no path");
+});
+
+Deno.test('listen "tcp://:9998" (no host) is every address, as in Go: [::]', () => {
+  const config = validate(
+    `web:\n  listen: ["tcp://:9998", "tcps://:9443?tlscert=a.crt&tlskey=a.key"]\n`,
+  );
+  assertEquals(config.web.listen, [
+    { scheme: "tcp", url: "tcp://:9998", hostname: "::", port: 9998 },
+    {
+      scheme: "tcps",
+      url: "tcps://:9443?tlscert=a.crt&tlskey=a.key",
+      hostname: "::",
+      port: 9443,
+      tls: { certFile: "/etc/re/a.crt", keyFile: "/etc/re/a.key", clientCaFile: undefined },
+    },
+  ]);
+});
+
+Deno.test('context_path "/reverse/" (the Go form) is "/reverse", and "/" is ""', () => {
+  assertEquals(validate(`web: {context_path: /reverse/}\n`).web.contextPath, "/reverse");
+  assertEquals(validate(`web: {context_path: /a/b/}\n`).web.contextPath, "/a/b");
+  assertEquals(validate(`web: {context_path: /}\n`).web.contextPath, "");
+  assertOnlyProblem("web: {context_path: reverse}\n", "web.context_path", 'start with "/"');
+  assertOnlyProblem("web: {context_path: /reverse//}\n", "web.context_path", 'start with "/"');
+});
+
+Deno.test("the same listen address or socket given twice is refused, naming both entries", () => {
+  const cases: [string[], string][] = [
+    [["tcp://0.0.0.0:9998", "tcp://0.0.0.0:9998"], "listens on the same address as"],
+    [["tcp://[::]:9998", "tcp://:9998"], "listens on the same address as"],
+    [["tcp://[::]:9998", "tcp://127.0.0.1:9998"], "takes port 9998 on an address already taken"],
+    [["tcp://127.0.0.1:9998", "tcp://[::]:9998"], "takes port 9998 on an address already taken"],
+    [["tcp://0.0.0.0:9998", "tcp://[::1]:9998", "tcp://127.0.0.1:9998"], "already taken"],
+    [["tcp://[::1]:9998", "tcp://[::]:9998"], "takes port 9998 on an address already taken"],
+    [["tcp://127.0.0.1:9998", "tcps://127.0.0.1:9998?tlscert=a&tlskey=b"], "the same address"],
+    [["unix:///run/re.sock", "unixs:///run/re.sock?tlscert=a&tlskey=b"], "the same socket as"],
+    [["unix://re.sock", "unix:///etc/re/re.sock"], "is the same socket as"],
+  ];
+  for (const [listen, fragment] of cases) {
+    const last = listen.length - 1;
+    const problems = assertProblem(
+      `web:\n  listen: ${JSON.stringify(listen)}\n`,
+      `web.listen[${last}]`,
+      fragment,
+    );
+    assertEquals(problems.length, 1, problems.join("\n"));
+    assertStringIncludes(problems[0]!, `${JSON.stringify(listen[last])} `);
+    assertStringIncludes(problems[0]!, ` web.listen[0] ${JSON.stringify(listen[0])}`);
+  }
+});
+
+Deno.test("listen addresses that can be bound together are accepted", () => {
+  for (
+    const listen of [
+      ["tcp://127.0.0.1:9998", "tcp://[::1]:9998"],
+      ["tcp://0.0.0.0:9998", "tcp://[::1]:9998"],
+      ["tcp://127.0.0.1:9998", "tcp://127.0.0.2:9998"],
+      ["tcp://127.0.0.1:0", "tcp://127.0.0.1:0"],
+      ["tcp://[::]:9998", "tcp://[::]:9999", "unix:///run/a.sock", "unix:///run/b.sock"],
+    ]
+  ) {
+    assertEquals(
+      validate(`web:\n  listen: ${JSON.stringify(listen)}\n`).web.listen.length,
+      listen.length,
+    );
+  }
+});
+
+// ---------------------------------------------------------------- formats and engine
+
+Deno.test("scrape_protocols: Prometheus's names, in the order given; all, protobuf first, by default", () => {
+  const config = validate(`
+exporter_defaults:
+  http: {scrape_protocols: [PrometheusText0.0.4, OpenMetricsText1.0.0]}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http:
+        - {name: a, address: "http://127.0.0.1:9100/metrics"}
+        - {name: b, address: "http://127.0.0.1:9100/metrics", scrape_protocols: [PrometheusProto]}
+`);
+  const [a, b] = config.reverseExporters[0]!.exporters;
+  assertEquals(a!.kind === "http" && a!.scrapeProtocols, [
+    "PrometheusText0.0.4",
+    "OpenMetricsText1.0.0",
+  ]);
+  assertEquals(b!.kind === "http" && b!.scrapeProtocols, ["PrometheusProto"]);
+  const defaults = validate(`
+reverse_exporters:
+  - path: /metrics
+    exporters: {http: [{name: a, address: "http://127.0.0.1:9100/metrics"}]}
+`);
+  const only = defaults.reverseExporters[0]!.exporters[0]!;
+  assertEquals(only.kind === "http" && only.scrapeProtocols, [
+    "PrometheusProto",
+    "OpenMetricsText1.0.0",
+    "OpenMetricsText0.0.1",
+    "PrometheusText1.0.0",
+    "PrometheusText0.0.4",
+  ]);
+});
+
+Deno.test("scrape_protocols: an unknown name (with a suggestion), a repeat and an empty list are refused", () => {
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: [PrometheusText0.0.5, PrometheusProto, PrometheusProto]}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols[0]",
+    'unknown protocol "PrometheusText0.0.5" (did you mean "PrometheusText0.0.4"?)',
+  );
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: [PrometheusProto, PrometheusProto]}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols[1]",
+    "PrometheusProto is listed twice",
+  );
+  assertProblem(
+    `
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: a, address: "http://127.0.0.1/", scrape_protocols: []}]
+`,
+    "reverse_exporters[0].exporters.http[0].scrape_protocols",
+    "must list at least one protocol",
+  );
+});
+
+Deno.test("web.engine_workers: a whole number from 0 to 64", () => {
+  assertEquals(validate("web: {engine_workers: 0}\n").web.engineWorkers, 0);
+  assertEquals(validate("web: {engine_workers: 3}\n").web.engineWorkers, 3);
+  for (const bad of ["-1", "65", "1.5", '"two"']) {
+    assertProblem(
+      `web: {engine_workers: ${bad}}\n`,
+      "web.engine_workers",
+      "expected a whole number from 0 to 64",
+    );
+  }
 });

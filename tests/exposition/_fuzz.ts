@@ -8,9 +8,8 @@
  * far above what any of these inputs takes.
  */
 import { assert } from "../_assert.ts";
-import { DecodeError } from "../../src/exposition/_scan.ts";
-import type { Label } from "../../src/exposition/model.ts";
 import { formatValue } from "../../src/exposition/_number.ts";
+import { DecodeError, escapeLabelName, ESCAPINGS, type Label } from "../../src/exposition/mod.ts";
 
 /** Longest a decoding of one fuzzed input may take before it counts as a hang. */
 export const HANG_MS = 200;
@@ -46,6 +45,16 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)]!;
   }
+
+  /** `items` in a random order. */
+  shuffled<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
 }
 
 // --- Random pieces -----------------------------------------------------------------------------
@@ -78,6 +87,28 @@ export const TEXT_PIECES = [
   String.fromCodePoint(0x1f600),
 ];
 
+/** Pieces of UTF-8 names (text 1.0.0): legacy characters and what needs quoting or escaping. */
+export const NAME_PIECES = [
+  "a",
+  "b",
+  "_",
+  ":",
+  "0",
+  ".",
+  "-",
+  " ",
+  "/",
+  '"',
+  "\\",
+  "\n",
+  "{",
+  "=",
+  ",",
+  "\u00e9",
+  "\u6f22",
+  String.fromCodePoint(0x1f600),
+];
+
 export function word(r: Rng, options: { first: string; rest: string; max: number }): string {
   let out = options.first[r.int(options.first.length)]!;
   const length = r.int(options.max);
@@ -86,12 +117,22 @@ export function word(r: Rng, options: { first: string; rest: string; max: number
 }
 
 /** A metric name unique to family `i`; it ends in "x", so no type suffix can follow it. */
-export function metricName(r: Rng, i: number, options: { colons: boolean }): string {
-  const first = LETTERS + "_" + (options.colons ? ":" : "");
+export function metricName(r: Rng, i: number, options: { utf8: boolean }): string {
+  if (options.utf8 && r.chance(0.6)) return utf8Name(r) + `_${i}x`;
+  const first = LETTERS + "_:";
   return word(r, { first, rest: first + DIGITS, max: 10 }) + `_${i}x`;
 }
 
-export function labelName(r: Rng): string {
+/** A name of any characters. */
+export function utf8Name(r: Rng): string {
+  let out = r.pick(NAME_PIECES);
+  for (let n = r.int(6); n > 0; n--) out += r.pick(NAME_PIECES);
+  return out;
+}
+
+/** A label name: legacy, or (text 1.0.0) of any characters. */
+export function labelName(r: Rng, options: { utf8: boolean }): string {
+  if (options.utf8 && r.chance(0.3)) return utf8Name(r);
   return word(r, { first: LETTERS + "_", rest: LETTERS + "_" + DIGITS, max: 8 });
 }
 
@@ -102,13 +143,25 @@ export function randomText(r: Rng, maxPieces: number): string {
   return out;
 }
 
-/** A label set of up to `max` labels with unique names, none of them in `reserved`. */
-export function labelSet(r: Rng, max: number, reserved: readonly string[]): Label[] {
+/**
+ * A label set of up to `max` labels with unique names, none of them in `reserved`, and unique
+ * once escaped by any scheme too (two names that escape to the same one would make a label set
+ * that text 0.0.4 cannot carry: the encoders, as Go's, do not resolve that).
+ */
+export function labelSet(
+  r: Rng,
+  max: number,
+  options: { reserved: string[]; utf8: boolean },
+): Label[] {
   const labels: Label[] = [];
+  // The names taken, as each scheme writes them (legacy names, as `le`, are written as they are).
+  const taken = ESCAPINGS.map(() => new Set(options.reserved));
   const n = r.int(max + 1);
   for (let i = 0; i < n; i++) {
-    const name = labelName(r);
-    if (reserved.includes(name) || labels.some((l) => l.name === name)) continue;
+    const name = labelName(r, options);
+    const written = ESCAPINGS.map((escaping) => escapeLabelName(name, escaping));
+    if (written.some((w, e) => taken[e]!.has(w))) continue;
+    written.forEach((w, e) => taken[e]!.add(w));
     labels.push({ name, value: randomText(r, 6) });
   }
   return labels;
@@ -135,7 +188,7 @@ export function randomValue(r: Rng): number {
   }
 }
 
-/** Ways text 0.0.4 and OpenMetrics may both write `v`. */
+/** Ways text 0.0.4 may write `v`. */
 export function valueSpellings(v: number): string[] {
   if (Number.isNaN(v)) return ["NaN", "nan", "NAN"];
   if (v === Infinity) return ["+Inf", "Inf", "inf", "+inf", "+Infinity", "infinity", "INF"];
@@ -147,7 +200,7 @@ export function valueSpellings(v: number): string[] {
   return forms;
 }
 
-/** A timestamp in milliseconds, or none; at most 1e14 ms so its seconds are exact enough. */
+/** A timestamp in milliseconds, or none. */
 export function randomTimestamp(r: Rng): number | undefined {
   if (!r.chance(0.3)) return undefined;
   switch (r.int(4)) {
@@ -162,11 +215,16 @@ export function randomTimestamp(r: Rng): number | undefined {
   }
 }
 
+/** A label value or quoted name escaped as the text formats write it. */
+export function escapeQuoted(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}
+
 /**
- * HELP text that text 0.0.4 round-trips: not starting with a blank (the decoder skips blanks
- * before it) and without carriage returns (text 0.0.4 has no escape for them in HELP).
+ * HELP text that the text format round-trips: not starting with a blank (the decoder skips
+ * blanks before it) and without carriage returns (there is no escape for them in HELP).
  */
-export function help004(r: Rng): string {
+export function randomHelp(r: Rng): string {
   return randomText(r, 8).replaceAll("\r", "").replace(/^[ \t]+/, "");
 }
 
@@ -182,7 +240,7 @@ export const MUTATION_CHARS = [
   String.fromCodePoint(0x1f600),
 ];
 
-/** Applies one to three random byte-level edits to `text`. */
+/** Applies one to three random edits to `text`. */
 export function mutate(r: Rng, text: string): string {
   let t = text;
   const edits = 1 + r.int(3);
@@ -225,21 +283,17 @@ export function mutate(r: Rng, text: string): string {
   return t;
 }
 
-/** Invalid UTF-8: a lone continuation byte, a byte never in UTF-8, a truncated sequence. */
-const INVALID_UTF8 = [[0x80], [0xff], [0xc0, 0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80]];
-
-/** Inserts an invalid UTF-8 sequence at a random place of `body`. */
-export function withInvalidUtf8(r: Rng, body: Uint8Array): Uint8Array {
-  const p = r.int(body.length + 1);
-  const bad = r.pick(INVALID_UTF8);
-  const out = new Uint8Array(body.length + bad.length);
-  out.set(body.subarray(0, p));
-  out.set(bad, p);
-  out.set(body.subarray(p), p + bad.length);
-  return out;
+/** Applies one to three random byte edits to `body`: any byte, so invalid UTF-8 too. */
+export function mutateBytes(r: Rng, body: Uint8Array): Uint8Array {
+  const out = [...body];
+  for (let k = 1 + r.int(3); k > 0; k--) {
+    const p = r.int(out.length + 1);
+    const b = r.pick([r.int(256), 0x80, 0xc0, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xf8, 0xff, 10, 34]);
+    if (r.chance(0.5)) out.splice(p, 0, b);
+    else out[Math.min(p, out.length - 1)] = b;
+  }
+  return Uint8Array.from(out);
 }
-
-const utf8 = new TextEncoder();
 
 /** How many UTF-16 code units the decoders count for `line` (bytes), as their columns do. */
 function columns(line: Uint8Array): number {
@@ -250,29 +304,27 @@ function columns(line: Uint8Array): number {
 
 /**
  * Decodes `input`, which must either work or throw a DecodeError positioned inside the input
- * (line >= 1, column >= 1, and both within its text); anything else, or a decoding slower than
- * HANG_MS, fails with `what` to replay it.
+ * (line >= 1, column >= 1, and both within its text, as the decoders count lines and
+ * columns); anything else, or a decoding slower than HANG_MS, fails with `what` to replay it.
  */
 export function decodesOrFailsCleanly(
   decode: (body: Uint8Array) => unknown,
-  input: Uint8Array | string,
+  input: Uint8Array,
   options: { what: string },
 ): "decoded" | "rejected" {
   const { what } = options;
-  const body = typeof input === "string" ? utf8.encode(input) : input;
   const started = performance.now();
   let outcome: "decoded" | "rejected" = "decoded";
   try {
-    decode(body);
+    decode(input);
   } catch (error) {
     if (!(error instanceof DecodeError)) {
-      const shown = JSON.stringify(new TextDecoder().decode(body.subarray(0, 2000)));
-      throw new Error(`${what}: threw ${error} for ${shown}`);
+      throw new Error(`${what}: threw ${error} for ${JSON.stringify([...input.slice(0, 2000)])}`);
     }
     const lines: Uint8Array[] = [];
     for (let start = 0;;) {
-      const lf = body.indexOf(10, start);
-      lines.push(body.subarray(start, lf === -1 ? body.length : lf));
+      const lf = input.indexOf(10, start);
+      lines.push(input.subarray(start, lf === -1 ? input.length : lf));
       if (lf === -1) break;
       start = lf + 1;
     }
@@ -290,13 +342,10 @@ export function decodesOrFailsCleanly(
 }
 
 /** The files of tests/fixtures ending with `extension`, sorted by name. */
-export function fixtures(extension: string): { name: string; text: string; bytes: Uint8Array }[] {
+export function fixtures(extension: string): { name: string; text: string }[] {
   const dir = new URL("../fixtures/", import.meta.url);
   const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(extension));
-  return names.sort().map((name) => {
-    const bytes = Deno.readFileSync(new URL(name, dir));
-    return { name, text: new TextDecoder().decode(bytes), bytes };
-  });
+  return names.sort().map((name) => ({ name, text: Deno.readTextFileSync(new URL(name, dir)) }));
 }
 
 /** Runs `decode` on a huge input, which must decode, within the hang guard for huge inputs. */

@@ -1,6 +1,7 @@
-/** Helpers of the OpenMetrics codec's tests: bytes, positioned failures, encoding a decoding. */
-import { assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
-import { DecodeError } from "../../src/exposition/_scan.ts";
+/**
+ * Helpers of the OpenMetrics codec's tests (with those of _samples.ts they use): OpenMetrics
+ * bodies, encoding a decoding, Prometheus's own parser, text's view of a family.
+ */
 import type { Encoded } from "../../src/exposition/conversion.ts";
 import { decodeOpenMetrics } from "../../src/exposition/decode_openmetrics.ts";
 import {
@@ -8,22 +9,10 @@ import {
   type EncodeOpenMetricsOptions,
 } from "../../src/exposition/encode_openmetrics.ts";
 import { mergeSources } from "../../src/exposition/merge.ts";
-import type { Label, MetricFamily } from "../../src/exposition/model.ts";
+import type { MetricFamily } from "../../src/exposition/model.ts";
 import { familiesOf } from "../../src/exposition/objects.ts";
 import type { Exposition } from "../../src/exposition/store.ts";
-
-const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-
-/** The UTF-8 bytes of `text`. */
-export function bytes(text: string): Uint8Array {
-  return utf8.encode(text);
-}
-
-/** The text of UTF-8 bytes. */
-export function text(body: Uint8Array): string {
-  return utf8Decoder.decode(body);
-}
+import { bytes, text } from "./_samples.ts";
 
 /** An OpenMetrics exposition of these lines, ended by `# EOF` and a newline, as bytes. */
 export function om(...lines: string[]): Uint8Array {
@@ -33,25 +22,6 @@ export function om(...lines: string[]): Uint8Array {
 /** The families decoded from OpenMetrics `body`, as objects. */
 export function decoded(body: Uint8Array | string): MetricFamily[] {
   return familiesOf(decodeOpenMetrics(typeof body === "string" ? bytes(body) : body));
-}
-
-/** Labels from `[name, value]` pairs. */
-export function labels(...pairs: [string, string][]): Label[] {
-  return pairs.map(([name, value]) => ({ name, value }));
-}
-
-/** Asserts that `decode(input)` fails at `line` and `column`, and returns the error. */
-export function assertDecodeFails(
-  decode: (body: Uint8Array) => unknown,
-  input: Uint8Array | string,
-  position: { line: number; column: number; messageIncludes?: string | undefined },
-): DecodeError {
-  const { line, column, messageIncludes } = position;
-  const body = typeof input === "string" ? bytes(input) : input;
-  const error = assertThrows(() => decode(body), DecodeError, messageIncludes);
-  assertEquals({ line: error.line, column: error.column }, { line, column }, error.message);
-  assertStringIncludes(error.message, `line ${line}, column ${column}`);
-  return error;
 }
 
 /** The exposition `exposition` served alone, encoded as OpenMetrics. */

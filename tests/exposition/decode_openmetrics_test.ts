@@ -6,15 +6,8 @@ import { decodeText } from "../../src/exposition/decode_text.ts";
 import type { MetricFamily, ValueFamily } from "../../src/exposition/model.ts";
 import { familiesOf } from "../../src/exposition/objects.ts";
 import { BUCKET, COUNT, CREATED, SUM } from "../../src/exposition/store.ts";
-import {
-  assertDecodeFails,
-  bytes,
-  decoded,
-  fixtureBytes,
-  labels,
-  om,
-  textCarried,
-} from "./_openmetrics.ts";
+import { decoded, fixtureBytes, om, textCarried } from "./_openmetrics.ts";
+import { assertDecodeFails, bytes, labels } from "./_samples.ts";
 
 /** The only family decoded from the OpenMetrics `lines`. */
 function only(...lines: string[]): MetricFamily {
@@ -37,7 +30,8 @@ function decodeFails(
   column: number,
   messageIncludes?: string,
 ): DecodeError {
-  return assertDecodeFails(decodeOpenMetrics, input, { line, column, messageIncludes });
+  const body = typeof input === "string" ? bytes(input) : input;
+  return assertDecodeFails(decodeOpenMetrics, body, { line, column, messageIncludes });
 }
 
 // --- # EOF -------------------------------------------------------------------------------------

@@ -10,16 +10,14 @@ import type { MetricFamily, NativeHistogram } from "../../src/exposition/model.t
 import { expositionOf, familiesOf } from "../../src/exposition/objects.ts";
 import {
   byName,
-  bytes,
   decoded,
   encodedAlone,
   fixtureBytes,
-  labels,
   om,
   promtoolParseOpenMetrics,
-  text,
   withTimestamps,
 } from "./_openmetrics.ts";
+import { bytes, labels, text } from "./_samples.ts";
 
 const promtool = await installed("promtool");
 const PROMTOOL_SKIPPED = promtool ? "" : " (promtool checks skipped: promtool not installed)";

@@ -22,24 +22,27 @@ import type {
   ValueMetric,
 } from "../../src/exposition/model.ts";
 import { familiesOf } from "../../src/exposition/objects.ts";
+import { isLegacyLabelName, isLegacyName } from "../../src/exposition/names.ts";
 import type { Exposition } from "../../src/exposition/store.ts";
 import {
   decodesHuge,
   decodesOrFailsCleanly,
+  escapeQuoted,
   fixtures,
-  help004,
   labelSet,
   manyLabels,
   metricName,
   mutate,
+  mutateBytes,
+  randomHelp,
   randomText,
   randomTimestamp,
   randomValue,
   Rng,
   valueSpellings,
-  withInvalidUtf8,
 } from "./_fuzz.ts";
-import { byName, bytes, text, textCarried } from "./_openmetrics.ts";
+import { byName, textCarried } from "./_openmetrics.ts";
+import { bytes, text } from "./_samples.ts";
 
 // --- Random OpenMetrics ------------------------------------------------------------------------
 
@@ -64,13 +67,31 @@ function escapeOpenMetrics(r: Rng, value: string, options: { rawQuotes: boolean 
   return out;
 }
 
-/** `{labels}` as OpenMetrics writes them: maybe `{}` when empty, maybe a trailing comma. */
-function labelsText(r: Rng, labels: readonly Label[], options: { braces: boolean }): string {
-  if (labels.length === 0) return options.braces || r.chance(0.2) ? "{}" : "";
+/** A name as written in metadata or a label set: quoted when it must be (Prometheus 3). */
+function nameToken(name: string, legacy: (name: string) => boolean): string {
+  return legacy(name) ? name : `"${escapeQuoted(name)}"`;
+}
+
+/**
+ * A sample's name and `{labels}` as OpenMetrics writes them: a legacy name before the braces,
+ * another quoted inside them; maybe `{}` when empty, maybe a trailing comma. `name`: none for
+ * an exemplar's labels.
+ */
+function labelsText(
+  r: Rng,
+  labels: readonly Label[],
+  options: { name?: string; exemplar?: boolean },
+): string {
+  const { name, exemplar = false } = options;
   const parts = labels.map((l) =>
-    `${l.name}="${escapeOpenMetrics(r, l.value, { rawQuotes: false })}"`
+    `${nameToken(l.name, isLegacyLabelName)}="${
+      escapeOpenMetrics(r, l.value, { rawQuotes: false })
+    }"`
   );
-  return `{${parts.join(",")}${!options.braces && r.chance(0.1) ? "," : ""}}`;
+  const before = name !== undefined && isLegacyName(name) ? name : "";
+  if (name !== undefined && before === "") parts.unshift(nameToken(name, isLegacyName));
+  if (parts.length === 0) return before + (exemplar || r.chance(0.2) ? "{}" : "");
+  return `${before}{${parts.join(",")}${!exemplar && r.chance(0.1) ? "," : ""}}`;
 }
 
 /** Milliseconds as OpenMetrics seconds, written exactly (`-1.5` for -1500, `0.0005` for 0.5). */
@@ -91,9 +112,9 @@ function timestamp(r: Rng): number | undefined {
 }
 
 /** An exemplar, or none: labels of at most 2 short labels, a value, maybe a timestamp. */
-function randomExemplar(r: Rng): Exemplar | undefined {
+function randomExemplar(r: Rng, utf8: boolean): Exemplar | undefined {
   if (!r.chance(0.3)) return undefined;
-  const labels = labelSet(r, 2, []);
+  const labels = labelSet(r, 2, { reserved: [], utf8 });
   const value = randomValue(r);
   if (!r.chance(0.5)) return { labels, value };
   return { labels, value, timestampMs: 1_700_000_000_000 + r.int(1000) };
@@ -102,7 +123,7 @@ function randomExemplar(r: Rng): Exemplar | undefined {
 function exemplarText(r: Rng, exemplar: Exemplar | undefined): string {
   if (exemplar === undefined) return "";
   const ts = exemplar.timestampMs === undefined ? "" : ` ${seconds(r, exemplar.timestampMs)}`;
-  return ` # ${labelsText(r, exemplar.labels, { braces: true })} ${
+  return ` # ${labelsText(r, exemplar.labels, { exemplar: true })} ${
     r.pick(valueSpellings(exemplar.value))
   }${ts}`;
 }
@@ -116,8 +137,11 @@ const BUCKET_SETS: readonly (readonly [string, number, boolean])[][] = [
 
 type Line = { name: string; labels: Label[]; value: number; exemplar?: Exemplar | undefined };
 
-/** A random OpenMetrics exposition and the families `decodeOpenMetrics` must give for it. */
-function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
+/**
+ * A random OpenMetrics exposition and the families `decodeOpenMetrics` must give for it;
+ * `utf8`: with names of any characters, quoted as Prometheus 3 reads them.
+ */
+function randomOpenMetrics(r: Rng, utf8: boolean): { text: string; expected: MetricFamily[] } {
   const lines: string[] = [];
   const expected: MetricFamily[] = [];
   const count = r.int(7);
@@ -133,22 +157,22 @@ function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
       "gaugehistogram",
     ]);
     const typed = type !== "unknown" || r.chance(0.5);
-    // A stateset's name is also a label name: no colons.
-    let name = metricName(r, i, { colons: type !== "stateset" });
+    let name = metricName(r, i, { utf8 });
     const unit = type !== "info" && type !== "stateset" && r.chance(0.2)
       ? r.pick(["seconds", "bytes"])
       : undefined;
     if (unit !== undefined) name += `_${unit}`;
-    const helpText = r.chance(0.6) ? help004(r) : undefined;
+    const helpText = r.chance(0.6) ? randomHelp(r) : undefined;
     // An empty HELP counts as none.
     const help = helpText === "" ? undefined : helpText;
     const meta: string[] = [];
-    if (typed) meta.push(`# TYPE ${name} ${type}`);
+    const token = nameToken(name, isLegacyName);
+    if (typed) meta.push(`# TYPE ${token} ${type}`);
     if (helpText !== undefined) {
-      meta.push(`# HELP ${name} ${escapeOpenMetrics(r, helpText, { rawQuotes: true })}`);
+      meta.push(`# HELP ${token} ${escapeOpenMetrics(r, helpText, { rawQuotes: true })}`);
     }
-    if (unit !== undefined) meta.push(`# UNIT ${name} ${unit}`);
-    else if (r.chance(0.1)) meta.push(`# UNIT ${name} `);
+    if (unit !== undefined) meta.push(`# UNIT ${token} ${unit}`);
+    else if (r.chance(0.1)) meta.push(`# UNIT ${token} `);
     if (r.chance(0.5)) meta.reverse();
     lines.push(...meta);
 
@@ -156,7 +180,7 @@ function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
     const seen = new Set<string>();
     const uniqueLabels = (max: number, reserved: string[]) => {
       for (;;) {
-        const labels = labelSet(r, max, reserved);
+        const labels = labelSet(r, max, { reserved, utf8 });
         const key = JSON.stringify(labels.map((l) => [l.name, l.value]).sort());
         if (!seen.has(key)) {
           seen.add(key);
@@ -168,7 +192,7 @@ function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
     /** Writes the lines of one metric, sharing its timestamp. */
     const write = (group: Line[], ts: number | undefined) => {
       for (const line of group) {
-        let out = line.name + labelsText(r, line.labels, { braces: false }) + " " +
+        let out = labelsText(r, line.labels, { name: line.name }) + " " +
           r.pick(valueSpellings(line.value));
         if (ts !== undefined) out += " " + seconds(r, ts);
         lines.push(out + exemplarText(r, line.exemplar));
@@ -184,7 +208,7 @@ function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
         case "counter": {
           const labels = uniqueLabels(3, []);
           const value = randomValue(r);
-          const exemplar = randomExemplar(r);
+          const exemplar = randomExemplar(r, utf8);
           const createdAt = created();
           const group: Line[] = [{ name: `${name}_total`, labels, value, exemplar }];
           if (createdAt !== undefined) {
@@ -226,7 +250,7 @@ function randomOpenMetrics(r: Rng): { text: string; expected: MetricFamily[] } {
           const group: Line[] = [];
           for (const [le, upperBound, asGo] of r.pick(BUCKET_SETS)) {
             const count = randomValue(r);
-            const exemplar = randomExemplar(r);
+            const exemplar = randomExemplar(r, utf8);
             group.push({
               name: `${name}_bucket`,
               labels: [...labels, { name: "le", value: le }],
@@ -320,9 +344,7 @@ function encodedAlone(exposition: Exposition) {
 
 /** `exposition` served alone as text 1.0.0, decoded again. */
 function throughText(exposition: Exposition): MetricFamily[] {
-  const { families } = mergeSources([{ exporterName: "fuzz", exposition }]);
-  const encoded = encodeText(families, { version: "1.0.0", escaping: "allow-utf-8" });
-  return familiesOf(decodeText(encoded.body, { version: "1.0.0" }));
+  return familiesOf(decodeText(asText(exposition), { version: "1.0.0" }));
 }
 
 /** The families that text carries with their type (not info, stateset, gaugehistogram). */
@@ -332,13 +354,23 @@ function textTyped(families: MetricFamily[]): MetricFamily[] {
 
 // --- Tests -------------------------------------------------------------------------------------
 
-Deno.test("fuzz (seed 0x0e0a01): 500 random OpenMetrics expositions decode as generated and round-trip", () => {
-  const r = new Rng(0x0e0a01);
+/** The text of `exposition` served alone as text 1.0.0 with UTF-8 names. */
+function asText(exposition: Exposition): Uint8Array {
+  const { families } = mergeSources([{ exporterName: "fuzz", exposition }]);
+  return encodeText(families, { version: "1.0.0", escaping: "allow-utf-8" }).body;
+}
+
+/**
+ * Decodes 500 random expositions (`utf8`: with names of any characters) and checks what they
+ * give, and their round trips through OpenMetrics and through text.
+ */
+function roundTrips(seed: number, utf8: boolean): void {
+  const r = new Rng(seed);
   let metrics = 0;
   let exemplars = 0;
   for (let i = 0; i < 500; i++) {
-    const { text: body, expected } = randomOpenMetrics(r);
-    const what = `seed 0x0e0a01, case ${i}: ${JSON.stringify(body)}`;
+    const { text: body, expected } = randomOpenMetrics(r, utf8);
+    const what = `seed 0x${seed.toString(16)}, case ${i}: ${JSON.stringify(body)}`;
     const exposition = decodeOpenMetrics(bytes(body));
     const families = familiesOf(exposition);
     assertEquals(families, expected, what);
@@ -356,9 +388,7 @@ Deno.test("fuzz (seed 0x0e0a01): 500 random OpenMetrics expositions decode as ge
     const carriedNames = new Set(carried.map((f) => f.name));
     assertEquals(fromText.filter((f) => carriedNames.has(f.name)), carried, what);
     const back = decodeOpenMetrics(
-      encodedAlone(decodeText(
-        encodeText(mergeSources([{ exporterName: "fuzz", exposition }]).families).body,
-      )).body,
+      encodedAlone(decodeText(asText(exposition), { version: "1.0.0" })).body,
     );
     assertEquals(familiesOf(back), fromText, what);
     for (const f of families) {
@@ -370,6 +400,14 @@ Deno.test("fuzz (seed 0x0e0a01): 500 random OpenMetrics expositions decode as ge
     }
   }
   assert(metrics > 2000 && exemplars > 300, `only ${metrics} metrics, ${exemplars} exemplars`);
+}
+
+Deno.test("fuzz (seed 0x0e0a01): 500 random OpenMetrics expositions decode as generated and round-trip", () => {
+  roundTrips(0x0e0a01, false);
+});
+
+Deno.test("fuzz (seed 0x0e0a04): 500 random OpenMetrics expositions with quoted UTF-8 names decode as generated and round-trip", () => {
+  roundTrips(0x0e0a04, true);
 });
 
 Deno.test("fuzz (seed 0x0e0a02): 3000 mutations of OpenMetrics input decode or throw a positioned DecodeError, and what decodes encodes again", () => {
@@ -377,14 +415,14 @@ Deno.test("fuzz (seed 0x0e0a02): 3000 mutations of OpenMetrics input decode or t
   const captures = fixtures(".openmetrics");
   assert(captures.length >= 1, "expected the Python client's OpenMetrics capture");
   const inputs = captures.map((c) => c.text);
-  for (let i = 0; i < 20; i++) inputs.push(randomOpenMetrics(r).text);
+  for (let i = 0; i < 20; i++) inputs.push(randomOpenMetrics(r, i % 2 === 0).text);
   const outcomes = { decoded: 0, rejected: 0, reencoded: 0 };
   for (let i = 0; i < 3000; i++) {
-    // A third of the mutants come from the real capture, the rest from generated expositions;
-    // one in ten also has invalid UTF-8 put in.
+    // A third of the mutants come from the real capture, the rest from generated expositions
+    // (half with UTF-8 names); one in ten also has bytes changed, invalid UTF-8 too.
     const k = i % 3 === 0 ? 0 : 1 + r.int(inputs.length - 1);
     let mutant = bytes(mutate(r, inputs[k]!));
-    if (i % 10 === 0) mutant = withInvalidUtf8(r, mutant);
+    if (i % 10 === 0) mutant = mutateBytes(r, mutant);
     const what = `seed 0x0e0a02, input ${k}, mutant ${i}`;
     const outcome = decodesOrFailsCleanly(decodeOpenMetrics, mutant, { what });
     outcomes[outcome]++;
@@ -452,7 +490,7 @@ Deno.test("fuzz (seed 0x0e0a03): random label values and HELP texts survive Open
   const r = new Rng(0x0e0a03);
   for (let i = 0; i < 300; i++) {
     const value = randomText(r, 12);
-    const help = help004(r).replaceAll("\r", "") || "h";
+    const help = randomHelp(r) || "h";
     const body = `# HELP m ${escapeOpenMetrics(r, help, { rawQuotes: true })}\n` +
       `m{a="${escapeOpenMetrics(r, value, { rawQuotes: false })}"} 1\n# EOF\n`;
     const what = `seed 0x0e0a03, case ${i}: ${JSON.stringify(body)}`;

@@ -11,13 +11,8 @@ import { encodeText } from "../../src/exposition/encode_text.ts";
 import { mergeSources } from "../../src/exposition/merge.ts";
 import type { HistogramFamily, ValueFamily } from "../../src/exposition/model.ts";
 import { familiesOf } from "../../src/exposition/objects.ts";
-import {
-  byName,
-  encodedAlone,
-  promtoolParseOpenMetrics,
-  text,
-  withTimestamps,
-} from "./_openmetrics.ts";
+import { byName, encodedAlone, promtoolParseOpenMetrics, withTimestamps } from "./_openmetrics.ts";
+import { text } from "./_samples.ts";
 
 const PYTHON = "/usr/bin/python3";
 

@@ -1,0 +1,152 @@
+/**
+ * The engine in a pool of workers: each scrape's session is pinned to one worker, which
+ * decodes its bodies (handed over, not copied) and builds its answers, so that decoding,
+ * merging and encoding never hold up the thread that accepts and answers requests, and
+ * scrapes use every core. Workers start on first use and run with no permission at all.
+ * @module
+ */
+import type { Answer, AnswerFormat } from "./answer.ts";
+import type {
+  AnswerSource,
+  DecodeOutcome,
+  EngineSession,
+  Payload,
+  ScrapeEngine,
+} from "./engine.ts";
+import type { AnswerJob, DecodeJob, WorkerReply, WorkerRequest } from "./_worker_protocol.ts";
+import { ENGINE_WORKER_CODE } from "./_engine_worker_code.ts";
+
+/**
+ * The worker's code, from the bundle of its modules (see scripts/bundle_workers.ts): a `blob:`
+ * URL needs no permission to load, from source or in a compiled binary.
+ */
+let workerUrl: string | undefined;
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** One worker, and what it was asked and has not answered yet. */
+class PoolWorker {
+  readonly #pending = new Map<number, Pending>();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  /** Sessions open on it, to choose the least busy worker. */
+  sessions = 0;
+
+  request(message: DecodeJob | AnswerJob, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    const worker = this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id }, { transfer });
+    });
+  }
+
+  post(message: Extract<WorkerRequest, { op: "close" }>): void {
+    this.#worker?.postMessage(message);
+  }
+
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#failAll(new Error("the engine was stopped"));
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    workerUrl ??= URL.createObjectURL(
+      new Blob([ENGINE_WORKER_CODE], { type: "application/javascript" }),
+    );
+    const worker = new Worker(workerUrl, {
+      type: "module",
+      name: "reverse_exporter engine",
+      deno: { permissions: "none" },
+    } as WorkerOptions);
+    worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      const reply = event.data;
+      const pending = this.#pending.get(reply.id);
+      if (pending === undefined) return;
+      this.#pending.delete(reply.id);
+      if (reply.ok) pending.resolve(reply.result);
+      else pending.reject(new Error(`engine worker: ${reply.error}`));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      // The worker is gone: what it was doing fails, the next request starts another one.
+      this.#worker = undefined;
+      worker.terminate();
+      this.#failAll(new Error(`engine worker failed: ${event.message}`));
+    };
+    this.#worker = worker;
+    return worker;
+  }
+
+  #failAll(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+}
+
+/** The bytes of `body` in a buffer of their own, which can be handed to a worker. */
+function transferable(body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const buffer = body.buffer;
+  if (
+    buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === buffer.byteLength
+  ) {
+    return body as Uint8Array<ArrayBuffer>;
+  }
+  return body.slice();
+}
+
+let nextSession = 0;
+
+class WorkerSession implements EngineSession {
+  readonly #worker: PoolWorker;
+  readonly #id = nextSession++;
+  #closed = false;
+
+  constructor(worker: PoolWorker) {
+    this.#worker = worker;
+    worker.sessions++;
+  }
+
+  async decode(slot: number, payload: Payload): Promise<DecodeOutcome> {
+    const body = transferable(payload.body);
+    return await this.#worker.request(
+      { op: "decode", session: this.#id, slot, payload: { ...payload, body } },
+      [body.buffer],
+    ) as DecodeOutcome;
+  }
+
+  async answer(sources: readonly AnswerSource[], how: AnswerFormat): Promise<Answer> {
+    return await this.#worker.request({ op: "answer", session: this.#id, sources, how }) as Answer;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#worker.sessions--;
+    this.#worker.post({ op: "close", session: this.#id });
+  }
+}
+
+/** The engine in `size` workers. */
+export class WorkerPool implements ScrapeEngine {
+  readonly #workers: PoolWorker[];
+
+  constructor(size: number) {
+    this.#workers = Array.from({ length: Math.max(1, size) }, () => new PoolWorker());
+  }
+
+  open(): EngineSession {
+    let least = this.#workers[0]!;
+    for (const w of this.#workers) if (w.sessions < least.sessions) least = w;
+    return new WorkerSession(least);
+  }
+
+  close(): void {
+    for (const w of this.#workers) w.terminate();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Concurrent requests for one path share its scrape, each with its own deadline; the thread
+ * that answers requests never waits on decoding (issue 14, items 2 and 3).
+ */
+import { memoryOf } from "../bench/processes.ts";
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { scrape, serveBackend, startServer, tempDir, valueOf } from "./_server.ts";
+
+/** A text exposition of `series` gauges, about 75 bytes a series. */
+function gauges(series: number): Uint8Array<ArrayBuffer> {
+  const lines = ["# HELP big_gauge A large family.", "# TYPE big_gauge gauge"];
+  for (let i = 0; i < series; i++) {
+    lines.push(`big_gauge{instance="host-${i % 97}:9100",job="node",series="${i}"} ${i * 1.5}`);
+  }
+  return new TextEncoder().encode(lines.join("\n") + "\n");
+}
+
+/** Reads a response's body without keeping it: its size, and whether `marker` is in it. */
+async function drain(
+  response: Response,
+  marker: string,
+): Promise<{ bytes: number; found: boolean }> {
+  const needle = new TextEncoder().encode(marker);
+  let bytes = 0;
+  let found = false;
+  let tail = new Uint8Array(0);
+  for await (const chunk of response.body!) {
+    bytes += chunk.length;
+    if (found) continue;
+    const window = new Uint8Array(tail.length + chunk.length);
+    window.set(tail);
+    window.set(chunk, tail.length);
+    found = indexOf(window, needle) !== -1;
+    tail = window.slice(Math.max(0, window.length - needle.length));
+  }
+  return { bytes, found };
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+Deno.test("200 concurrent scrapes of a 7 MB exporter share its scrape: all answered, a handful of fetches, bounded memory", async () => {
+  await using dir = await tempDir();
+  const body = gauges(103_000);
+  assert(body.length > 7_000_000, `${body.length} bytes`);
+  await using exporter = await serveBackend(async () => {
+    // Slow enough that the 200 requests arrive while it is being scraped.
+    await new Promise((r) => setTimeout(r, 1000));
+    return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
+  });
+  await using server = await startServer(
+    dir.path,
+    `
+web:
+  listen: ["tcp://127.0.0.1:0"]
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: big, address: "${exporter.url}/metrics"}]
+`,
+  );
+  const last = 'big_gauge{instance="host-82:9100",job="node",series="102999",exporter_name="big"}';
+  const results = await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      const response = await fetch(server.url("/metrics"), {
+        headers: { "Accept-Encoding": "gzip" },
+        signal: AbortSignal.timeout(60_000),
+      });
+      assertEquals(response.status, 200);
+      return await drain(response, last);
+    }),
+  );
+  assertEquals(
+    results.filter((r) => r.found).length,
+    200,
+    "answers without the exporter's samples",
+  );
+  assert(exporter.requests.length <= 5, `${exporter.requests.length} fetches of the exporter`);
+  const { peakRssMB } = await memoryOf(server.pid);
+  assert(peakRssMB < 700, `peak RSS ${Math.round(peakRssMB)} MB`);
+});
+
+Deno.test("a request that joins a scrape in progress keeps its own deadline", async () => {
+  await using dir = await tempDir();
+  await using exporter = await serveBackend(async () => {
+    await new Promise((r) => setTimeout(r, 2000));
+    return new Response("slow_gauge 1\n");
+  });
+  await using server = await startServer(
+    dir.path,
+    `
+web:
+  listen: ["tcp://127.0.0.1:0"]
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: slow, address: "${exporter.url}/metrics"}]
+`,
+  );
+  const patient = scrape(server, "/metrics");
+  await new Promise((r) => setTimeout(r, 200));
+  // Joins the scrape in progress, with a budget that ends long before the exporter answers.
+  const started = performance.now();
+  const hurried = await scrape(server, "/metrics", {
+    headers: { "X-Prometheus-Scrape-Timeout-Seconds": "0.5" },
+  });
+  const hurriedMs = performance.now() - started;
+  assertEquals(valueOf(hurried, 'reverse_exporter_backend_up{exporter_name="slow"}'), 0);
+  assert(hurriedMs < 1500, `the hurried request took ${Math.round(hurriedMs)} ms`);
+  // The scrape went on for the patient request, which gets the exporter's samples.
+  const patientText = await patient;
+  assertEquals(valueOf(patientText, 'reverse_exporter_backend_up{exporter_name="slow"}'), 1);
+  assertStringIncludes(patientText, 'slow_gauge{exporter_name="slow"} 1');
+  assertEquals(exporter.requests.length, 1);
+});
+
+Deno.test("while a 100 MiB gzip body is decoded, requests to another path are answered at once", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/small.prom`, "small_gauge 1\n");
+  const text = gauges(1_500_000);
+  assert(text.length > 100 * 1024 * 1024, `${text.length} bytes`);
+  const gzipped = await new Response(
+    new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+  ).bytes();
+  let bigServed = false;
+  await using exporter = await serveBackend(() => {
+    bigServed = true;
+    return new Response(gzipped, {
+      headers: { "Content-Encoding": "gzip", "Content-Type": "text/plain; version=0.0.4" },
+    });
+  });
+  await using server = await startServer(
+    dir.path,
+    `
+web:
+  listen: ["tcp://127.0.0.1:0"]
+reverse_exporters:
+  - path: /big
+    exporters:
+      http: [{name: big, address: "${exporter.url}/metrics", timeout: 60s}]
+  - path: /small
+    exporters:
+      file: [{name: small, path: small.prom}]
+`,
+  );
+  const big = fetch(server.url("/big"), { signal: AbortSignal.timeout(120_000) }).then(
+    async (r) => {
+      assertEquals(r.status, 200);
+      return (await drain(
+        r,
+        'big_gauge{instance="host-0:9100",job="node",series="0",exporter_name="big"}',
+      )).found;
+    },
+  );
+  while (!bigServed) await new Promise((r) => setTimeout(r, 5));
+  const latencies: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const started = performance.now();
+    const response = await fetch(server.url("/small"), { signal: AbortSignal.timeout(10_000) });
+    assertStringIncludes(await response.text(), 'small_gauge{exporter_name="small"} 1');
+    latencies.push(performance.now() - started);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert(await big, "the big answer lacks the exporter's samples");
+  const slowest = Math.max(...latencies);
+  assert(slowest < 500, `latencies ${latencies.map(Math.round).join(", ")} ms`);
+});
