@@ -221,6 +221,37 @@ export function escapeQuoted(value: string): string {
 }
 
 /**
+ * `text` escaped as a decoder must read it, but loosely: a backslash before a character it
+ * cannot escape may stay lone (which the decoders keep as written). `quotes`: `raw` where `"`
+ * is no escape (text HELP), `escaped` where it must be (OpenMetrics label values), `either`
+ * where both are read the same (OpenMetrics HELP).
+ */
+export function escapeLoosely(
+  r: Rng,
+  text: string,
+  options: { quotes: "raw" | "escaped" | "either" },
+): string {
+  const { quotes } = options;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === "\n") {
+      out += "\\n";
+    } else if (c === '"' && quotes !== "raw") {
+      out += quotes === "either" && r.chance(0.5) ? '"' : '\\"';
+    } else if (c === "\\") {
+      const mustEscape = next === undefined || next === "\\" || next === "n" || next === "\n" ||
+        (next === '"' && quotes !== "raw");
+      out += mustEscape || r.chance(0.5) ? "\\\\" : "\\";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
  * HELP text that the text format round-trips: not starting with a blank (the decoder skips
  * blanks before it) and without carriage returns (there is no escape for them in HELP).
  */

@@ -32,6 +32,7 @@ import {
 import {
   decodesHuge,
   decodesOrFailsCleanly,
+  escapeLoosely,
   escapeQuoted,
   fixtures,
   HUGE_HANG_MS,
@@ -71,24 +72,6 @@ function maybeBlank(r: Rng): string {
 }
 
 /** Escapes a label value or a quoted name. */
-/** HELP text as the text format may write it: a lone backslash may stay lone when unambiguous. */
-function escapeHelp(r: Rng, help: string): string {
-  let out = "";
-  for (let i = 0; i < help.length; i++) {
-    const c = help[i]!;
-    const next = help[i + 1];
-    if (c === "\n") {
-      out += "\\n";
-    } else if (c === "\\") {
-      const mustEscape = next === undefined || next === "\\" || next === "n" || next === "\n";
-      out += mustEscape || r.chance(0.5) ? "\\\\" : "\\";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /** One line of a sample, as it is written. */
 interface Line {
   readonly name: string;
@@ -262,7 +245,7 @@ function randomExposition(
     if (help !== undefined) {
       meta.push(
         `#${maybeBlank(r)} HELP${blank(r)}${nameToken(r, name, options.utf8)}${blank(r)}${
-          escapeHelp(r, help)
+          escapeLoosely(r, help, { quotes: "raw" })
         }`,
       );
     }

@@ -27,6 +27,7 @@ import type { Exposition } from "../../src/exposition/store.ts";
 import {
   decodesHuge,
   decodesOrFailsCleanly,
+  escapeLoosely,
   escapeQuoted,
   fixtures,
   labelSet,
@@ -46,27 +47,6 @@ import { bytes, text } from "./_samples.ts";
 
 // --- Random OpenMetrics ------------------------------------------------------------------------
 
-/** Escapes for OpenMetrics: a lone backslash may stay lone before a character it cannot escape. */
-function escapeOpenMetrics(r: Rng, value: string, options: { rawQuotes: boolean }): string {
-  let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    const next = value[i + 1];
-    if (c === "\n") {
-      out += "\\n";
-    } else if (c === '"') {
-      out += options.rawQuotes && r.chance(0.5) ? '"' : '\\"';
-    } else if (c === "\\") {
-      const mustEscape = next === undefined || next === "\\" || next === "n" || next === '"' ||
-        next === "\n";
-      out += mustEscape || r.chance(0.5) ? "\\\\" : "\\";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /** A name as written in metadata or a label set: quoted when it must be (Prometheus 3). */
 function nameToken(name: string, legacy: (name: string) => boolean): string {
   return legacy(name) ? name : `"${escapeQuoted(name)}"`;
@@ -84,9 +64,7 @@ function labelsText(
 ): string {
   const { name, exemplar = false } = options;
   const parts = labels.map((l) =>
-    `${nameToken(l.name, isLegacyLabelName)}="${
-      escapeOpenMetrics(r, l.value, { rawQuotes: false })
-    }"`
+    `${nameToken(l.name, isLegacyLabelName)}="${escapeLoosely(r, l.value, { quotes: "escaped" })}"`
   );
   const before = name !== undefined && isLegacyName(name) ? name : "";
   if (name !== undefined && before === "") parts.unshift(nameToken(name, isLegacyName));
@@ -169,7 +147,7 @@ function randomOpenMetrics(r: Rng, utf8: boolean): { text: string; expected: Met
     const token = nameToken(name, isLegacyName);
     if (typed) meta.push(`# TYPE ${token} ${type}`);
     if (helpText !== undefined) {
-      meta.push(`# HELP ${token} ${escapeOpenMetrics(r, helpText, { rawQuotes: true })}`);
+      meta.push(`# HELP ${token} ${escapeLoosely(r, helpText, { quotes: "either" })}`);
     }
     if (unit !== undefined) meta.push(`# UNIT ${token} ${unit}`);
     else if (r.chance(0.1)) meta.push(`# UNIT ${token} `);
@@ -491,8 +469,8 @@ Deno.test("fuzz (seed 0x0e0a03): random label values and HELP texts survive Open
   for (let i = 0; i < 300; i++) {
     const value = randomText(r, 12);
     const help = randomHelp(r) || "h";
-    const body = `# HELP m ${escapeOpenMetrics(r, help, { rawQuotes: true })}\n` +
-      `m{a="${escapeOpenMetrics(r, value, { rawQuotes: false })}"} 1\n# EOF\n`;
+    const body = `# HELP m ${escapeLoosely(r, help, { quotes: "either" })}\n` +
+      `m{a="${escapeLoosely(r, value, { quotes: "escaped" })}"} 1\n# EOF\n`;
     const what = `seed 0x0e0a03, case ${i}: ${JSON.stringify(body)}`;
     const exposition = decodeOpenMetrics(bytes(body));
     const expected: MetricFamily[] = [{
