@@ -157,6 +157,16 @@ function sameAscii(b: Uint8Array, start: number, end: number, text: string): boo
   return true;
 }
 
+/** How many code points `text` has (a surrogate pair is one). */
+export function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) n--;
+  }
+  return n;
+}
+
 /** Unescapes `\\`, `\"` and `\n` in `b[start, end)`; other backslashes are kept as written. */
 export function unescapedText(b: Uint8Array, start: number, end: number): string {
   let p = start;
@@ -195,6 +205,12 @@ export function parseGoFloat(token: string): number | undefined {
       return value === value ? value : undefined;
     }
   }
+  return parseNamedFloat(token);
+}
+
+/** Parses `NaN` or `[sign]Inf[inity]`, in any case; undefined for any other token. */
+export function parseNamedFloat(token: string): number | undefined {
+  if (token.length > 9) return undefined;
   switch (token.toLowerCase()) {
     case "nan":
       return NaN;
@@ -243,6 +259,26 @@ export function labelHash(b: Uint8Array, name: [number, number], value: [number,
   return finishLabelHash(h);
 }
 
+/** Whether a backslash before `c` is one of the escapes `\\`, `\"` and `\n`. */
+export function isEscaped(c: number | undefined): boolean {
+  return c === BACKSLASH || c === QUOTE || c === LOWER_N;
+}
+
+/**
+ * Continues hash `h` over the escaped value `b[start, end)` as its canonical form is written:
+ * a backslash that escapes nothing (OpenMetrics keeps it as written) counts twice.
+ */
+function hashCanonicalValue(h: number, b: Uint8Array, start: number, end: number): number {
+  for (let p = start; p < end; p++) {
+    const c = b[p]!;
+    h = hashByte(h, c);
+    if (c !== BACKSLASH) continue;
+    if (isEscaped(b[p + 1])) h = hashByte(h, b[++p]!);
+    else h = hashByte(h, BACKSLASH);
+  }
+  return h;
+}
+
 /** The series hash of a sample: its labels' hashes summed (so order does not count), and its role. */
 export function sampleHash(labelsHash: number, role: number): number {
   return (labelsHash + Math.imul(role + 1, 0x9e3779b1)) | 0;
@@ -286,6 +322,14 @@ export class Scanner {
   /** A quoted metric name inside the last label set (text 1.0.0): its content span, or -1. */
   quotedNameStart = -1;
   quotedNameEnd = -1;
+  /**
+   * Whether a value of the last label set has a backslash before a character it does not
+   * escape (OpenMetrics keeps it as written: `\t` is a backslash and a `t`); its canonical
+   * form doubles that backslash.
+   */
+  oddEscapes = false;
+  /** Set by `quoted` when it meets such a backslash. */
+  #oddEscape = false;
 
   constructor(b: Uint8Array, store: SampleStore) {
     this.b = b;
@@ -371,11 +415,15 @@ export class Scanner {
       if (c === undefined || c === LF) this.fail(`unterminated ${what}`, p);
       if (c === BACKSLASH) {
         const e = b[p + 1];
-        if (!anyEscape && e !== BACKSLASH && e !== QUOTE && e !== LOWER_N) {
-          this.fail(`invalid escape sequence in ${what}`, p);
+        if (isEscaped(e)) {
+          p += 2;
+          continue;
         }
-        if (e === LF || e === undefined) this.fail(`unterminated ${what}`, p);
-        p += 2;
+        if (!anyEscape) this.fail(`invalid escape sequence in ${what}`, p);
+        if (e === undefined || e === LF) this.fail(`unterminated ${what}`, p);
+        this.#oddEscape = true;
+        // The character after a lone backslash is read as any other.
+        p++;
         continue;
       }
       const n = utf8SequenceLength(b, p);
@@ -387,9 +435,10 @@ export class Scanner {
   /**
    * Reads a label set from past its `{` to past its `}`, into the `label*` arrays.
    * `blanks`: blanks may surround tokens (text) or not (OpenMetrics). `quotedNames`: names may
-   * be quoted and the metric name may be inside the braces (text 1.0.0).
+   * be quoted and the metric name may be inside the braces (text 1.0.0). `anyEscape`: a
+   * backslash may precede any character in a value (OpenMetrics), see `oddEscapes`.
    */
-  labelSet(options: { blanks: boolean; quotedNames: boolean }): void {
+  labelSet(options: { blanks: boolean; quotedNames: boolean; anyEscape?: boolean }): void {
     const b = this.b;
     // The last label set's names become the prior ones; the older array is reused.
     const previous = this.labelNames;
@@ -405,6 +454,8 @@ export class Scanner {
     let sum = 0;
     let seen: Set<string> | undefined;
     let afterComma = false;
+    let oddEscapes = false;
+    const anyEscape = options.anyEscape ?? false;
     for (;;) {
       let c = b[this.pos];
       if (c === SPACE || c === TAB) {
@@ -476,13 +527,20 @@ export class Scanner {
       }
       if (c !== QUOTE) this.fail(`expected '"' to open the value of ${name}`);
       const valueStart = this.pos + 1;
-      const valueEnd = this.quoted(valueStart, "label value");
+      this.#oddEscape = false;
+      const valueEnd = this.quoted(valueStart, "label value", anyEscape);
       this.pos = valueEnd + 1;
-      // The label's hash, over its name and value as written.
+      // The label's hash, over its name and value in canonical form.
       let h = HASH_START;
       for (let p = nameStart; p < nameEnd; p++) h = hashByte(h, b[p]!);
       h = hashByte(h, EQUALS);
-      for (let p = valueStart; p < valueEnd; p++) h = hashByte(h, b[p]!);
+      if (this.#oddEscape) {
+        oddEscapes = true;
+        canonical = false;
+        h = hashCanonicalValue(h, b, valueStart, valueEnd);
+      } else {
+        for (let p = valueStart; p < valueEnd; p++) h = hashByte(h, b[p]!);
+      }
       h = finishLabelHash(h);
       sum = (sum + h) | 0;
       this.nameStart[count] = nameStart;
@@ -504,6 +562,7 @@ export class Scanner {
     this.labelCount = count;
     this.labelsHash = sum;
     this.canonical = canonical;
+    this.oddEscapes = oddEscapes;
   }
 
   /** The position of label `name` in the last label set, or -1. */
@@ -533,10 +592,29 @@ export class Scanner {
       if (quote) store.auxByte(QUOTE);
       store.auxByte(EQUALS);
       store.auxByte(QUOTE);
-      store.auxWrite(b, this.valueStart[i]!, this.valueEnd[i]!);
+      if (this.oddEscapes) this.#writeCanonicalValue(this.valueStart[i]!, this.valueEnd[i]!);
+      else store.auxWrite(b, this.valueStart[i]!, this.valueEnd[i]!);
       store.auxByte(QUOTE);
     }
     return [start, store.auxPosition];
+  }
+
+  /** Writes the escaped value `b[start, end)` to aux with its lone backslashes doubled. */
+  #writeCanonicalValue(start: number, end: number): void {
+    const store = this.store;
+    const b = this.b;
+    let chunk = start;
+    for (let p = start; p < end; p++) {
+      if (b[p] !== BACKSLASH) continue;
+      if (isEscaped(b[p + 1])) {
+        p++;
+        continue;
+      }
+      store.auxWrite(b, chunk, p + 1);
+      store.auxByte(BACKSLASH);
+      chunk = p + 1;
+    }
+    store.auxWrite(b, chunk, end);
   }
 
   /** Skips blanks; returns the byte after them. */

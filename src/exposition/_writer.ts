@@ -8,8 +8,8 @@ import { formatValue } from "./_number.ts";
 import { BACKSLASH, CLOSE_BRACE, COMMA, EQUALS, LF, LOWER_N, OPEN_BRACE, QUOTE } from "./_scan.ts";
 import { labelsOf } from "./label_bytes.ts";
 import type { Label, LabelSet } from "./model.ts";
-import type { MergedPart } from "./merge.ts";
-import { escapeLabelName, type Escaping, isLegacyLabelName } from "./names.ts";
+import type { MergedFamily, MergedPart } from "./merge.ts";
+import { escapeLabelName, type Escaping, isLegacyLabelName, isLegacyName } from "./names.ts";
 import { relabelLabels } from "./relabel.ts";
 import type { SampleStore } from "./store.ts";
 
@@ -301,4 +301,61 @@ export function quotedBytes(name: string): Uint8Array {
   w.escaped(name, true);
   w.byte(QUOTE);
   return w.result();
+}
+
+/** The label a native histogram is written with as its only classic bucket. */
+const INF_BUCKET: Label = { name: "le", value: "+Inf" };
+
+/** How samples named `name` are written: plain before the label set, or quoted inside it. */
+export function sampleName(name: string): SampleName {
+  return isLegacyName(name) ? { plain: name, extras: undefined, native: { extra: INF_BUCKET } } : {
+    plain: undefined,
+    extras: { quotedName: quotedBytes(name) },
+    native: { quotedName: quotedBytes(name), extra: INF_BUCKET },
+  };
+}
+
+/** How a sample's name is written: before its label set, or quoted inside it. */
+export interface SampleName {
+  readonly plain: string | undefined;
+  readonly extras: LabelSetExtras | undefined;
+  /** The extras of a native histogram written as its `+Inf` bucket. */
+  readonly native: LabelSetExtras;
+}
+
+/** About the size of an encoding of `families`, so that it is mostly written into one buffer. */
+export function encodedSizeHint(families: readonly MergedFamily[]): number {
+  const inputs = new Set<Uint8Array>();
+  let size = 4096;
+  for (const family of families) {
+    for (const part of family.parts) {
+      inputs.add(part.store.input);
+      size += part.store.auxLength + part.indices.length * (part.target.bytes.length + 40);
+    }
+  }
+  for (const input of inputs) size += input.length;
+  return size;
+}
+
+/** How a HELP line starts: `# HELP `. */
+export const HELP_LINE = utf8.encode("# HELP ");
+/** How a TYPE line starts: `# TYPE `. */
+export const TYPE_LINE = utf8.encode("# TYPE ");
+/** How a UNIT line starts (OpenMetrics): `# UNIT `. */
+export const UNIT_LINE = utf8.encode("# UNIT ");
+
+/**
+ * Writes the start of a metadata line, `# HELP name ` (`line`: how it starts, see above), of a
+ * family named `name.plain`; `name.quoted`: its quoted bytes (`quotedBytes`), for a name
+ * outside the legacy set.
+ */
+export function writeMetadataStart(
+  w: ByteWriter,
+  line: Uint8Array,
+  name: { plain: string; quoted: Uint8Array | undefined },
+): void {
+  w.raw(line);
+  if (name.quoted === undefined) w.plain(name.plain);
+  else w.raw(name.quoted);
+  w.byte(32); // space
 }

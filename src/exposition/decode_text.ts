@@ -23,6 +23,7 @@ import {
   textOf,
   unescapedText,
 } from "./_scan.ts";
+import { MetricGroups } from "./_group.ts";
 import type { MetricType } from "./model.ts";
 import {
   BUCKET,
@@ -70,18 +71,8 @@ interface FamilyBuilder {
   readonly id: number;
   /** How many samples it has. */
   count: number;
-  /** Histograms and summaries: the metric being read, and the others by the hash of their key. */
-  open: MetricKey | undefined;
-  byKey: Map<number, MetricKey[]> | undefined;
-}
-
-/** A histogram's or summary's metric: its labels but `le`/`quantile`, and its timestamp. */
-interface MetricKey {
-  readonly metric: number;
-  readonly hash: number;
-  /** A sample of it, whose label set is compared with the next lines'. */
-  readonly sample: number;
-  readonly timestamp: number;
+  /** Histograms and summaries: their lines grouped into metrics. */
+  groups: MetricGroups | undefined;
 }
 
 class TextParser extends Scanner {
@@ -239,8 +230,7 @@ class TextParser extends Scanner {
       help: undefined,
       id: this.#families.size,
       count: 0,
-      open: undefined,
-      byKey: undefined,
+      groups: undefined,
     };
     this.#prepare(family);
     this.#families.set(name, family);
@@ -249,7 +239,9 @@ class TextParser extends Scanner {
 
   /** Histograms and summaries group their lines into metrics. */
   #prepare(family: FamilyBuilder): void {
-    if (family.type === "histogram" || family.type === "summary") family.byKey ??= new Map();
+    if (family.type === "histogram" || family.type === "summary") {
+      family.groups ??= new MetricGroups();
+    }
   }
 
   /** The family named `name`, created untyped if it does not exist yet. */
@@ -359,10 +351,10 @@ class TextParser extends Scanner {
       store.start[i] = start;
       store.end[i] = end;
     }
-    store.metric[i] = family.byKey === undefined
-      ? store.metrics++
-      : this.#metricOf(family, { sample: i, skip, timestamp });
     store.role[i] = role;
+    store.metric[i] = family.groups === undefined
+      ? store.metrics++
+      : family.groups.metricOf(this, { sample: i, skip, timestamp });
     store.value[i] = value;
     store.hash[i] = sampleHash(this.labelsHash, role);
     store.family[i] = family.id;
@@ -372,91 +364,6 @@ class TextParser extends Scanner {
     this.#previousName = name;
     this.#previousFamily = family;
     this.#endLine();
-  }
-
-  /**
-   * The metric of a histogram's or summary's line: that of the lines before it with the same
-   * labels (but `le` or `quantile`) and timestamp, or a new one.
-   */
-  #metricOf(
-    family: FamilyBuilder,
-    line: { sample: number; skip: number; timestamp: number },
-  ): number {
-    const { sample, skip, timestamp } = line;
-    const hash = skip < 0 ? this.labelsHash : (this.labelsHash - this.labelHashes[skip]!) | 0;
-    const open = family.open;
-    if (open !== undefined && this.#sameMetric(open, { hash, skip, timestamp })) {
-      return open.metric;
-    }
-    const candidates = family.byKey!.get(hash);
-    if (candidates !== undefined) {
-      for (const key of candidates) {
-        if (this.#sameMetric(key, { hash, skip, timestamp })) {
-          family.open = key;
-          return key.metric;
-        }
-      }
-    }
-    const key: MetricKey = { metric: this.store.metrics++, hash, sample, timestamp };
-    if (candidates === undefined) family.byKey!.set(hash, [key]);
-    else candidates.push(key);
-    family.open = key;
-    return key.metric;
-  }
-
-  /** Whether the line just read belongs to the metric of `key`. */
-  #sameMetric(key: MetricKey, line: { hash: number; skip: number; timestamp: number }): boolean {
-    if (key.hash !== line.hash) return false;
-    const sameTime = key.timestamp === line.timestamp ||
-      (key.timestamp !== key.timestamp && line.timestamp !== line.timestamp);
-    return sameTime && this.#sameLabels(key.sample, line.skip);
-  }
-
-  /**
-   * Whether the labels of stored sample `sample` (but its `le`/`quantile`) are those of the
-   * label set just read (but label `skip`), in any order.
-   */
-  #sameLabels(sample: number, skip: number): boolean {
-    const store = this.store;
-    const start = store.start[sample]!;
-    const end = store.end[sample]!;
-    const bytes = store.bytesAt(start);
-    const offset = store.offsetAt(start);
-    const b = this.b;
-    let matched = 0;
-    let p = start - offset;
-    const stop = end - offset;
-    while (p < stop) {
-      // A canonical label: name (maybe quoted) = "value"
-      let nameStart = p;
-      let nameEnd: number;
-      if (bytes[p] === QUOTE) {
-        nameStart = p + 1;
-        nameEnd = closingQuote(bytes, nameStart);
-        p = nameEnd + 2; // past `"=`
-      } else {
-        nameEnd = bytes.indexOf(61, p); // '='
-        p = nameEnd + 1;
-      }
-      const valueStart = p + 1;
-      const valueEnd = closingQuote(bytes, valueStart);
-      p = valueEnd + 2; // past `",`
-      if (isBoundLabel(bytes, nameStart, nameEnd)) continue;
-      let found = false;
-      for (let j = 0; j < this.labelCount; j++) {
-        if (j === skip) continue;
-        if (
-          equalBytes(bytes, nameStart, nameEnd, b, this.nameStart[j]!, this.nameEnd[j]!) &&
-          equalBytes(bytes, valueStart, valueEnd, b, this.valueStart[j]!, this.valueEnd[j]!)
-        ) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
-      matched++;
-    }
-    return matched === this.labelCount - (skip < 0 ? 0 : 1);
   }
 
   /** The family a sample of this name belongs to, created untyped when there is none. */
@@ -516,39 +423,6 @@ function roleOf(family: FamilyBuilder, name: string): Role {
   if (suffixLength === 6 && name.endsWith("_count")) return COUNT;
   if (suffixLength === 7 && type === "histogram" && name.endsWith("_bucket")) return BUCKET;
   return -1;
-}
-
-/** The position of the quote that closes a quoted string whose content starts at `p`. */
-export function closingQuote(b: Uint8Array, p: number): number {
-  for (;;) {
-    const c = b[p];
-    if (c === QUOTE || c === undefined) return p;
-    p += c === 92 ? 2 : 1;
-  }
-}
-
-/** Whether `b[start, end)` is `le` or `quantile`. */
-function isBoundLabel(b: Uint8Array, start: number, end: number): boolean {
-  const n = end - start;
-  if (n === 2) return b[start] === 108 && b[start + 1] === 101;
-  if (n !== 8) return false;
-  const text = "quantile";
-  for (let i = 0; i < 8; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Whether two byte ranges hold the same bytes. */
-function equalBytes(
-  a: Uint8Array,
-  aStart: number,
-  aEnd: number,
-  b: Uint8Array,
-  bStart: number,
-  bEnd: number,
-): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
 }
 
 /** Parses an integer timestamp in ms; undefined when it is not one JS numbers hold exactly. */

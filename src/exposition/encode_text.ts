@@ -7,11 +7,22 @@
  * writes it in text). OpenMetrics types map to text types: info and stateset are gauges, a
  * gauge histogram `foo` the gauges `foo_bucket`, `foo_gcount` and `foo_gsum` (the series
  * Prometheus stores for it), unknown is untyped. Names outside the legacy set are written
- * quoted in 1.0.0 with `allow-utf-8`, and escaped otherwise.
+ * quoted in 1.0.0 with `allow-utf-8`, and escaped otherwise. Timestamps are whole milliseconds
+ * (an OpenMetrics timestamp's fraction of a millisecond is rounded).
  * @module
  */
 import { LF, SPACE } from "./_scan.ts";
-import { ByteWriter, type LabelSetExtras, PartLabels, quotedBytes } from "./_writer.ts";
+import {
+  ByteWriter,
+  encodedSizeHint,
+  HELP_LINE,
+  PartLabels,
+  quotedBytes,
+  type SampleName,
+  sampleName,
+  TYPE_LINE,
+  writeMetadataStart,
+} from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
 import type { MergedFamily } from "./merge.ts";
 import { escapeName, type Escaping, isLegacyName } from "./names.ts";
@@ -31,11 +42,6 @@ export interface EncodeTextOptions {
   readonly escaping?: Escaping;
 }
 
-const utf8 = new TextEncoder();
-const HELP = utf8.encode("# HELP ");
-const TYPE = utf8.encode("# TYPE ");
-const INF_BUCKET = { name: "le", value: "+Inf" };
-
 const TEXT_TYPES: Readonly<Record<MergedFamily["type"], string>> = {
   counter: "counter",
   gauge: "gauge",
@@ -54,23 +60,9 @@ export function encodeText(
 ): Encoded {
   const asked = options.escaping ?? "underscores";
   const escaping = asked === "allow-utf-8" && options.version !== "1.0.0" ? "underscores" : asked;
-  const encoder = new TextEncoder_({ escaping, size: sizeHint(families) });
+  const encoder = new TextEncoder_({ escaping, size: encodedSizeHint(families) });
   for (const family of families) encoder.family(family);
   return { body: encoder.w.result(), dropped: encoder.dropped };
-}
-
-/** About the size of the encoding, so that it is mostly written into one buffer. */
-function sizeHint(families: readonly MergedFamily[]): number {
-  const inputs = new Set<Uint8Array>();
-  let size = 4096;
-  for (const family of families) {
-    for (const part of family.parts) {
-      inputs.add(part.store.input);
-      size += part.store.auxLength + part.indices.length * (part.target.bytes.length + 40);
-    }
-  }
-  for (const input of inputs) size += input.length;
-  return size;
 }
 
 class TextEncoder_ {
@@ -105,22 +97,19 @@ class TextEncoder_ {
   #section(family: MergedFamily, what: { name: string; roles: readonly Role[] | undefined }): void {
     const { name, roles } = what;
     const w = this.w;
-    const quoted = isLegacyName(name) ? undefined : quotedBytes(name);
+    const metadataName = {
+      plain: name,
+      quoted: isLegacyName(name) ? undefined : quotedBytes(name),
+    };
     let header = false;
     const writeHeader = () => {
       header = true;
       if (family.help !== undefined) {
-        w.raw(HELP);
-        if (quoted === undefined) w.plain(name);
-        else w.raw(quoted);
-        w.byte(SPACE);
+        writeMetadataStart(w, HELP_LINE, metadataName);
         w.escaped(family.help, false);
         w.byte(LF);
       }
-      w.raw(TYPE);
-      if (quoted === undefined) w.plain(name);
-      else w.raw(quoted);
-      w.byte(SPACE);
+      writeMetadataStart(w, TYPE_LINE, metadataName);
       w.plain(roles === undefined ? TEXT_TYPES[family.type] : "gauge");
       w.byte(LF);
     };
@@ -167,26 +156,9 @@ class TextEncoder_ {
     const timestamp = store.timestampOf(i);
     if (timestamp === timestamp) {
       w.byte(SPACE);
-      w.integer(timestamp);
+      w.integer(Math.round(timestamp));
     }
     w.byte(LF);
     if (store.exemplarOf(i) !== undefined) this.dropped.exemplar++;
   }
-}
-
-/** How samples named `name` are written. */
-function sampleName(name: string): SampleName {
-  return isLegacyName(name) ? { plain: name, extras: undefined, native: { extra: INF_BUCKET } } : {
-    plain: undefined,
-    extras: { quotedName: quotedBytes(name) },
-    native: { quotedName: quotedBytes(name), extra: INF_BUCKET },
-  };
-}
-
-/** How a sample's name is written: before its label set, or quoted inside it. */
-interface SampleName {
-  readonly plain: string | undefined;
-  readonly extras: LabelSetExtras | undefined;
-  /** The extras of a native histogram written as its `+Inf` bucket. */
-  readonly native: LabelSetExtras;
 }

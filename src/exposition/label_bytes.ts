@@ -35,28 +35,43 @@ export function forEachLabel(
   range: { start: number; end: number },
   visit: (label: LabelSpan) => void,
 ): void {
-  let p = range.start;
-  const end = range.end;
-  while (p < end) {
-    let nameStart = p;
-    let nameEnd: number;
-    if (b[p] === QUOTE) {
-      nameStart = p + 1;
-      nameEnd = closing(b, nameStart);
-      p = nameEnd + 2; // past `"=`
-    } else {
-      nameEnd = b.indexOf(EQUALS, p);
-      p = nameEnd + 1;
-    }
-    const valueStart = p + 1;
-    const valueEnd = closing(b, valueStart);
-    p = valueEnd + 2; // past `",`
-    visit({ nameStart, nameEnd, valueStart, valueEnd });
+  let next = range.start;
+  while (next < range.end) {
+    const label = { next, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
+    readLabel(b, label);
+    next = label.next;
+    visit(label);
   }
 }
 
+/** A reader's place in a canonical label set, and the spans of the label it read last. */
+export type LabelCursor = { -readonly [K in keyof LabelSpan]: number } & {
+  /** Where the next label starts. */
+  next: number;
+};
+
+/**
+ * Reads the label of a canonical label set at `label.next` (its name, maybe quoted, `=`, its
+ * quoted value) into `label`, and moves `label.next` to the label after it.
+ */
+export function readLabel(b: Uint8Array, label: LabelCursor): void {
+  let p = label.next;
+  if (b[p] === QUOTE) {
+    label.nameStart = p + 1;
+    label.nameEnd = closingQuote(b, p + 1);
+    p = label.nameEnd + 2; // past `"=`
+  } else {
+    label.nameStart = p;
+    label.nameEnd = b.indexOf(EQUALS, p);
+    p = label.nameEnd + 1;
+  }
+  label.valueStart = p + 1;
+  label.valueEnd = closingQuote(b, p + 1);
+  label.next = label.valueEnd + 2; // past `",`
+}
+
 /** The position of the quote that ends a quoted string whose content starts at `p`. */
-function closing(b: Uint8Array, p: number): number {
+function closingQuote(b: Uint8Array, p: number): number {
   for (;;) {
     const c = b[p];
     if (c === QUOTE || c === undefined) return p;

@@ -13,6 +13,8 @@ export * from "./merge.ts";
 export * from "./conversion.ts";
 export * from "./decode_text.ts";
 export * from "./encode_text.ts";
+export * from "./decode_openmetrics.ts";
+export * from "./encode_openmetrics.ts";
 export * from "./decode.ts";
 export * from "./formats.ts";
 export * from "./decode_openmetrics.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { formatValue } from "./_number.ts";
-import { sampleHash } from "./_scan.ts";
+import { isLegacyLabelName, sampleHash } from "./_scan.ts";
 import { canonicalLabels, labelsOf } from "./label_bytes.ts";
 import type {
   Bucket,
@@ -207,7 +207,10 @@ class MetricWriter {
     this.#labels = { start, end: store.auxPosition, hash };
     this.#labelBytes = bytes;
     this.#timestamp = what.metric.timestampMs ?? NaN;
-    for (const l of what.metric.labels) store.labelNames.add(l.name);
+    for (const l of what.metric.labels) {
+      store.labelNames.add(l.name);
+      if (!isLegacyLabelName(l.name)) store.quotedLabelNames = true;
+    }
   }
 
   value(metric: ValueMetric): void {

@@ -145,14 +145,14 @@ export function objectsOf(families: readonly MergedFamily[]): MetricFamily[] {
   });
 }
 
-/** Asserts that `decode(text)` fails at `line` and `column`, and returns the error. */
-export function assertDecodeFails(
-  decode: (text: string) => unknown,
-  text: string,
+/** Asserts that `decode(input)` fails at `line` and `column`, and returns the error. */
+export function assertDecodeFails<T>(
+  decode: (input: T) => unknown,
+  input: T,
   position: { line: number; column: number; messageIncludes?: string | undefined },
 ): DecodeError {
   const { line, column, messageIncludes } = position;
-  const error = assertThrows(() => decode(text), DecodeError, messageIncludes);
+  const error = assertThrows(() => decode(input), DecodeError, messageIncludes);
   assertEquals({ line: error.line, column: error.column }, { line, column }, error.message);
   assertStringIncludes(error.message, `line ${line}, column ${column}`);
   return error;
