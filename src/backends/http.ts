@@ -277,5 +277,13 @@ function describeWithCause(error: unknown): string {
 function failure(error: unknown, signal: AbortSignal, what: string): ScrapeFailure {
   if (error instanceof ScrapeFailure) return error;
   if (signal.aborted) return abortFailure(signal, what);
+  // Deno refuses a host the program was not granted with EPERM (at the name lookup, too).
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (error instanceof Deno.errors.NotCapable || code === "EPERM") {
+    return new ScrapeFailure(
+      "connect",
+      `${what}: no net access granted to this host (--allow-net): ${describeWithCause(error)}`,
+    );
+  }
   return new ScrapeFailure("connect", `${what}: ${describeWithCause(error)}`);
 }
