@@ -2,14 +2,13 @@
 import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
 import type { Config } from "./types.ts";
+import { resolvePath } from "./fields.ts";
+import { ConfigError, validateConfig } from "./validate.ts";
 import {
-  ConfigError,
   DEFAULT_ENGINE_WORKERS,
   DEFAULT_MAX_BYTES_IN_FLIGHT,
   DEFAULT_MAX_CONNECTIONS,
-  resolvePath,
-  validateConfig,
-} from "./validate.ts";
+} from "./_web.ts";
 
 /** The file read when `--config-file` is not given. */
 export const DEFAULT_CONFIG_FILE = "reverse_exporter.yml";

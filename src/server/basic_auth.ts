@@ -1,9 +1,11 @@
 /** HTTP basic authentication against a `basic_auth` list: plain passwords and bcrypt hashes. */
-import { BCRYPT_HASH } from "../config/validate.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AuthConfig } from "../config/types.ts";
 import { BcryptBusy, sharedBcryptPool } from "./bcrypt_pool.ts";
+
+/** A bcrypt hash that bcryptjs verifies: `$2a$`, `$2b$` or `$2y$`, cost (captured), salt, digest. */
+export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
 /** The realm announced in `WWW-Authenticate`. */
 export const BASIC_AUTH_REALM = "reverse_exporter";
