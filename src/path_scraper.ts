@@ -11,13 +11,13 @@
  * @module
  */
 import {
-  type Backend,
   type BudgetHold,
   type ByteBudget,
-  createBackend,
+  createExporter,
+  type Exporter,
   type RunStatus,
   ScrapeFailure,
-} from "./backends/mod.ts";
+} from "./exporters/mod.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import type { LabelSet, ValueFamily } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
@@ -68,12 +68,12 @@ export interface PathScraperDependencies {
    * A running backend to use for an exporter instead of a new one (an unchanged
    * exec_cached exporter across a reload). It stays its lender's until {@linkcode PathScraper.adopt}.
    */
-  readonly borrow?: (exporter: ExporterConfig) => Backend | undefined;
+  readonly borrow?: (exporter: ExporterConfig) => Exporter | undefined;
 }
 
-interface Exporter {
+interface ExporterEntry {
   readonly config: ExporterConfig;
-  readonly backend: Backend;
+  readonly exporter: Exporter;
   status: ExporterStatus;
   /** Whether this scraper closes the backend (false while borrowed, or once lent away). */
   owned: boolean;
@@ -86,8 +86,8 @@ export async function createPathScraper(
   config: PathConfig,
   dependencies: PathScraperDependencies,
 ): Promise<PathScraper> {
-  const backends: Backend[] = [];
-  const borrowed = new Set<Backend>();
+  const backends: Exporter[] = [];
+  const borrowed = new Set<Exporter>();
   try {
     const context = {
       path: config.path,
@@ -99,7 +99,7 @@ export async function createPathScraper(
     for (const exporter of config.exporters) {
       const lent = dependencies.borrow?.(exporter);
       if (lent !== undefined) borrowed.add(lent);
-      backends.push(lent ?? await createBackend(exporter, context));
+      backends.push(lent ?? await createExporter(exporter, context));
     }
   } catch (error) {
     for (const b of backends) if (!borrowed.has(b)) b.close();
@@ -119,7 +119,7 @@ export function exporterDeadlineMs(timeoutMs: number, budgetMs: number | undefin
 export class PathScraper {
   /** The path's configuration. */
   readonly config: PathConfig;
-  readonly #exporters: Exporter[];
+  readonly #exporters: ExporterEntry[];
   readonly #logger: Logger;
   readonly #metrics: OwnMetrics;
   readonly #engine: ScrapeEngine;
@@ -133,8 +133,8 @@ export class PathScraper {
 
   constructor(
     config: PathConfig,
-    backends: readonly Backend[],
-    dependencies: PathScraperDependencies & { borrowed?: ReadonlySet<Backend> },
+    backends: readonly Exporter[],
+    dependencies: PathScraperDependencies & { borrowed?: ReadonlySet<Exporter> },
   ) {
     this.config = config;
     this.#logger = dependencies.logger;
@@ -144,7 +144,7 @@ export class PathScraper {
     this.#forwardsQuery = config.exporters.some((e) => e.kind === "http" && e.forwardUrlParams);
     this.#exporters = config.exporters.map((exporterConfig, i) => ({
       config: exporterConfig,
-      backend: backends[i]!,
+      exporter: backends[i]!,
       status: {
         name: exporterConfig.name,
         kind: exporterConfig.kind,
@@ -162,7 +162,7 @@ export class PathScraper {
 
   /** The last scrape of each exporter, in configuration order. */
   status(): ExporterStatus[] {
-    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.backend.lastRun?.() }));
+    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.exporter.lastRun?.() }));
   }
 
   /** Scrapes every exporter (or joins a scrape in progress) and builds the answer. */
@@ -191,30 +191,30 @@ export class PathScraper {
 
   /** Releases the backends. */
   close(): void {
-    for (const e of this.#exporters) if (e.owned) e.backend.close();
+    for (const e of this.#exporters) if (e.owned) e.exporter.close();
   }
 
   /** The running backend of an exec_cached exporter configured exactly as `exporter`, if any. */
-  lend(exporter: ExporterConfig): Backend | undefined {
+  lend(exporter: ExporterConfig): Exporter | undefined {
     if (exporter.kind !== "exec_cached") return undefined;
     const same = JSON.stringify(exporter);
-    return this.#exporters.find((e) => e.owned && JSON.stringify(e.config) === same)?.backend;
+    return this.#exporters.find((e) => e.owned && JSON.stringify(e.config) === same)?.exporter;
   }
 
   /** Gives up `backend`, now another scraper's, so that closing this one leaves it running. */
-  disown(backend: Backend): void {
-    for (const e of this.#exporters) if (e.backend === backend) e.owned = false;
+  disown(backend: Exporter): void {
+    for (const e of this.#exporters) if (e.exporter === backend) e.owned = false;
   }
 
   /** Takes over the backends it borrowed; returns them, for their lender to disown. */
-  adopt(): Backend[] {
-    const adopted = this.#exporters.filter((e) => !e.owned).map((e) => e.backend);
+  adopt(): Exporter[] {
+    const adopted = this.#exporters.filter((e) => !e.owned).map((e) => e.exporter);
     for (const e of this.#exporters) e.owned = true;
     return adopted;
   }
 
   /** The exporters, in configuration order (for the shared scrapes). */
-  get exporters(): readonly Exporter[] {
+  get exporters(): readonly ExporterEntry[] {
     return this.#exporters;
   }
 
@@ -225,7 +225,7 @@ export class PathScraper {
   }
 
   /** Records the end of one exporter's scrape: metrics, log, status. */
-  recordScrape(exporter: Exporter, outcome: Outcome): void {
+  recordScrape(exporter: ExporterEntry, outcome: Outcome): void {
     const { config } = exporter;
     const labels = [this.config.path, config.name];
     this.#metrics.exporterScrapes.inc([...labels, config.kind]);
@@ -252,7 +252,7 @@ export class PathScraper {
       lastScrapeAt: outcome.startedAt,
       lastDurationSeconds: outcome.durationSeconds,
       lastSamples: failure === undefined ? outcome.samples : 0,
-      lastError: failure?.message ?? exporter.backend.lastRun?.()?.error,
+      lastError: failure?.message ?? exporter.exporter.lastRun?.()?.error,
       up: failure === undefined,
     };
   }
@@ -406,7 +406,7 @@ interface FetchContext {
 
 /** One exporter's scrape within a shared scrape, and the requests waiting for it. */
 class ExporterFetch {
-  readonly exporter: Exporter;
+  readonly exporter: ExporterEntry;
   /** Resolves when the scrape (and the decoding of its body) has ended; never rejects. */
   readonly outcome: Promise<Outcome>;
   readonly #stop = new AbortController();
@@ -417,7 +417,7 @@ class ExporterFetch {
   #ended = false;
 
   constructor(
-    exporter: Exporter,
+    exporter: ExporterEntry,
     context: FetchContext,
   ) {
     this.exporter = exporter;
@@ -435,7 +435,7 @@ class ExporterFetch {
     const durationSeconds = () => (performance.now() - started) / 1000;
     try {
       this.#stop.signal.throwIfAborted();
-      const payload = await this.exporter.backend.scrape({
+      const payload = await this.exporter.exporter.scrape({
         signal: this.#stop.signal,
         query: context.query,
         hold: context.hold,
@@ -547,10 +547,10 @@ class ExporterFetch {
 
 /** `reverse_exporter_backend_up` and `..._scrape_duration_seconds`, one series per exporter. */
 function backendFamilies(
-  exporters: readonly Exporter[],
+  exporters: readonly ExporterEntry[],
   outcomes: readonly Outcome[],
 ): ValueFamily[] {
-  const series = (e: Exporter): LabelSet => [{ name: "exporter_name", value: e.config.name }];
+  const series = (e: ExporterEntry): LabelSet => [{ name: "exporter_name", value: e.config.name }];
   return [
     {
       name: "reverse_exporter_backend_up",

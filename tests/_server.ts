@@ -311,7 +311,7 @@ export function valueOf(exposition: string, series: string): number | undefined 
 }
 
 /** A real HTTP server on loopback, standing in for an exporter. */
-export interface Backend extends AsyncDisposable {
+export interface Exporter extends AsyncDisposable {
   /** Base URL, `http://127.0.0.1:PORT`. */
   readonly url: string;
   /** Requests received so far. */
@@ -327,7 +327,7 @@ export interface RecordedRequest {
 /** Serves `handler` on 127.0.0.1 on a port chosen by the system. */
 export function serveBackend(
   handler: (request: Request) => Response | Promise<Response>,
-): Promise<Backend> {
+): Promise<Exporter> {
   const requests: RecordedRequest[] = [];
   return new Promise((resolve) => {
     const server = Deno.serve({

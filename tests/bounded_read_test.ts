@@ -1,9 +1,9 @@
 /** The one bounded reader: what it keeps, whatever the pieces a stream comes in. */
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import type { ProbeRequest, ProbeResult } from "./_bounded_read_probe.ts";
-import { readBounded } from "../src/backends/bounded_read.ts";
-import { ByteBudget } from "../src/backends/byte_budget.ts";
-import { ScrapeFailure } from "../src/backends/backend.ts";
+import { readBounded } from "../src/exporters/bounded_read.ts";
+import { ByteBudget } from "../src/exporters/byte_budget.ts";
+import { ScrapeFailure } from "../src/exporters/exporter.ts";
 
 const PROBE = new URL("./_bounded_read_probe.ts", import.meta.url).pathname;
 

@@ -7,11 +7,11 @@
 import type { ExecExporterConfig } from "../config/types.ts";
 import {
   abortFailure,
-  type Backend,
-  type BackendContext,
+  type Exporter,
+  type ExporterContext,
   type Payload,
   type ScrapeContext,
-} from "./backend.ts";
+} from "./exporter.ts";
 import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 /** A run in progress and the scrapes waiting for it. */
@@ -22,17 +22,17 @@ interface SharedRun {
 }
 
 /** Creates the backend of an `exec` exporter. */
-export function createExecBackend(config: ExecExporterConfig, context: BackendContext): Backend {
+export function createExecExporter(config: ExecExporterConfig, context: ExporterContext): Exporter {
   noteWithoutGroupSignals(context.logger);
-  return new ExecBackend(config, context);
+  return new ExecExporter(config, context);
 }
 
-class ExecBackend implements Backend {
+class ExecExporter implements Exporter {
   readonly #config: ExecExporterConfig;
-  readonly #context: BackendContext;
+  readonly #context: ExporterContext;
   #run: SharedRun | undefined;
 
-  constructor(config: ExecExporterConfig, context: BackendContext) {
+  constructor(config: ExecExporterConfig, context: ExporterContext) {
     this.#config = config;
     this.#context = context;
   }

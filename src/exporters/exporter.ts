@@ -44,7 +44,7 @@ export interface ScrapeContext {
 }
 
 /** A source of metrics: one configured exporter. */
-export interface Backend {
+export interface Exporter {
   /** Scrapes once: the body, not yet decoded; rejects with {@linkcode ScrapeFailure}. */
   scrape(context: ScrapeContext): Promise<Payload>;
   /** Releases what the backend holds (connections, timers, processes). */
@@ -63,7 +63,7 @@ export interface RunStatus {
 }
 
 /** What a backend may use of the rest of the program. */
-export interface BackendContext {
+export interface ExporterContext {
   /** The configured path the exporter belongs to, for logs and metrics. */
   readonly path: string;
   readonly logger: Logger;

@@ -7,7 +7,7 @@
  * process is signalled and children it leaves behind may survive.
  */
 import { errorMessage } from "../error_message.ts";
-import { abortFailure, ScrapeFailure } from "./backend.ts";
+import { abortFailure, ScrapeFailure } from "./exporter.ts";
 import { readBounded } from "./bounded_read.ts";
 import type { BudgetHold } from "./byte_budget.ts";
 

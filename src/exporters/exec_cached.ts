@@ -8,13 +8,13 @@ import type { ExecCachedExporterConfig } from "../config/types.ts";
 import { formatDuration } from "../duration.ts";
 import {
   abortFailure,
-  type Backend,
-  type BackendContext,
+  type Exporter,
+  type ExporterContext,
   type Payload,
   type RunStatus,
   type ScrapeContext,
   ScrapeFailure,
-} from "./backend.ts";
+} from "./exporter.ts";
 import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
 
 interface CachedResult {
@@ -25,17 +25,17 @@ interface CachedResult {
 }
 
 /** Creates the backend of an `exec_cached` exporter and starts its first run. */
-export function createExecCachedBackend(
+export function createExecCachedExporter(
   config: ExecCachedExporterConfig,
-  context: BackendContext,
-): Backend {
+  context: ExporterContext,
+): Exporter {
   noteWithoutGroupSignals(context.logger);
-  return new ExecCachedBackend(config, context);
+  return new ExecCachedExporter(config, context);
 }
 
-class ExecCachedBackend implements Backend {
+class ExecCachedExporter implements Exporter {
   readonly #config: ExecCachedExporterConfig;
-  readonly #context: BackendContext;
+  readonly #context: ExporterContext;
   readonly #closed = new AbortController();
   #last: CachedResult | undefined;
   #lastFailure: ScrapeFailure | undefined;
@@ -45,7 +45,7 @@ class ExecCachedBackend implements Backend {
   /** Resolves when the first run has ended, whatever its outcome. */
   readonly #firstRun: Promise<void>;
 
-  constructor(config: ExecCachedExporterConfig, context: BackendContext) {
+  constructor(config: ExecCachedExporterConfig, context: ExporterContext) {
     this.#config = config;
     this.#context = context;
     const first = this.#runOnce();
@@ -163,7 +163,7 @@ function waitFor(promise: Promise<void>, signal: AbortSignal, command: string): 
 }
 
 /** Fails (cause `decode` or `invalid_body`) unless the output is a valid exposition. */
-async function checkExposition(context: BackendContext, payload: Payload): Promise<void> {
+async function checkExposition(context: ExporterContext, payload: Payload): Promise<void> {
   const session = context.engine.open();
   try {
     const outcome = await session.decode(0, { ...payload, body: payload.body.slice() });

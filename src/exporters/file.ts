@@ -7,7 +7,7 @@
  */
 import { errorMessage } from "../error_message.ts";
 import type { FileExporterConfig } from "../config/types.ts";
-import { type Backend, type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
+import { type Exporter, type ExporterContext, type Payload, ScrapeFailure } from "./exporter.ts";
 import { readBounded } from "./bounded_read.ts";
 import type { BudgetHold } from "./byte_budget.ts";
 
@@ -17,7 +17,7 @@ export function filePermissions(config: FileExporterConfig): Deno.PermissionDesc
 }
 
 /** Creates the backend of a `file` exporter. */
-export function createFileBackend(config: FileExporterConfig, context: BackendContext): Backend {
+export function createFileExporter(config: FileExporterConfig, context: ExporterContext): Exporter {
   return {
     scrape: (scrape) => readMetricsFile(config, context, scrape.hold),
     close: () => {},
@@ -26,7 +26,7 @@ export function createFileBackend(config: FileExporterConfig, context: BackendCo
 
 async function readMetricsFile(
   config: FileExporterConfig,
-  context: BackendContext,
+  context: ExporterContext,
   hold: BudgetHold,
 ): Promise<Payload> {
   const { path, bodySizeLimit } = config;

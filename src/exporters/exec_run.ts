@@ -1,6 +1,6 @@
 /** One run of an `exec` or `exec_cached` exporter's command: run, check, decode, count. */
 import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
-import { type BackendContext, type Payload, ScrapeFailure } from "./backend.ts";
+import { type ExporterContext, type Payload, ScrapeFailure } from "./exporter.ts";
 import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
@@ -31,7 +31,7 @@ export function noteWithoutGroupSignals(logger: Logger): void {
 }
 
 /** Warns, once per exporter, that its command left processes running that cannot be stopped. */
-function warnLeftBehind(config: CommandExporterConfig, context: BackendContext): void {
+function warnLeftBehind(config: CommandExporterConfig, context: ExporterContext): void {
   const key = `${context.path}\u0000${config.name}`;
   if (warnedLeftBehind.has(key)) return;
   warnedLeftBehind.add(key);
@@ -51,7 +51,7 @@ function warnLeftBehind(config: CommandExporterConfig, context: BackendContext):
 export async function runExporter(
   config: CommandExporterConfig,
   signal: AbortSignal,
-  context: BackendContext & { check?: (payload: Payload) => Promise<void> },
+  context: ExporterContext & { check?: (payload: Payload) => Promise<void> },
 ): Promise<Payload> {
   const { metrics, logger } = context;
   const labels = [context.path, config.name];

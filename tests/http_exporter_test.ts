@@ -1,10 +1,10 @@
 /**
- * The http backend's reading of bodies, with a Content-Length or without (chunked, gzip):
+ * The http exporter's reading of bodies, with a Content-Length or without (chunked, gzip):
  * the size limit, invalid UTF-8 and the deadline on each.
  */
-import { type Backend, ScrapeFailure } from "../src/backends/backend.ts";
-import { ByteBudget } from "../src/backends/byte_budget.ts";
-import { createHttpBackend } from "../src/backends/http.ts";
+import { type Exporter, ScrapeFailure } from "../src/exporters/exporter.ts";
+import { ByteBudget } from "../src/exporters/byte_budget.ts";
+import { createHttpExporter } from "../src/exporters/http.ts";
 import type { HttpExporterConfig } from "../src/config/types.ts";
 import { decodePayload, decompressed } from "../src/scrape/engine.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
@@ -13,8 +13,8 @@ import { fixture } from "./_server.ts";
 const NODE = fixture("node_exporter_1.5.prom");
 const NODE_BYTES: Uint8Array<ArrayBuffer> = new TextEncoder().encode(NODE);
 
-/** An http backend of `port` on 127.0.0.1, within `limit` bytes. */
-function backendConfig(port: number, options: { limit?: number; timeoutMs?: number }) {
+/** An http exporter of `port` on 127.0.0.1, within `limit` bytes. */
+function exporterConfig(port: number, options: { limit?: number; timeoutMs?: number }) {
   const config: HttpExporterConfig = {
     kind: "http",
     name: "e",
@@ -33,25 +33,25 @@ function backendConfig(port: number, options: { limit?: number; timeoutMs?: numb
   return config;
 }
 
-/** A loopback server answering with `handler`, and an http backend scraping it. */
-async function backendFor(
+/** A loopback server answering with `handler`, and an http exporter scraping it. */
+async function exporterFor(
   handler: (request: Request) => Response | Promise<Response>,
   options: { limit?: number; timeoutMs?: number } = {},
-): Promise<AsyncDisposable & { backend: Backend; url: string }> {
+): Promise<AsyncDisposable & { exporter: Exporter; url: string }> {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  const backend = await createHttpBackend(backendConfig(server.addr.port, options));
+  const exporter = await createHttpExporter(exporterConfig(server.addr.port, options));
   return {
-    backend,
+    exporter,
     url: `http://127.0.0.1:${server.addr.port}`,
     async [Symbol.asyncDispose]() {
-      backend.close();
+      exporter.close();
       await server.shutdown();
     },
   };
 }
 
-function scrape(backend: Backend, timeoutMs = 10_000) {
-  return backend.scrape({
+function scrape(exporter: Exporter, timeoutMs = 10_000) {
+  return exporter.scrape({
     signal: AbortSignal.timeout(timeoutMs),
     query: new URLSearchParams(),
     hold: new ByteBudget(Infinity).hold(),
@@ -81,46 +81,46 @@ async function assertFailure(promise: Promise<unknown>, category: string): Promi
 }
 
 /** The body a scrape read, decompressed as the engine decompresses it. */
-async function bodyOf(backend: Backend): Promise<Uint8Array> {
-  const body = decompressed(await scrape(backend));
+async function bodyOf(exporter: Exporter): Promise<Uint8Array> {
+  const body = decompressed(await scrape(exporter));
   if (!(body instanceof Uint8Array)) throw new Error(`${body.ok ? "" : body.message}`);
   return body;
 }
 
-Deno.test("http backend: a body with a Content-Length is decoded as a streamed one is", async () => {
-  await using sized = await backendFor(() => new Response(NODE_BYTES));
-  await using streamed = await backendFor(() => new Response(chunked(NODE_BYTES)));
-  await using gzipped = await backendFor(async () =>
+Deno.test("http exporter: a body with a Content-Length is decoded as a streamed one is", async () => {
+  await using sized = await exporterFor(() => new Response(NODE_BYTES));
+  await using streamed = await exporterFor(() => new Response(chunked(NODE_BYTES)));
+  await using gzipped = await exporterFor(async () =>
     new Response(await gzip(NODE_BYTES), { headers: { "Content-Encoding": "gzip" } })
   );
-  for (const { backend } of [sized, streamed, gzipped]) {
-    assertEquals(await bodyOf(backend), NODE_BYTES);
+  for (const { exporter } of [sized, streamed, gzipped]) {
+    assertEquals(await bodyOf(exporter), NODE_BYTES);
   }
 });
 
-Deno.test("http backend: a sized body over 1 MiB is read whole", async () => {
+Deno.test("http exporter: a sized body over 1 MiB is read whole", async () => {
   const lines = Array.from({ length: 50_000 }, (_, i) => `big_series{i="${i}"} ${i}`);
   const big = `# TYPE big_series gauge\n${lines.join("\n")}\n`;
   const bytes = new TextEncoder().encode(big);
   assert(bytes.length > 1024 * 1024, `${bytes.length} bytes`);
-  await using sized = await backendFor(() => new Response(bytes));
-  assertEquals(await bodyOf(sized.backend), bytes);
+  await using sized = await exporterFor(() => new Response(bytes));
+  assertEquals(await bodyOf(sized.exporter), bytes);
 });
 
-Deno.test("http backend: the size limit, whether the size is known or not", async () => {
+Deno.test("http exporter: the size limit, whether the size is known or not", async () => {
   const limit = NODE_BYTES.length - 1;
-  await using sized = await backendFor(() => new Response(NODE_BYTES), { limit });
-  await using streamed = await backendFor(() => new Response(chunked(NODE_BYTES)), { limit });
+  await using sized = await exporterFor(() => new Response(NODE_BYTES), { limit });
+  await using streamed = await exporterFor(() => new Response(chunked(NODE_BYTES)), { limit });
   // Small once compressed: the limit counts the decompressed bytes.
-  await using gzipped = await backendFor(
+  await using gzipped = await exporterFor(
     async () => new Response(await gzip(NODE_BYTES), { headers: { "Content-Encoding": "gzip" } }),
     { limit },
   );
-  for (const { backend } of [sized, streamed]) {
-    await assertFailure(scrape(backend), "body_too_large");
+  for (const { exporter } of [sized, streamed]) {
+    await assertFailure(scrape(exporter), "body_too_large");
   }
   // The gzipped body is kept as it came, and refused where it is decompressed: by the engine.
-  const outcome = decompressed(await scrape(gzipped.backend));
+  const outcome = decompressed(await scrape(gzipped.exporter));
   assertEquals(outcome instanceof Uint8Array ? "decompressed" : outcome, {
     ok: false,
     cause: "body_too_large",
@@ -128,13 +128,13 @@ Deno.test("http backend: the size limit, whether the size is known or not", asyn
       `body of GET ${gzipped.url}/metrics is larger than the limit of ${limit} bytes once decompressed`,
   });
   // Exactly at the limit is within it.
-  await using exact = await backendFor(() => new Response(NODE_BYTES), {
+  await using exact = await exporterFor(() => new Response(NODE_BYTES), {
     limit: NODE_BYTES.length,
   });
-  assertEquals(await bodyOf(exact.backend), NODE_BYTES);
+  assertEquals(await bodyOf(exact.exporter), NODE_BYTES);
 });
 
-Deno.test("http backend: a Content-Length beside a Transfer-Encoding is refused, never read unlimited", async () => {
+Deno.test("http exporter: a Content-Length beside a Transfer-Encoding is refused, never read unlimited", async () => {
   // A hostile exporter's small Content-Length beside chunks must not make it read unlimited.
   // The HTTP parser refuses such an answer outright (RFC 9112 lets a client treat it as an
   // error; it is how requests are smuggled). Deno.serve never sends both headers, so the
@@ -166,8 +166,8 @@ Deno.test("http backend: a Content-Length beside a Transfer-Encoding is refused,
     }
   })();
   const port = (listener.addr as Deno.NetAddr).port;
-  const limited = await createHttpBackend(backendConfig(port, { limit: 100_000 }));
-  const unlimited = await createHttpBackend(backendConfig(port, {}));
+  const limited = await createHttpExporter(exporterConfig(port, { limit: 100_000 }));
+  const unlimited = await createHttpExporter(exporterConfig(port, {}));
   try {
     // Refused at once, long before the deadline: not read to the end, nor timed out.
     const started = performance.now();
@@ -187,23 +187,23 @@ Deno.test("http backend: a Content-Length beside a Transfer-Encoding is refused,
 const CRLF = new TextEncoder().encode("\r\n");
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 
-Deno.test("http backend: invalid UTF-8, read whole on both paths, is an invalid body once decoded", async () => {
+Deno.test("http exporter: invalid UTF-8, read whole on both paths, is an invalid body once decoded", async () => {
   const invalid = new Uint8Array([
     ...new TextEncoder().encode('a 1\nb{l="'),
     0xff,
     ...new TextEncoder().encode('"} 2\n'),
   ]);
-  await using sized = await backendFor(() => new Response(invalid));
-  await using streamed = await backendFor(() => new Response(chunked(invalid, 3)));
-  for (const { backend } of [sized, streamed]) {
-    const payload = await scrape(backend);
+  await using sized = await exporterFor(() => new Response(invalid));
+  await using streamed = await exporterFor(() => new Response(chunked(invalid, 3)));
+  for (const { exporter } of [sized, streamed]) {
+    const payload = await scrape(exporter);
     assertEquals(payload.body, invalid);
     const { outcome } = decodePayload(payload);
     assertEquals(outcome.ok ? undefined : outcome.cause, "invalid_body");
   }
 });
 
-Deno.test("http backend: the deadline stops a body that stalls, sized or not", async () => {
+Deno.test("http exporter: the deadline stops a body that stalls, sized or not", async () => {
   // Half the body, then nothing until the client goes away.
   const stalling = (sized: boolean) => (request: Request) => {
     const half = NODE_BYTES.subarray(0, NODE_BYTES.length >> 1);
@@ -225,11 +225,11 @@ Deno.test("http backend: the deadline stops a body that stalls, sized or not", a
       : {};
     return new Response(body, { headers });
   };
-  await using sized = await backendFor(stalling(true));
-  await using streamed = await backendFor(stalling(false));
-  for (const { backend } of [sized, streamed]) {
+  await using sized = await exporterFor(stalling(true));
+  await using streamed = await exporterFor(stalling(false));
+  for (const { exporter } of [sized, streamed]) {
     const started = performance.now();
-    await assertFailure(scrape(backend, 300), "timeout");
+    await assertFailure(scrape(exporter, 300), "timeout");
     assert(performance.now() - started < 5_000, "the deadline did not stop the read");
   }
 });

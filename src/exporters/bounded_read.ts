@@ -10,7 +10,7 @@
  * every read, so that no piece is even allocated. The buffer grows by doubling, up to the
  * limit: a read costs at most twice the bytes read, whatever the pieces.
  */
-import { ScrapeFailure, tooLarge } from "./backend.ts";
+import { ScrapeFailure, tooLarge } from "./exporter.ts";
 import type { BudgetHold } from "./byte_budget.ts";
 
 /** The size of the buffer when the stream's size is not known beforehand. */

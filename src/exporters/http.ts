@@ -11,12 +11,12 @@ import { USER_AGENT } from "../version.ts";
 import { systemCaCertificates, systemCaPermissions } from "./system_cas.ts";
 import {
   abortFailure,
-  type Backend,
+  type Exporter,
   type Payload,
   type ScrapeContext,
   ScrapeFailure,
   tooLarge,
-} from "./backend.ts";
+} from "./exporter.ts";
 import { readBounded } from "./bounded_read.ts";
 import type { ContentEncoding } from "../scrape/engine.ts";
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
@@ -44,7 +44,7 @@ export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDesc
 }
 
 /** Creates the backend of an `http` exporter; reads its TLS files. */
-export async function createHttpBackend(config: HttpExporterConfig): Promise<Backend> {
+export async function createHttpExporter(config: HttpExporterConfig): Promise<Exporter> {
   const tls = config.tls;
   // Trusted besides Deno's own CAs (Mozilla's, which Deno's TLS client keeps when given
   // more): the system's, as in Go, and the exporter's ca_file.
@@ -63,7 +63,7 @@ export async function createHttpBackend(config: HttpExporterConfig): Promise<Bac
   const own = config.address.protocol === "https:"
     ? new HttpsAgent({ keepAlive: true, ...trusted, ...certificate })
     : foreign["http:"];
-  return new HttpBackend(config, { own, foreign });
+  return new HttpExporter(config, { own, foreign });
 }
 
 /** The connection pools of an exporter: for its own origin, and for others (no certificate). */
@@ -94,7 +94,7 @@ const ENCODINGS: Readonly<Record<string, ContentEncoding | "identity">> = {
  * answers for over a second. Here the body is kept as it came, and the engine's workers
  * decompress it (within `body_size_limit`).
  */
-class HttpBackend implements Backend {
+class HttpExporter implements Exporter {
   readonly #config: HttpExporterConfig;
   readonly #agents: Agents;
   /** What every request sends, whatever its origin. */
