@@ -7,6 +7,7 @@
  * Permissions: `read` (the configuration, the source), `run` (deno compile).
  */
 import { loadConfigFile } from "../src/config/load.ts";
+import { KINDS } from "../src/exporters/mod.ts";
 import { ConfigError } from "../src/config/validate.ts";
 import { permissionArgs } from "../src/permissions.ts";
 import { neededPermissions } from "../src/run.ts";
@@ -24,7 +25,7 @@ if (configFile === undefined || args.unknown.length > 0) {
 }
 let config;
 try {
-  config = await loadConfigFile(configFile);
+  config = await loadConfigFile(configFile, { kinds: KINDS });
 } catch (error) {
   const problems = error instanceof ConfigError ? error.problems : [String(error)];
   Deno.stderr.writeSync(encoder.encode(problems.join("\n") + "\n"));

@@ -3,7 +3,7 @@
  * replaced whole on reload while the listeners stay.
  */
 import type { Hono } from "hono";
-import type { ByteBudget } from "./exporters/mod.ts";
+import type { ByteBudget } from "./exporters/byte_budget.ts";
 import type { Config, ExporterConfig } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";

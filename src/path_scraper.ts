@@ -10,14 +10,8 @@
  * stopped when the last one has gone.
  * @module
  */
-import {
-  type BudgetHold,
-  type ByteBudget,
-  createExporter,
-  type Exporter,
-  type RunStatus,
-  ScrapeFailure,
-} from "./exporters/mod.ts";
+import { type Exporter, kindOf, type RunStatus, ScrapeFailure } from "./exporters/mod.ts";
+import type { BudgetHold, ByteBudget } from "./exporters/byte_budget.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import type { LabelSet, ValueFamily } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
@@ -31,7 +25,9 @@ export const MAX_SCRAPE_MARGIN_MS = 500;
 /** The last scrape of one exporter, for the landing page and logs. */
 export interface ExporterStatus {
   readonly name: string;
-  readonly kind: ExporterConfig["kind"];
+  readonly kind: string;
+  /** Where it scrapes (its kind says), without credentials. */
+  readonly target: string;
   /** Epoch milliseconds when the last scrape started; undefined before the first. */
   readonly lastScrapeAt: number | undefined;
   readonly lastDurationSeconds: number | undefined;
@@ -99,7 +95,7 @@ export async function createPathScraper(
     for (const exporter of config.exporters) {
       const lent = dependencies.borrow?.(exporter);
       if (lent !== undefined) borrowed.add(lent);
-      backends.push(lent ?? await createExporter(exporter, context));
+      backends.push(lent ?? await kindOf(exporter).create(exporter, context));
     }
   } catch (error) {
     for (const b of backends) if (!borrowed.has(b)) b.close();
@@ -141,13 +137,14 @@ export class PathScraper {
     this.#metrics = dependencies.metrics;
     this.#engine = dependencies.engine;
     this.#budget = dependencies.budget;
-    this.#forwardsQuery = config.exporters.some((e) => e.kind === "http" && e.forwardUrlParams);
+    this.#forwardsQuery = config.exporters.some((e) => kindOf(e).forwardsQuery(e));
     this.#exporters = config.exporters.map((exporterConfig, i) => ({
       config: exporterConfig,
       exporter: backends[i]!,
       status: {
         name: exporterConfig.name,
         kind: exporterConfig.kind,
+        target: kindOf(exporterConfig).target(exporterConfig),
         lastScrapeAt: undefined,
         lastDurationSeconds: undefined,
         lastSamples: undefined,
@@ -196,7 +193,7 @@ export class PathScraper {
 
   /** The running backend of an exec_cached exporter configured exactly as `exporter`, if any. */
   lend(exporter: ExporterConfig): Exporter | undefined {
-    if (exporter.kind !== "exec_cached") return undefined;
+    if (!kindOf(exporter).survivesReload) return undefined;
     const same = JSON.stringify(exporter);
     return this.#exporters.find((e) => e.owned && JSON.stringify(e.config) === same)?.exporter;
   }
@@ -472,10 +469,7 @@ class ExporterFetch {
     request: { signal: AbortSignal; budgetMs: number | undefined; arrived: number },
   ): Promise<Outcome> {
     const { config } = this.exporter;
-    const deadlineMs = exporterDeadlineMs(
-      config.kind === "file" ? Infinity : config.timeoutMs,
-      request.budgetMs,
-    );
+    const deadlineMs = exporterDeadlineMs(kindOf(config).timeoutMs(config), request.budgetMs);
     const deadline = request.arrived + deadlineMs;
     this.#extend(deadline);
     this.#waiting++;

@@ -2,7 +2,7 @@
  * The Deno permissions a configuration needs, gathered from the modules that declare
  * them, as descriptors to query and as flags for `deno run` and `deno compile`.
  */
-import { exporterPermissions } from "./exporters/mod.ts";
+import { kindOf } from "./exporters/mod.ts";
 import type { Config } from "./config/types.ts";
 import { listenPermissions } from "./server/listen.ts";
 
@@ -62,7 +62,7 @@ export function configPermissions(
   for (const path of config.reverseExporters) {
     for (const exporter of path.exporters) {
       add(
-        exporterPermissions(exporter),
+        kindOf(exporter).permissions(exporter),
         `exporter ${exporter.name} (${exporter.kind}) of ${path.path}`,
       );
     }

@@ -8,7 +8,8 @@ import { formatDuration } from "./duration.ts";
 import { Logger } from "./log.ts";
 import { OwnMetrics } from "./metrics/own_metrics.ts";
 import { STOP_GRACE_MS, stopAllCommands } from "./exporters/command.ts";
-import { ByteBudget } from "./exporters/mod.ts";
+import { ByteBudget } from "./exporters/byte_budget.ts";
+import { KINDS } from "./exporters/mod.ts";
 import { ServedConfiguration } from "./generation.ts";
 import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
@@ -28,7 +29,9 @@ type RunCommand = Extract<Command, { action: "run" | "check-config" | "print-per
 
 /** Loads the configuration a command names: the file, or the embedded default. */
 export async function loadConfig(command: RunCommand, logger: Logger): Promise<Config> {
-  if (command.configFile !== undefined) return await loadConfigFile(command.configFile);
+  if (command.configFile !== undefined) {
+    return await loadConfigFile(command.configFile, { kinds: KINDS });
+  }
   if (Deno.permissions.querySync({ name: "read", path: DEFAULT_CONFIG_FILE }).state !== "granted") {
     throw new ConfigError([
       `${DEFAULT_CONFIG_FILE}: cannot look for the default configuration file: not permitted; ` +
@@ -44,7 +47,7 @@ export async function loadConfig(command: RunCommand, logger: Logger): Promise<C
     });
     return EMBEDDED_CONFIG;
   }
-  return await loadConfigFile(DEFAULT_CONFIG_FILE);
+  return await loadConfigFile(DEFAULT_CONFIG_FILE, { kinds: KINDS });
 }
 
 /** The permissions a configuration needs. */

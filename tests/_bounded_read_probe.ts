@@ -7,7 +7,7 @@
  *
  * prints a {@linkcode ProbeResult} as JSON.
  */
-import { readBounded } from "../src/exporters/bounded_read.ts";
+import { readBounded } from "../src/exporters/_bounded_read.ts";
 
 /** What to feed. */
 export interface ProbeRequest {

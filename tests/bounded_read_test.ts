@@ -1,7 +1,7 @@
 /** The one bounded reader: what it keeps, whatever the pieces a stream comes in. */
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import type { ProbeRequest, ProbeResult } from "./_bounded_read_probe.ts";
-import { readBounded } from "../src/exporters/bounded_read.ts";
+import { readBounded } from "../src/exporters/_bounded_read.ts";
 import { ByteBudget } from "../src/exporters/byte_budget.ts";
 import { ScrapeFailure } from "../src/exporters/exporter.ts";
 

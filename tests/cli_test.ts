@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_asse
 import { serveCachedPackages } from "./_npm_registry.ts";
 import { REPO, runProgram, ServerProcess, tempDir } from "./_server.ts";
 import { EMBEDDED_CONFIG } from "../src/config/load.ts";
-import { ByteBudget } from "../src/exporters/mod.ts";
+import { ByteBudget } from "../src/exporters/byte_budget.ts";
 import { InlineEngine } from "../src/scrape/engine.ts";
 import { ServedConfiguration } from "../src/generation.ts";
 import { Logger } from "../src/log.ts";

@@ -2,7 +2,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { installed, REPO, runProgram, tempDir } from "./_server.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
-import { CA_VARIABLES } from "../src/exporters/system_cas.ts";
+import { CA_VARIABLES } from "../src/exporters/_system_cas.ts";
 
 const denoJson = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
 const tasks: Record<string, string> = denoJson.tasks;

@@ -4,8 +4,7 @@
  */
 import { type Exporter, ScrapeFailure } from "../src/exporters/exporter.ts";
 import { ByteBudget } from "../src/exporters/byte_budget.ts";
-import { createHttpExporter } from "../src/exporters/http.ts";
-import type { HttpExporterConfig } from "../src/config/types.ts";
+import { createHttpExporter, type HttpExporterConfig } from "../src/exporters/http.ts";
 import { decodePayload, decompressed } from "../src/scrape/engine.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { fixture } from "./_server.ts";
@@ -20,15 +19,17 @@ function exporterConfig(port: number, options: { limit?: number; timeoutMs?: num
     name: "e",
     targetLabels: [],
     noRewrite: false,
-    address: new URL(`http://127.0.0.1:${port}/metrics`),
-    timeoutMs: options.timeoutMs ?? 10_000,
-    forwardUrlParams: false,
-    unixSocket: undefined,
-    tls: undefined,
-    basicAuth: undefined,
-    headers: {},
     bodySizeLimit: options.limit ?? 128 * 1024 * 1024,
-    scrapeProtocols: ["PrometheusText0.0.4"],
+    settings: {
+      address: new URL(`http://127.0.0.1:${port}/metrics`),
+      timeoutMs: options.timeoutMs ?? 10_000,
+      forwardUrlParams: false,
+      unixSocket: undefined,
+      tls: undefined,
+      basicAuth: undefined,
+      headers: {},
+      scrapeProtocols: ["PrometheusText0.0.4"],
+    },
   };
   return config;
 }

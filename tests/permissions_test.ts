@@ -1,6 +1,7 @@
 /** The permission set computed from a configuration: exact flags for every kind and listener. */
 import { EMBEDDED_CONFIG } from "../src/config/load.ts";
 import { validateConfig } from "../src/config/validate.ts";
+import { KINDS } from "../src/exporters/mod.ts";
 import { configPermissions, permissionArgs, permissionFlags } from "../src/permissions.ts";
 import { parseYaml } from "../src/std/yaml.ts";
 import { assertEquals } from "./_assert.ts";
@@ -9,6 +10,7 @@ function flagsOf(yaml: string): string[] {
   const config = validateConfig(parseYaml(yaml), {
     file: "/etc/re/config.yml",
     baseDir: "/etc/re",
+    kinds: KINDS,
   });
   return permissionFlags(configPermissions(config, { defaultConfigFile: "reverse_exporter.yml" }));
 }

@@ -1,75 +1,48 @@
-/** The exporters of a path, and `exporter_defaults`: what every exporter has, then its kind's keys. */
+/**
+ * The exporters of a path, and `exporter_defaults`: the keys every exporter has here, each
+ * kind's own keys by the kind itself (its {@linkcode ExporterSchema}).
+ * @module
+ */
 import type { Label } from "../exposition/model.ts";
-import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
-import { closest } from "./suggest.ts";
 import { type Fields, isMapping, keyAt, type Mapping } from "./fields.ts";
-import type { ClientTls, ExporterConfig, ExporterKind } from "./types.ts";
+import type { ExporterConfig, ExporterSchema } from "./types.ts";
 
 /** The label every sample gets, naming its exporter. */
 export const EXPORTER_NAME_LABEL = "exporter_name";
 
-/** Default `timeout` of http and exec exporters. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
-
 /** Default limit on the size of one exporter's output. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
+/** The keys every exporter has, whatever its kind. */
 const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit"] as const;
-
-/** The keys each kind of exporter accepts. */
-const EXPORTER_KEYS: Readonly<Record<ExporterKind, readonly string[]>> = {
-  http: [
-    ...COMMON_KEYS,
-    "address",
-    "timeout",
-    "forward_url_params",
-    "unix_socket",
-    "tls",
-    "basic_auth",
-    "headers",
-    "scrape_protocols",
-  ],
-  file: [...COMMON_KEYS, "path"],
-  exec: [...COMMON_KEYS, "command", "args", "timeout", "env", "working_dir"],
-  exec_cached: [
-    ...COMMON_KEYS,
-    "command",
-    "args",
-    "timeout",
-    "env",
-    "working_dir",
-    "exec_interval",
-    "max_age",
-  ],
-};
-
-/** The kinds of exporter, in the order their exporters are listed. */
-export const KINDS = Object.keys(EXPORTER_KEYS) as ExporterKind[];
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** `exporter_defaults`: each kind's defaults, checked on their own. */
-export type Defaults = Readonly<Record<ExporterKind, Mapping>>;
+/** `exporter_defaults`: the defaults of each kind, by kind name, checked on their own. */
+export type Defaults = ReadonlyMap<string, Mapping>;
 
-/** The exporters of the path at `at` (its `exporters` mapping is `value`), in kind order. */
+/** The exporters of the path at `at` (its `exporters` mapping is `value`), kind by kind. */
 export function parseExporters(
   fields: Fields,
   value: unknown,
-  options: { at: string; defaults: Defaults; servedPath: string | undefined },
+  options: {
+    at: string;
+    kinds: readonly ExporterSchema[];
+    defaults: Defaults;
+    servedPath: string | undefined;
+  },
 ): ExporterConfig[] {
   const at = keyAt(options.at, "exporters");
-  const byKind = fields.mapping(value, { at, known: KINDS }) ?? {};
+  const byKind = fields.mapping(value, { at, known: options.kinds.map((k) => k.name) }) ?? {};
   const exporters: ExporterConfig[] = [];
   const names = new Set<string>();
-  for (const kind of KINDS) {
-    fields.list(byKind[kind], keyAt(at, kind)).forEach((entry, i) => {
-      const p = `${keyAt(at, kind)}[${i}]`;
-      const own = fields.mapping(entry, { at: p, known: EXPORTER_KEYS[kind] });
+  for (const kind of options.kinds) {
+    fields.list(byKind[kind.name], keyAt(at, kind.name)).forEach((entry, i) => {
+      const p = `${keyAt(at, kind.name)}[${i}]`;
+      const own = fields.mapping(entry, { at: p, known: [...COMMON_KEYS, ...kind.keys] });
       if (own === undefined) return;
-      const exporter = parseExporter(fields, mergeDefaults(options.defaults[kind], own), {
-        kind,
-        at: p,
-      });
+      const merged = mergeDefaults(options.defaults.get(kind.name) ?? {}, own);
+      const exporter = parseExporter(fields, merged, { kind, at: p });
       if (exporter === undefined || exporter.name === "") return;
       if (names.has(exporter.name)) {
         fields.problem(
@@ -85,34 +58,25 @@ export function parseExporters(
 }
 
 /** `exporter_defaults`: the keys of each kind but `name`, each value checked at its own key. */
-export function parseDefaults(fields: Fields, value: unknown): Defaults {
-  const m = fields.mapping(value, { at: "exporter_defaults", known: KINDS }) ?? {};
-  const defaults: Record<ExporterKind, Mapping> = { http: {}, file: {}, exec: {}, exec_cached: {} };
-  for (const kind of KINDS) {
-    const at = `exporter_defaults.${kind}`;
-    const known = EXPORTER_KEYS[kind].filter((k) => k !== "name");
-    const d = fields.mapping(m[kind], { at, known });
+export function parseDefaults(
+  fields: Fields,
+  value: unknown,
+  kinds: readonly ExporterSchema[],
+): Defaults {
+  const m = fields.mapping(value, { at: "exporter_defaults", known: kinds.map((k) => k.name) }) ??
+    {};
+  const defaults = new Map<string, Mapping>();
+  for (const kind of kinds) {
+    const at = `exporter_defaults.${kind.name}`;
+    const known = [...COMMON_KEYS.filter((k) => k !== "name"), ...kind.keys];
+    const d = fields.mapping(m[kind.name], { at, known });
     if (d === undefined) continue;
     // Check the defaults on their own, so a bad value is reported once, at its own key.
     const before = fields.problems.length;
-    parseExporter(fields, { name: "defaults", ...requiredStandIns(kind), ...d }, { kind, at });
-    if (fields.problems.length === before) defaults[kind] = d;
+    parseExporter(fields, { name: "defaults", ...kind.standIns, ...d }, { kind, at });
+    if (fields.problems.length === before) defaults.set(kind.name, d);
   }
   return defaults;
-}
-
-/** Values for the required keys, so that defaults can be checked without them. */
-function requiredStandIns(kind: ExporterKind): Mapping {
-  switch (kind) {
-    case "http":
-      return { address: "http://127.0.0.1/" };
-    case "file":
-      return { path: "defaults" };
-    case "exec":
-      return { command: "defaults" };
-    case "exec_cached":
-      return { command: "defaults", exec_interval: "1s" };
-  }
 }
 
 /** Merges `defaults` under `own`, key by key; nested mappings (labels, headers) merge too. */
@@ -126,11 +90,31 @@ function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
   return out;
 }
 
+/** One exporter: the keys every exporter has, then its kind's. */
+function parseExporter(
+  fields: Fields,
+  m: Mapping,
+  options: { kind: ExporterSchema; at: string },
+): ExporterConfig | undefined {
+  const { kind, at } = options;
+  const name = fields.requiredString(m, { key: "name", at }) ?? "";
+  const noRewrite = fields.boolean(m, { key: "no_rewrite", at, fallback: false });
+  const targetLabels = parseTargetLabels(fields, m, { at, name, noRewrite });
+  const bodySizeLimit = fields.byteSize(m, {
+    key: "body_size_limit",
+    at,
+    fallback: DEFAULT_BODY_SIZE_LIMIT,
+  });
+  const settings = kind.parse(fields, m, at);
+  if (settings === undefined) return undefined;
+  return { kind: kind.name, name, targetLabels, noRewrite, bodySizeLimit, settings };
+}
+
 function parseTargetLabels(
   fields: Fields,
   m: Mapping,
   options: { at: string; name: string; noRewrite: boolean },
-) {
+): Label[] {
   const { at, name, noRewrite } = options;
   const labels = fields.stringMap(m, { key: "labels", at });
   const out: Label[] = [];
@@ -152,190 +136,4 @@ function parseTargetLabels(
   out.sort((a, b) => (a.name < b.name ? -1 : 1));
   if (!noRewrite) out.push({ name: EXPORTER_NAME_LABEL, value: name });
   return out;
-}
-
-function parseClientTls(fields: Fields, value: unknown, at: string): ClientTls | undefined {
-  if (value === undefined || value === null) return undefined;
-  const m = fields.mapping(value, {
-    at,
-    known: ["ca_file", "cert_file", "key_file", "insecure_skip_verify"],
-  });
-  if (m === undefined) return undefined;
-  const file = (key: string) => {
-    const v = fields.string(m, { key, at });
-    return v === undefined ? undefined : fields.resolve(v);
-  };
-  const tls: ClientTls = {
-    caFile: file("ca_file"),
-    certFile: file("cert_file"),
-    keyFile: file("key_file"),
-    insecureSkipVerify: fields.boolean(m, { key: "insecure_skip_verify", at, fallback: false }),
-  };
-  if (tls.insecureSkipVerify) {
-    fields.problem(
-      keyAt(at, "insecure_skip_verify"),
-      "is not supported: Deno's HTTP client cannot skip verification for one exporter; " +
-        "give the exporter's CA in ca_file",
-    );
-  }
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
-    fields.problem(at, "cert_file and key_file go together");
-  }
-  return tls;
-}
-
-function parseExporter(
-  fields: Fields,
-  m: Mapping,
-  options: { kind: ExporterKind; at: string },
-): ExporterConfig | undefined {
-  const { kind, at } = options;
-  const name = fields.requiredString(m, { key: "name", at }) ?? "";
-  const noRewrite = fields.boolean(m, { key: "no_rewrite", at, fallback: false });
-  const common = {
-    name,
-    noRewrite,
-    targetLabels: parseTargetLabels(fields, m, { at, name, noRewrite }),
-    bodySizeLimit: fields.byteSize(m, {
-      key: "body_size_limit",
-      at,
-      fallback: DEFAULT_BODY_SIZE_LIMIT,
-    }),
-  };
-  switch (kind) {
-    case "http": {
-      const addressText = fields.requiredString(m, { key: "address", at });
-      let address: URL | undefined;
-      if (addressText !== undefined) {
-        try {
-          address = new URL(addressText);
-        } catch {
-          fields.problem(keyAt(at, "address"), `invalid URL ${JSON.stringify(addressText)}`);
-        }
-        if (address && address.protocol !== "http:" && address.protocol !== "https:") {
-          fields.problem(
-            keyAt(at, "address"),
-            `must be an http:// or https:// URL, got ${addressText}`,
-          );
-          address = undefined;
-        }
-      }
-      const basicAuthMap = m["basic_auth"] === undefined || m["basic_auth"] === null
-        ? undefined
-        : fields.mapping(m["basic_auth"], {
-          at: keyAt(at, "basic_auth"),
-          known: ["username", "password"],
-        });
-      let basicAuth: { username: string; password: string } | undefined;
-      if (basicAuthMap !== undefined) {
-        const p = keyAt(at, "basic_auth");
-        const username = fields.requiredString(basicAuthMap, { key: "username", at: p });
-        const password = fields.string(basicAuthMap, { key: "password", at: p }) ?? "";
-        if (username !== undefined) basicAuth = { username, password };
-      }
-      if (address !== undefined && (address.username !== "" || address.password !== "")) {
-        // Kept out of the URL, so that no log line, error or page can show them.
-        if (basicAuth !== undefined) {
-          fields.problem(
-            keyAt(at, "address"),
-            "has user info and basic_auth is set too: keep one",
-          );
-        } else {
-          basicAuth = {
-            username: decodeURIComponent(address.username),
-            password: decodeURIComponent(address.password),
-          };
-        }
-        address = new URL(address);
-        address.username = "";
-        address.password = "";
-      }
-      const unixSocket = fields.string(m, { key: "unix_socket", at });
-      const rest = {
-        timeoutMs: timeout(fields, m, { at, fallback: DEFAULT_TIMEOUT_MS }),
-        forwardUrlParams: fields.boolean(m, { key: "forward_url_params", at, fallback: false }),
-        unixSocket: unixSocket === undefined ? undefined : fields.resolve(unixSocket),
-        tls: parseClientTls(fields, m["tls"], keyAt(at, "tls")),
-        basicAuth,
-        headers: fields.stringMap(m, { key: "headers", at }),
-        scrapeProtocols: scrapeProtocols(fields, m, at),
-      };
-      if (address === undefined) return undefined;
-      return { kind, ...common, address, ...rest };
-    }
-    case "file": {
-      const file = fields.requiredString(m, { key: "path", at });
-      if (file === undefined) return undefined;
-      return { kind, ...common, path: fields.resolve(file) };
-    }
-    case "exec":
-    case "exec_cached": {
-      const command = fields.requiredString(m, { key: "command", at });
-      const workingDir = fields.string(m, { key: "working_dir", at });
-      const exec = {
-        ...common,
-        command: command === undefined || !command.includes("/")
-          ? command ?? ""
-          : fields.resolve(command),
-        args: fields.stringList(m, { key: "args", at }),
-        env: fields.stringMap(m, { key: "env", at }),
-        workingDir: workingDir === undefined ? undefined : fields.resolve(workingDir),
-      };
-      if (kind === "exec") {
-        return {
-          kind,
-          ...exec,
-          timeoutMs: timeout(fields, m, { at, fallback: DEFAULT_TIMEOUT_MS }),
-        };
-      }
-      const execIntervalMs = fields.duration(m, { key: "exec_interval", at, fallback: -1 });
-      if (m["exec_interval"] === undefined || m["exec_interval"] === null) {
-        fields.problem(keyAt(at, "exec_interval"), "required");
-      } else if (execIntervalMs === 0) {
-        fields.problem(keyAt(at, "exec_interval"), "must be more than 0");
-      }
-      return {
-        kind,
-        ...exec,
-        execIntervalMs,
-        timeoutMs: timeout(fields, m, { at, fallback: execIntervalMs }),
-        maxAgeMs: fields.duration(m, { key: "max_age", at, fallback: 3 * execIntervalMs }),
-      };
-    }
-  }
-}
-
-/** `scrape_protocols`: a list of Prometheus's protocol names, each once; all by default. */
-function scrapeProtocols(fields: Fields, m: Mapping, at: string): readonly ScrapeProtocol[] {
-  if (m["scrape_protocols"] === undefined || m["scrape_protocols"] === null) {
-    return SCRAPE_PROTOCOLS;
-  }
-  const p = keyAt(at, "scrape_protocols");
-  const names = fields.stringList(m, { key: "scrape_protocols", at });
-  const out: ScrapeProtocol[] = [];
-  names.forEach((name, i) => {
-    if (!(SCRAPE_PROTOCOLS as readonly string[]).includes(name)) {
-      const suggestion = closest(name, SCRAPE_PROTOCOLS);
-      fields.problem(
-        `${p}[${i}]`,
-        `unknown protocol ${JSON.stringify(name)}${
-          suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`
-        }; known: ${SCRAPE_PROTOCOLS.join(", ")}`,
-      );
-    } else if (out.includes(name as ScrapeProtocol)) {
-      fields.problem(`${p}[${i}]`, `${name} is listed twice`);
-    } else {
-      out.push(name as ScrapeProtocol);
-    }
-  });
-  if (Array.isArray(m["scrape_protocols"]) && m["scrape_protocols"].length === 0) {
-    fields.problem(p, "must list at least one protocol");
-  }
-  return out;
-}
-
-/** `timeout`, where 0 means no timeout of its own (Infinity). */
-function timeout(fields: Fields, m: Mapping, options: { at: string; fallback: number }): number {
-  const ms = fields.duration(m, { key: "timeout", ...options });
-  return ms === 0 ? Infinity : ms;
 }

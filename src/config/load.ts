@@ -1,7 +1,7 @@
 /** Loading of the configuration: the embedded default, or a YAML file read from disk. */
 import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
-import type { Config } from "./types.ts";
+import type { Config, ExporterSchema } from "./types.ts";
 import { resolvePath } from "./fields.ts";
 import { ConfigError, validateConfig } from "./validate.ts";
 import {
@@ -31,7 +31,10 @@ export const EMBEDDED_CONFIG: Config = {
 };
 
 /** Reads, parses and validates a configuration file; throws {@linkcode ConfigError}. */
-export async function loadConfigFile(path: string): Promise<Config> {
+export async function loadConfigFile(
+  path: string,
+  options: { kinds: readonly ExporterSchema[] },
+): Promise<Config> {
   const file = resolvePath(Deno.cwd(), path);
   if (Deno.permissions.querySync({ name: "read", path: file }).state !== "granted") {
     throw new ConfigError([
@@ -53,6 +56,7 @@ export async function loadConfigFile(path: string): Promise<Config> {
   const config = validateConfig(document, {
     file,
     baseDir: file.slice(0, file.lastIndexOf("/")) || "/",
+    kinds: options.kinds,
   });
   await checkTlsFiles(config);
   return config;

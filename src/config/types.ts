@@ -1,6 +1,6 @@
 /** The configuration, parsed once into precise types: the rest of the program trusts it. */
 import type { LabelSet } from "../exposition/model.ts";
-import type { ScrapeProtocol } from "../exposition/formats.ts";
+import type { Fields, Mapping } from "./fields.ts";
 
 /** The whole configuration of the program. */
 export interface Config {
@@ -72,76 +72,40 @@ export interface PathConfig {
   readonly path: string;
   readonly backendMetrics: boolean;
   readonly auth: AuthConfig | undefined;
-  /** In configuration order: http, then file, exec and exec_cached. */
+  /** Kind by kind, in the order of the kinds given to validation; each kind's in file order. */
   readonly exporters: readonly ExporterConfig[];
   /** Serve the program's own metrics here too: set only by the embedded default configuration. */
   readonly ownMetrics: boolean;
 }
 
-/** The kinds of exporter. */
-export type ExporterKind = "http" | "file" | "exec" | "exec_cached";
-
-/** What every exporter has. */
-export interface ExporterCommon {
+/**
+ * One configured exporter: what every exporter has, and its kind's own settings. Each kind
+ * (src/exporters/) reads and uses its settings; the rest of the program passes them on.
+ */
+export interface ExporterConfig<Settings = unknown> {
+  /** The name of its kind, its key under `exporters`: `http`, `file`, `exec`, `exec_cached`. */
+  readonly kind: string;
   readonly name: string;
   /** The labels added to every sample, sorted by name, `exporter_name` last unless `no_rewrite`. */
   readonly targetLabels: LabelSet;
   readonly noRewrite: boolean;
-}
-
-/** TLS settings of an `http` exporter; absolute file paths. */
-export interface ClientTls {
-  readonly caFile: string | undefined;
-  readonly certFile: string | undefined;
-  readonly keyFile: string | undefined;
-  readonly insecureSkipVerify: boolean;
-}
-
-/** An `http` exporter. */
-export interface HttpExporterConfig extends ExporterCommon {
-  readonly kind: "http";
-  readonly address: URL;
-  /** Infinity when `timeout: 0` (no timeout of its own). */
-  readonly timeoutMs: number;
-  readonly forwardUrlParams: boolean;
-  readonly unixSocket: string | undefined;
-  readonly tls: ClientTls | undefined;
-  readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
-  readonly headers: Readonly<Record<string, string>>;
+  /** The most bytes its output may have (`body_size_limit`). */
   readonly bodySizeLimit: number;
-  /** The formats asked for, in order of preference (`scrape_protocols`). */
-  readonly scrapeProtocols: readonly ScrapeProtocol[];
+  /** The keys of its kind, as the kind reads them. */
+  readonly settings: Settings;
 }
 
-/** A `file` exporter. */
-export interface FileExporterConfig extends ExporterCommon {
-  readonly kind: "file";
-  readonly path: string;
-  readonly bodySizeLimit: number;
+/**
+ * What validation needs of a kind of exporter: its name, its own keys, and how to read them.
+ * The kinds are handed to validation by its caller (see src/exporters/mod.ts).
+ */
+export interface ExporterSchema<Settings = unknown> {
+  /** Its key under `exporters` and `exporter_defaults`. */
+  readonly name: string;
+  /** Its own keys, besides those of every exporter (`name`, `labels`, ...). */
+  readonly keys: readonly string[];
+  /** Values of its required keys, so that its `exporter_defaults` can be checked without them. */
+  readonly standIns: Readonly<Mapping>;
+  /** Reads its keys from `m`, the exporter's mapping at `at`; undefined when a required one is bad. */
+  parse(fields: Fields, m: Mapping, at: string): Settings | undefined;
 }
-
-/** An `exec` exporter. */
-export interface ExecExporterConfig extends ExporterCommon {
-  readonly kind: "exec";
-  /** Absolute when it was written with a "/", else looked up in PATH. */
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly timeoutMs: number;
-  readonly env: Readonly<Record<string, string>>;
-  readonly workingDir: string | undefined;
-  readonly bodySizeLimit: number;
-}
-
-/** An `exec_cached` exporter. */
-export interface ExecCachedExporterConfig extends Omit<ExecExporterConfig, "kind"> {
-  readonly kind: "exec_cached";
-  readonly execIntervalMs: number;
-  readonly maxAgeMs: number;
-}
-
-/** Any exporter. */
-export type ExporterConfig =
-  | HttpExporterConfig
-  | FileExporterConfig
-  | ExecExporterConfig
-  | ExecCachedExporterConfig;

@@ -1,11 +1,15 @@
 /** Validation of a parsed YAML document into a {@linkcode Config}. Pure: no I/O. */
 import { type DocumentOrigin, Fields, keyAt } from "./fields.ts";
-import type { Config, PathConfig } from "./types.ts";
+import type { Config, ExporterSchema, PathConfig } from "./types.ts";
 import { isCleanPath, parseWeb } from "./_web.ts";
 import { parseAuth } from "./_auth.ts";
 import { type Defaults, parseDefaults, parseExporters } from "./_exporters.ts";
 
-export type { DocumentOrigin };
+/** What {@linkcode validateConfig} needs besides the document. */
+export interface ValidateOptions extends DocumentOrigin {
+  /** The kinds of exporter, in the order a path lists its exporters (src/exporters/mod.ts). */
+  readonly kinds: readonly ExporterSchema[];
+}
 
 /** A configuration that failed validation: every problem found, each naming its key. */
 export class ConfigError extends Error {
@@ -27,16 +31,17 @@ const PATH_KEYS = ["path", "backend_metrics", "auth", "exporters"] as const;
  * Validates a parsed YAML document. Returns the configuration, or throws a
  * {@linkcode ConfigError} listing every problem found.
  */
-export function validateConfig(document: unknown, origin: DocumentOrigin): Config {
-  const fields = new Fields(origin);
+export function validateConfig(document: unknown, options: ValidateOptions): Config {
+  const { kinds } = options;
+  const fields = new Fields(options);
   const top = fields.mapping(document, { at: "", known: TOP_KEYS }) ?? {};
   const web = parseWeb(fields, top["web"]);
-  const defaults = parseDefaults(fields, top["exporter_defaults"]);
+  const defaults = parseDefaults(fields, top["exporter_defaults"], kinds);
   const reverseExporters: PathConfig[] = [];
   const seen = new Set<string>();
   fields.list(top["reverse_exporters"], "reverse_exporters").forEach((entry, i) => {
     const at = `reverse_exporters[${i}]`;
-    const parsed = parsePath(fields, entry, { at, defaults });
+    const parsed = parsePath(fields, entry, { at, kinds, defaults });
     if (parsed === undefined) return;
     if (seen.has(parsed.path)) {
       fields.problem(
@@ -48,16 +53,16 @@ export function validateConfig(document: unknown, origin: DocumentOrigin): Confi
     reverseExporters.push(parsed);
   });
   if (fields.problems.length > 0) throw new ConfigError(fields.problems);
-  return { file: origin.file, web, reverseExporters };
+  return { file: options.file, web, reverseExporters };
 }
 
 /** One entry of `reverse_exporters`: a served path and its exporters. */
 function parsePath(
   fields: Fields,
   value: unknown,
-  options: { at: string; defaults: Defaults },
+  options: { at: string; kinds: readonly ExporterSchema[]; defaults: Defaults },
 ): PathConfig | undefined {
-  const { at, defaults } = options;
+  const { at } = options;
   const m = fields.mapping(value, { at, known: PATH_KEYS });
   if (m === undefined) return undefined;
   const path = fields.requiredString(m, { key: "path", at });
@@ -76,7 +81,7 @@ function parsePath(
       );
     }
   }
-  const exporters = parseExporters(fields, m["exporters"], { at, defaults, servedPath: path });
+  const exporters = parseExporters(fields, m["exporters"], { ...options, servedPath: path });
   if (path === undefined) return undefined;
   return {
     path,

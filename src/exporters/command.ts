@@ -8,7 +8,7 @@
  */
 import { errorMessage } from "../error_message.ts";
 import { abortFailure, ScrapeFailure } from "./exporter.ts";
-import { readBounded } from "./bounded_read.ts";
+import { readBounded } from "./_bounded_read.ts";
 import type { BudgetHold } from "./byte_budget.ts";
 
 /** How long a stopped command gets between SIGTERM and SIGKILL. */

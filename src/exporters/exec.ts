@@ -1,30 +1,62 @@
 /**
- * The `exec` backend: runs a command when a scrape arrives. Scrapes that arrive while a
- * run is in progress share it; when every waiting scrape has gone, the run is stopped.
+ * The `exec` kind: runs a command when a scrape arrives. Scrapes that arrive while a run is
+ * in progress share it; when every waiting scrape has gone, the run is stopped.
  *
- * Permissions: see {@linkcode commandPermissions}.
+ * Permissions: `run` of the command.
+ * @module
  */
-import type { ExecExporterConfig } from "../config/types.ts";
 import {
   abortFailure,
+  DEFAULT_TIMEOUT_MS,
   type Exporter,
   type ExporterContext,
+  type ExporterKind,
   type Payload,
+  readTimeout,
   type ScrapeContext,
 } from "./exporter.ts";
-import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
+import {
+  COMMAND_KEYS,
+  commandLine,
+  commandPermissions,
+  type CommandSettings,
+  noteWithoutGroupSignals,
+  parseCommand,
+  runExporter,
+} from "./_exec_run.ts";
+import type { ExporterConfig } from "../config/types.ts";
+
+/** The configuration of an `exec` exporter. */
+/** The keys of an `exec` exporter. */
+export type ExecSettings = CommandSettings;
+
+type ExecExporterConfig = ExporterConfig<ExecSettings>;
+
+/** The `exec` kind. */
+export const execKind: ExporterKind<CommandSettings> = {
+  name: "exec",
+  keys: COMMAND_KEYS,
+  standIns: { command: "defaults" },
+  parse: (fields, m, at) => ({
+    ...parseCommand(fields, m, at),
+    timeoutMs: readTimeout(fields, m, { at, fallback: DEFAULT_TIMEOUT_MS }),
+  }),
+  permissions: commandPermissions,
+  target: commandLine,
+  timeoutMs: ({ settings }) => settings.timeoutMs,
+  forwardsQuery: () => false,
+  survivesReload: false,
+  create(config, context) {
+    noteWithoutGroupSignals(context.logger);
+    return Promise.resolve(new ExecExporter(config, context));
+  },
+};
 
 /** A run in progress and the scrapes waiting for it. */
 interface SharedRun {
   readonly result: Promise<Payload>;
   readonly stop: AbortController;
   waiting: number;
-}
-
-/** Creates the backend of an `exec` exporter. */
-export function createExecExporter(config: ExecExporterConfig, context: ExporterContext): Exporter {
-  noteWithoutGroupSignals(context.logger);
-  return new ExecExporter(config, context);
 }
 
 class ExecExporter implements Exporter {
@@ -39,10 +71,12 @@ class ExecExporter implements Exporter {
 
   scrape(context: ScrapeContext): Promise<Payload> {
     if (context.signal.aborted) {
-      return Promise.reject(abortFailure(context.signal, `running ${this.#config.command}`));
+      return Promise.reject(
+        abortFailure(context.signal, `running ${this.#config.settings.command}`),
+      );
     }
     const run = this.#run ?? this.#start();
-    return join(run, context.signal, `running ${this.#config.command}`, () => {
+    return join(run, context.signal, `running ${this.#config.settings.command}`, () => {
       // The last scrape left: stop the run, and let the next scrape start a new one.
       if (this.#run === run) this.#run = undefined;
       run.stop.abort();
@@ -55,8 +89,8 @@ class ExecExporter implements Exporter {
 
   #start(): SharedRun {
     const stop = new AbortController();
-    const signal = Number.isFinite(this.#config.timeoutMs)
-      ? AbortSignal.any([stop.signal, AbortSignal.timeout(this.#config.timeoutMs)])
+    const signal = Number.isFinite(this.#config.settings.timeoutMs)
+      ? AbortSignal.any([stop.signal, AbortSignal.timeout(this.#config.settings.timeoutMs)])
       : stop.signal;
     const result = runExporter(this.#config, signal, this.#context);
     const run: SharedRun = { result, stop, waiting: 0 };

@@ -1,21 +1,77 @@
 /**
- * The `exec_cached` backend: runs a command at start and then every `exec_interval`,
- * start to start, never two at once; scrapes get the last good result.
+ * The `exec_cached` kind: runs a command at start and then every `exec_interval`, start to
+ * start, never two at once; scrapes get the last good result. A running one is kept across
+ * a reload that leaves its configuration unchanged, so that its schedule and last result go on.
  *
- * Permissions: see {@linkcode commandPermissions}.
+ * Permissions: `run` of the command.
+ * @module
  */
-import type { ExecCachedExporterConfig } from "../config/types.ts";
+import type { ExporterConfig } from "../config/types.ts";
+import { type Fields, keyAt, type Mapping } from "../config/fields.ts";
 import { formatDuration } from "../duration.ts";
 import {
   abortFailure,
   type Exporter,
   type ExporterContext,
+  type ExporterKind,
   type Payload,
+  readTimeout,
   type RunStatus,
   type ScrapeContext,
   ScrapeFailure,
 } from "./exporter.ts";
-import { noteWithoutGroupSignals, runExporter } from "./exec_run.ts";
+import {
+  COMMAND_KEYS,
+  commandLine,
+  commandPermissions,
+  type CommandSettings,
+  noteWithoutGroupSignals,
+  parseCommand,
+  runExporter,
+} from "./_exec_run.ts";
+
+/** The keys of an `exec_cached` exporter. */
+export interface ExecCachedSettings extends CommandSettings {
+  readonly execIntervalMs: number;
+  readonly maxAgeMs: number;
+}
+
+/** The configuration of an `exec_cached` exporter. */
+type ExecCachedExporterConfig = ExporterConfig<ExecCachedSettings>;
+
+/** The `exec_cached` kind. */
+export const execCachedKind: ExporterKind<ExecCachedSettings> = {
+  name: "exec_cached",
+  keys: [...COMMAND_KEYS, "exec_interval", "max_age"],
+  standIns: { command: "defaults", exec_interval: "1s" },
+  parse: parseExecCached,
+  permissions: commandPermissions,
+  target: commandLine,
+  timeoutMs: ({ settings }) => settings.timeoutMs,
+  forwardsQuery: () => false,
+  survivesReload: true,
+  create(config, context) {
+    noteWithoutGroupSignals(context.logger);
+    return Promise.resolve(new ExecCachedExporter(config, context));
+  },
+};
+
+/** The keys of a command, `exec_interval` (required), and `timeout` and `max_age` that follow it. */
+function parseExecCached(fields: Fields, m: Mapping, at: string): ExecCachedSettings {
+  const command = parseCommand(fields, m, at);
+  const execIntervalMs = fields.duration(m, { key: "exec_interval", at, fallback: -1 });
+  if (m["exec_interval"] === undefined || m["exec_interval"] === null) {
+    fields.problem(keyAt(at, "exec_interval"), "required");
+  } else if (execIntervalMs === 0) {
+    fields.problem(keyAt(at, "exec_interval"), "must be more than 0");
+  }
+  return {
+    ...command,
+    execIntervalMs,
+    timeoutMs: readTimeout(fields, m, { at, fallback: execIntervalMs }),
+    maxAgeMs: fields.duration(m, { key: "max_age", at, fallback: 3 * execIntervalMs }),
+  };
+}
 
 interface CachedResult {
   /** The output of the run, checked to be an exposition. */
@@ -24,15 +80,7 @@ interface CachedResult {
   readonly at: number;
 }
 
-/** Creates the backend of an `exec_cached` exporter and starts its first run. */
-export function createExecCachedExporter(
-  config: ExecCachedExporterConfig,
-  context: ExporterContext,
-): Exporter {
-  noteWithoutGroupSignals(context.logger);
-  return new ExecCachedExporter(config, context);
-}
-
+/** Starts its first run when made. */
 class ExecCachedExporter implements Exporter {
   readonly #config: ExecCachedExporterConfig;
   readonly #context: ExporterContext;
@@ -55,20 +103,20 @@ class ExecCachedExporter implements Exporter {
 
   async scrape(context: ScrapeContext): Promise<Payload> {
     if (this.#last === undefined && this.#lastFailure === undefined) {
-      await waitFor(this.#firstRun, context.signal, this.#config.command);
+      await waitFor(this.#firstRun, context.signal, this.#config.settings.command);
     }
     const last = this.#last;
     if (last === undefined) {
       throw this.#lastFailure ??
-        new ScrapeFailure("start", `${this.#config.command} has not run yet`);
+        new ScrapeFailure("start", `${this.#config.settings.command} has not run yet`);
     }
     const age = Date.now() - last.at;
-    if (age > this.#config.maxAgeMs) {
+    if (age > this.#config.settings.maxAgeMs) {
       const why = this.#lastFailure === undefined ? "" : `; last run: ${this.#lastFailure.message}`;
       throw new ScrapeFailure(
         "stale",
-        `last good result of ${this.#config.command} is ${formatDuration(age)} old, ` +
-          `more than max_age ${formatDuration(this.#config.maxAgeMs)}${why}`,
+        `last good result of ${this.#config.settings.command} is ${formatDuration(age)} old, ` +
+          `more than max_age ${formatDuration(this.#config.settings.maxAgeMs)}${why}`,
       );
     }
     // The engine takes the bytes it is given: each scrape gets a copy.
@@ -86,7 +134,7 @@ class ExecCachedExporter implements Exporter {
   /** Schedules the next run at the next interval boundary after now, counted from `lastStart`. */
   #schedule(lastStart: number): void {
     if (this.#closed.signal.aborted) return;
-    const interval = this.#config.execIntervalMs;
+    const interval = this.#config.settings.execIntervalMs;
     const now = Date.now();
     const missed = Math.max(0, Math.floor((now - lastStart) / interval));
     const next = lastStart + (missed + 1) * interval;
@@ -102,7 +150,7 @@ class ExecCachedExporter implements Exporter {
   /** What scrapes get after a failed run: the last good result while it is within max_age. */
   #serving(): string {
     if (this.#last === undefined) return "nothing";
-    if (Date.now() - this.#last.at > this.#config.maxAgeMs) {
+    if (Date.now() - this.#last.at > this.#config.settings.maxAgeMs) {
       return "nothing: the last good result is older than max_age";
     }
     return "the previous result";
@@ -112,8 +160,8 @@ class ExecCachedExporter implements Exporter {
   async #runOnce(): Promise<number> {
     const started = Date.now();
     const signals = [this.#closed.signal];
-    if (Number.isFinite(this.#config.timeoutMs)) {
-      signals.push(AbortSignal.timeout(this.#config.timeoutMs));
+    if (Number.isFinite(this.#config.settings.timeoutMs)) {
+      signals.push(AbortSignal.timeout(this.#config.settings.timeoutMs));
     }
     const fields = { path: this.#context.path, exporter: this.#config.name };
     try {

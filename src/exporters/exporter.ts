@@ -1,4 +1,11 @@
-/** What every kind of backend provides: a scrape that returns an exporter's body. */
+/**
+ * What every kind of exporter provides: its {@linkcode ExporterKind} (how its keys are read,
+ * what it needs, how it is made) and, once made, an {@linkcode Exporter} whose scrape returns
+ * the exporter's body.
+ * @module
+ */
+import type { ExporterConfig, ExporterSchema } from "../config/types.ts";
+import type { Fields, Mapping } from "../config/fields.ts";
 import type { Logger } from "../log.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { Payload, ScrapeEngine } from "../scrape/engine.ts";
@@ -21,7 +28,7 @@ export type FailureCause =
   | "decode"
   | "stale";
 
-/** A failed scrape of one backend, with a cause and a human-readable reason. */
+/** A failed scrape of one exporter, with a cause and a human-readable reason. */
 export class ScrapeFailure extends Error {
   /** The failure's category, for metrics. */
   readonly category: FailureCause;
@@ -33,7 +40,7 @@ export class ScrapeFailure extends Error {
   }
 }
 
-/** What a scrape of a configured path passes to each of its backends. */
+/** What a scrape of a configured path passes to each of its exporters. */
 export interface ScrapeContext {
   /** Aborts when the exporter's deadline passes or the client goes away. */
   readonly signal: AbortSignal;
@@ -43,17 +50,17 @@ export interface ScrapeContext {
   readonly hold: BudgetHold;
 }
 
-/** A source of metrics: one configured exporter. */
+/** A running exporter: what scrapes one configured exporter. */
 export interface Exporter {
   /** Scrapes once: the body, not yet decoded; rejects with {@linkcode ScrapeFailure}. */
   scrape(context: ScrapeContext): Promise<Payload>;
-  /** Releases what the backend holds (connections, timers, processes). */
+  /** Releases what it holds (connections, timers, processes). */
   close(): void;
-  /** The last run, for backends that run on their own schedule (exec_cached). */
+  /** The last run, for exporters that run on a schedule of theirs (exec_cached). */
   lastRun?(): RunStatus | undefined;
 }
 
-/** One run of a backend that runs on its own schedule (exec_cached). */
+/** One run of an exporter that runs on a schedule of its own (exec_cached). */
 export interface RunStatus {
   /** Epoch milliseconds when it started. */
   readonly at: number;
@@ -62,16 +69,48 @@ export interface RunStatus {
   readonly error: string | undefined;
 }
 
-/** What a backend may use of the rest of the program. */
+/** What a running exporter may use of the rest of the program. */
 export interface ExporterContext {
   /** The configured path the exporter belongs to, for logs and metrics. */
   readonly path: string;
   readonly logger: Logger;
   readonly metrics: OwnMetrics;
-  /** `web.max_bytes_in_flight`, for what a backend reads on its own schedule (script runs). */
+  /** `web.max_bytes_in_flight`, for what an exporter reads on a schedule of its own (script runs). */
   readonly budget: ByteBudget;
   /** Where bodies are decoded (exec_cached checks each run's output there). */
   readonly engine: ScrapeEngine;
+}
+
+/**
+ * A kind of exporter: everything about it that the rest of the program needs, typed by its
+ * own `Settings`. Each kind's module exports one; src/exporters/mod.ts lists them.
+ */
+export interface ExporterKind<Settings> extends ExporterSchema<Settings> {
+  /** The Deno permissions an exporter of this kind needs. */
+  permissions(config: ExporterConfig<Settings>): Deno.PermissionDescriptor[];
+  /** Where it scrapes, for the landing page and logs, never with credentials. */
+  target(config: ExporterConfig<Settings>): string;
+  /** How long a scrape may take at most (its `timeout`); Infinity: only the scrape budget. */
+  timeoutMs(config: ExporterConfig<Settings>): number;
+  /** Whether its scrapes depend on the request's query (then shared only for the same query). */
+  forwardsQuery(config: ExporterConfig<Settings>): boolean;
+  /** Whether a running exporter stays across a reload that leaves its configuration unchanged. */
+  readonly survivesReload: boolean;
+  /** Makes the running exporter of `config`. */
+  create(config: ExporterConfig<Settings>, context: ExporterContext): Promise<Exporter>;
+}
+
+/** Default `timeout` of http and exec exporters. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The `timeout` key, where 0 means no timeout of its own (Infinity). */
+export function readTimeout(
+  fields: Fields,
+  m: Mapping,
+  options: { at: string; fallback: number },
+): number {
+  const ms = fields.duration(m, { key: "timeout", ...options });
+  return ms === 0 ? Infinity : ms;
 }
 
 /** The failure an aborted scrape gets: `timeout` for its deadline, `canceled` otherwise. */

@@ -1,31 +1,78 @@
 /**
- * The `http` backend: scrapes a Prometheus exporter over HTTP(S).
+ * The `http` kind: scrapes a Prometheus exporter over HTTP(S) (see _http_scrape.ts).
  *
  * Permissions: `net` to the address's host and port; `read` of its TLS files; for a
  * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it; for an https address,
- * those of the system's CA certificates (see system_cas.ts).
+ * those of the system's CA certificates (see _system_cas.ts).
+ * @module
  */
-import type { HttpExporterConfig } from "../config/types.ts";
-import { acceptHeader } from "../exposition/formats.ts";
-import { USER_AGENT } from "../version.ts";
-import { systemCaCertificates, systemCaPermissions } from "./system_cas.ts";
-import {
-  abortFailure,
-  type Exporter,
-  type Payload,
-  type ScrapeContext,
-  ScrapeFailure,
-  tooLarge,
-} from "./exporter.ts";
-import { readBounded } from "./bounded_read.ts";
-import type { ContentEncoding } from "../scrape/engine.ts";
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { Readable } from "node:stream";
+import type { ExporterConfig } from "../config/types.ts";
+import { type Fields, keyAt, type Mapping } from "../config/fields.ts";
+import { closest } from "../config/suggest.ts";
+import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
+import { DEFAULT_TIMEOUT_MS, type Exporter, type ExporterKind, readTimeout } from "./exporter.ts";
+import { HttpExporter } from "./_http_scrape.ts";
+import { systemCaCertificates, systemCaPermissions } from "./_system_cas.ts";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+
+/** TLS settings of an `http` exporter; absolute file paths. */
+export interface ClientTls {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
+
+/** The keys of an `http` exporter. */
+export interface HttpSettings {
+  /** Without user info: that is in `basicAuth`. */
+  readonly address: URL;
+  /** Infinity when `timeout: 0` (no timeout of its own). */
+  readonly timeoutMs: number;
+  readonly forwardUrlParams: boolean;
+  readonly unixSocket: string | undefined;
+  readonly tls: ClientTls | undefined;
+  readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The formats asked for, in order of preference (`scrape_protocols`). */
+  readonly scrapeProtocols: readonly ScrapeProtocol[];
+}
+
+/** The configuration of an `http` exporter. */
+export type HttpExporterConfig = ExporterConfig<HttpSettings>;
+
+/** The `http` kind. */
+export const httpKind: ExporterKind<HttpSettings> = {
+  name: "http",
+  keys: [
+    "address",
+    "timeout",
+    "forward_url_params",
+    "unix_socket",
+    "tls",
+    "basic_auth",
+    "headers",
+    "scrape_protocols",
+  ],
+  standIns: { address: "http://127.0.0.1/" },
+  parse: parseHttp,
+  permissions: httpPermissions,
+  target({ settings }) {
+    const url = new URL(settings.address);
+    url.username = "";
+    url.password = "";
+    return settings.unixSocket === undefined ? url.href : `${url.href} via ${settings.unixSocket}`;
+  },
+  timeoutMs: ({ settings }) => settings.timeoutMs,
+  forwardsQuery: ({ settings }) => settings.forwardUrlParams,
+  survivesReload: false,
+  create: createHttpExporter,
+};
 
 /** The Deno permissions an `http` exporter needs. */
-export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDescriptor[] {
-  const { address, tls, unixSocket } = config;
+function httpPermissions({ settings }: HttpExporterConfig): Deno.PermissionDescriptor[] {
+  const { address, tls, unixSocket } = settings;
   const port = address.port || (address.protocol === "https:" ? "443" : "80");
   // Deno checks the address's host even when the connection goes through a Unix socket.
   const out: Deno.PermissionDescriptor[] = [{ name: "net", host: `${address.hostname}:${port}` }];
@@ -43,12 +90,12 @@ export function httpPermissions(config: HttpExporterConfig): Deno.PermissionDesc
   return out;
 }
 
-/** Creates the backend of an `http` exporter; reads its TLS files. */
+/** Makes the running exporter of an `http` exporter; reads its TLS files. */
 export async function createHttpExporter(config: HttpExporterConfig): Promise<Exporter> {
-  const tls = config.tls;
+  const { address, tls } = config.settings;
   // Trusted besides Deno's own CAs (Mozilla's, which Deno's TLS client keeps when given
   // more): the system's, as in Go, and the exporter's ca_file.
-  const ca = config.address.protocol === "https:" ? [...await systemCaCertificates()] : [];
+  const ca = address.protocol === "https:" ? [...await systemCaCertificates()] : [];
   if (tls?.caFile !== undefined) ca.push(await Deno.readTextFile(tls.caFile));
   const certificate = tls?.certFile !== undefined && tls.keyFile !== undefined
     ? { cert: await Deno.readTextFile(tls.certFile), key: await Deno.readTextFile(tls.keyFile) }
@@ -56,234 +103,132 @@ export async function createHttpExporter(config: HttpExporterConfig): Promise<Ex
   // Another origin a redirect leads to is not shown the client certificate: it gets agents
   // without one.
   const trusted = ca.length > 0 ? { ca } : {};
-  const foreign = {
+  const elsewhere = {
     "http:": new HttpAgent({ keepAlive: true }),
     "https:": new HttpsAgent({ keepAlive: true, ...trusted }),
   };
-  const own = config.address.protocol === "https:"
+  const origin = address.protocol === "https:"
     ? new HttpsAgent({ keepAlive: true, ...trusted, ...certificate })
-    : foreign["http:"];
-  return new HttpExporter(config, { own, foreign });
+    : elsewhere["http:"];
+  return new HttpExporter(config, { origin, elsewhere });
 }
 
-/** The connection pools of an exporter: for its own origin, and for others (no certificate). */
-interface Agents {
-  readonly own: HttpAgent;
-  readonly foreign: Readonly<Record<"http:" | "https:", HttpAgent>>;
-}
-
-/** The most redirects followed, as Go's HTTP client (and so Prometheus) follows. */
-export const MAX_REDIRECTS = 10;
-
-/** Statuses that redirect (with a Location). */
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-/** The encodings a body may come in, and what is not encoded. */
-const ENCODINGS: Readonly<Record<string, ContentEncoding | "identity">> = {
-  "gzip": "gzip",
-  "x-gzip": "gzip",
-  "deflate": "deflate",
-  "br": "br",
-  "identity": "identity",
-  "": "identity",
-};
-
-/**
- * Scrapes with `node:http` and `node:https` rather than `fetch`: fetch decompresses a gzip body
- * in the thread that accepts and answers requests, where a 100 MiB body held up other paths'
- * answers for over a second. Here the body is kept as it came, and the engine's workers
- * decompress it (within `body_size_limit`).
- */
-class HttpExporter implements Exporter {
-  readonly #config: HttpExporterConfig;
-  readonly #agents: Agents;
-  /** What every request sends, whatever its origin. */
-  readonly #headers: Record<string, string>;
-  /** What requests to the exporter's own origin send: its `headers` and basic auth too. */
-  readonly #ownHeaders: Record<string, string>;
-
-  constructor(config: HttpExporterConfig, agents: Agents) {
-    this.#config = config;
-    this.#agents = agents;
-    this.#headers = {
-      "accept": acceptHeader(config.scrapeProtocols),
-      "accept-encoding": "gzip",
-      "user-agent": USER_AGENT,
-    };
-    const own = new Headers(config.headers);
-    for (const [name, value] of Object.entries(this.#headers)) own.set(name, value);
-    if (config.basicAuth !== undefined) {
-      const { username, password } = config.basicAuth;
-      const bytes = new TextEncoder().encode(`${username}:${password}`);
-      own.set("authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
-    }
-    this.#ownHeaders = Object.fromEntries(own);
-  }
-
-  async scrape(context: ScrapeContext): Promise<Payload> {
-    const url = this.#url(context.query);
-    const what = `body of GET ${url}`;
-    const response = await this.#get(url, context.signal);
-    if (response.statusCode !== 200) {
-      response.destroy();
-      throw new ScrapeFailure(
-        "http_status",
-        `GET ${url}: status ${response.statusCode} ${response.statusMessage ?? ""}`.trimEnd(),
-      );
-    }
-    const encodingHeader = header(response, "content-encoding")?.trim().toLowerCase() ?? "";
-    const encoding = Object.hasOwn(ENCODINGS, encodingHeader)
-      ? ENCODINGS[encodingHeader]
-      : undefined;
-    if (encoding === undefined) {
-      response.destroy();
-      throw new ScrapeFailure(
-        "invalid_body",
-        `${what}: unsupported Content-Encoding ${encodingHeader}`,
-      );
-    }
-    const limit = this.#config.bodySizeLimit;
-    const length = header(response, "content-length");
-    const size = length !== undefined && /^\d+$/.test(length.trim()) &&
-        header(response, "transfer-encoding") === undefined
-      ? Number(length.trim())
-      : undefined;
-    let body: Uint8Array;
+function parseHttp(fields: Fields, m: Mapping, at: string): HttpSettings | undefined {
+  const addressText = fields.requiredString(m, { key: "address", at });
+  let address: URL | undefined;
+  if (addressText !== undefined) {
     try {
-      if (size !== undefined && size > limit) throw tooLarge({ limit, what });
-      body = await readBounded(Readable.toWeb(response) as ReadableStream<Uint8Array>, {
-        limit,
-        what,
-        hold: context.hold,
-        sizeHint: size,
-      });
-    } catch (error) {
-      response.destroy();
-      throw failure(error, context.signal, `reading the body of GET ${url}`);
+      address = new URL(addressText);
+    } catch {
+      fields.problem(keyAt(at, "address"), `invalid URL ${JSON.stringify(addressText)}`);
     }
-    return {
-      body,
-      contentType: header(response, "content-type"),
-      ...(encoding === "identity" ? {} : { contentEncoding: encoding }),
-      limit,
-      what,
-    };
-  }
-
-  close(): void {
-    this.#agents.own.destroy();
-    this.#agents.foreign["http:"].destroy();
-    this.#agents.foreign["https:"].destroy();
-  }
-
-  /**
-   * GETs `url`, following up to {@linkcode MAX_REDIRECTS} redirects. Each hop to another
-   * origin (scheme, host or port) than the exporter's address is sent neither its `headers`,
-   * nor its basic auth, nor its client certificate; only the exporter's own origin is reached
-   * through its `unix_socket`.
-   */
-  async #get(url: string, signal: AbortSignal): Promise<IncomingMessage> {
-    const origin = this.#config.address.origin;
-    let target = new URL(url);
-    for (let redirects = 0;; redirects++) {
-      const own = target.origin === origin;
-      if (target.protocol !== "http:" && target.protocol !== "https:") {
-        throw new ScrapeFailure(
-          "http_status",
-          `GET ${url}: redirected to ${target.href}, not http(s)`,
-        );
-      }
-      let response: IncomingMessage;
-      try {
-        response = await get(target, {
-          agent: own ? this.#agents.own : this.#agents.foreign[target.protocol],
-          headers: own ? this.#ownHeaders : this.#headers,
-          signal,
-          ...(own && this.#config.unixSocket !== undefined
-            ? { socketPath: this.#config.unixSocket }
-            : {}),
-        });
-      } catch (error) {
-        throw failure(error, signal, `GET ${target.href}`);
-      }
-      const location = header(response, "location");
-      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined) return response;
-      response.destroy();
-      if (redirects === MAX_REDIRECTS) {
-        throw new ScrapeFailure(
-          "http_status",
-          `GET ${url}: stopped after ${MAX_REDIRECTS} redirects`,
-        );
-      }
-      try {
-        target = new URL(location, target);
-      } catch {
-        throw new ScrapeFailure(
-          "http_status",
-          `GET ${target.href}: invalid redirect to ${location}`,
-        );
-      }
+    if (address && address.protocol !== "http:" && address.protocol !== "https:") {
+      fields.problem(
+        keyAt(at, "address"),
+        `must be an http:// or https:// URL, got ${addressText}`,
+      );
+      address = undefined;
     }
   }
-
-  /** The address, with the scrape's query parameters added after its own when forwarding. */
-  #url(query: URLSearchParams): string {
-    const address = this.#config.address;
-    if (!this.#config.forwardUrlParams || query.size === 0) return address.href;
-    const url = new URL(address);
-    for (const [k, v] of query) url.searchParams.append(k, v);
-    return url.href;
+  let basicAuth = parseBasicAuth(fields, m, at);
+  if (address !== undefined && (address.username !== "" || address.password !== "")) {
+    // Kept out of the URL, so that no log line, error or page can show them.
+    if (basicAuth !== undefined) {
+      fields.problem(keyAt(at, "address"), "has user info and basic_auth is set too: keep one");
+    } else {
+      basicAuth = {
+        username: decodeURIComponent(address.username),
+        password: decodeURIComponent(address.password),
+      };
+    }
+    address = new URL(address);
+    address.username = "";
+    address.password = "";
   }
+  const unixSocket = fields.string(m, { key: "unix_socket", at });
+  const rest = {
+    timeoutMs: readTimeout(fields, m, { at, fallback: DEFAULT_TIMEOUT_MS }),
+    forwardUrlParams: fields.boolean(m, { key: "forward_url_params", at, fallback: false }),
+    unixSocket: unixSocket === undefined ? undefined : fields.resolve(unixSocket),
+    tls: parseClientTls(fields, m["tls"], keyAt(at, "tls")),
+    basicAuth,
+    headers: fields.stringMap(m, { key: "headers", at }),
+    scrapeProtocols: parseScrapeProtocols(fields, m, at),
+  };
+  if (address === undefined) return undefined;
+  return { address, ...rest };
 }
 
-/** The response to a GET of `url` (its headers; the body still to read). */
-function get(
-  url: URL,
-  options: {
-    agent: HttpAgent;
-    headers: Record<string, string>;
-    signal: AbortSignal;
-    socketPath?: string;
-  },
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
-      method: "GET",
-      agent: options.agent,
-      headers: options.headers,
-      signal: options.signal,
-      ...(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),
-    }, resolve);
-    request.once("error", reject);
-    request.end();
+/** `basic_auth`: a user name, and a password that may be empty. */
+function parseBasicAuth(
+  fields: Fields,
+  m: Mapping,
+  at: string,
+): { username: string; password: string } | undefined {
+  if (m["basic_auth"] === undefined || m["basic_auth"] === null) return undefined;
+  const p = keyAt(at, "basic_auth");
+  const credentials = fields.mapping(m["basic_auth"], { at: p, known: ["username", "password"] });
+  if (credentials === undefined) return undefined;
+  const username = fields.requiredString(credentials, { key: "username", at: p });
+  const password = fields.string(credentials, { key: "password", at: p }) ?? "";
+  return username === undefined ? undefined : { username, password };
+}
+
+function parseClientTls(fields: Fields, value: unknown, at: string): ClientTls | undefined {
+  if (value === undefined || value === null) return undefined;
+  const m = fields.mapping(value, {
+    at,
+    known: ["ca_file", "cert_file", "key_file", "insecure_skip_verify"],
   });
-}
-
-/** A response header's value (the first, if repeated). */
-function header(response: IncomingMessage, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** An error's message, followed by its cause's, if it has one. */
-function describeWithCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause: unknown = error.cause;
-  return cause instanceof Error && !error.message.includes(cause.message)
-    ? `${error.message}: ${cause.message}`
-    : error.message;
-}
-
-function failure(error: unknown, signal: AbortSignal, what: string): ScrapeFailure {
-  if (error instanceof ScrapeFailure) return error;
-  if (signal.aborted) return abortFailure(signal, what);
-  // Deno refuses a host the program was not granted with EPERM (at the name lookup, too).
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (error instanceof Deno.errors.NotCapable || code === "EPERM") {
-    return new ScrapeFailure(
-      "connect",
-      `${what}: no net access granted to this host (--allow-net): ${describeWithCause(error)}`,
+  if (m === undefined) return undefined;
+  const file = (key: string) => {
+    const v = fields.string(m, { key, at });
+    return v === undefined ? undefined : fields.resolve(v);
+  };
+  const tls: ClientTls = {
+    caFile: file("ca_file"),
+    certFile: file("cert_file"),
+    keyFile: file("key_file"),
+    insecureSkipVerify: fields.boolean(m, { key: "insecure_skip_verify", at, fallback: false }),
+  };
+  if (tls.insecureSkipVerify) {
+    fields.problem(
+      keyAt(at, "insecure_skip_verify"),
+      "is not supported: Deno's HTTP client cannot skip verification for one exporter; " +
+        "give the exporter's CA in ca_file",
     );
   }
-  return new ScrapeFailure("connect", `${what}: ${describeWithCause(error)}`);
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    fields.problem(at, "cert_file and key_file go together");
+  }
+  return tls;
+}
+
+/** `scrape_protocols`: a list of Prometheus's protocol names, each once; all by default. */
+function parseScrapeProtocols(fields: Fields, m: Mapping, at: string): readonly ScrapeProtocol[] {
+  if (m["scrape_protocols"] === undefined || m["scrape_protocols"] === null) {
+    return SCRAPE_PROTOCOLS;
+  }
+  const p = keyAt(at, "scrape_protocols");
+  const names = fields.stringList(m, { key: "scrape_protocols", at });
+  const out: ScrapeProtocol[] = [];
+  names.forEach((name, i) => {
+    if (!(SCRAPE_PROTOCOLS as readonly string[]).includes(name)) {
+      const suggestion = closest(name, SCRAPE_PROTOCOLS);
+      fields.problem(
+        `${p}[${i}]`,
+        `unknown protocol ${JSON.stringify(name)}${
+          suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`
+        }; known: ${SCRAPE_PROTOCOLS.join(", ")}`,
+      );
+    } else if (out.includes(name as ScrapeProtocol)) {
+      fields.problem(`${p}[${i}]`, `${name} is listed twice`);
+    } else {
+      out.push(name as ScrapeProtocol);
+    }
+  });
+  if (Array.isArray(m["scrape_protocols"]) && m["scrape_protocols"].length === 0) {
+    fields.problem(p, "must list at least one protocol");
+  }
+  return out;
 }

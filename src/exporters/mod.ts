@@ -1,45 +1,40 @@
 /**
- * The backends: one module per kind of exporter, each scraping its source and
- * declaring the permissions its configuration needs.
+ * The exporters: one module per kind, each exporting its {@linkcode ExporterKind} (its keys,
+ * what it needs, how it scrapes), and the table of the kinds.
  * @module
  */
 import type { ExporterConfig } from "../config/types.ts";
-import type { Exporter, ExporterContext } from "./exporter.ts";
-import { createExecExporter } from "./exec.ts";
-import { createExecCachedExporter } from "./exec_cached.ts";
-import { commandPermissions } from "./exec_run.ts";
-import { createFileExporter, filePermissions } from "./file.ts";
-import { createHttpExporter, httpPermissions } from "./http.ts";
+import type { ExporterKind } from "./exporter.ts";
+import { execKind } from "./exec.ts";
+import { execCachedKind } from "./exec_cached.ts";
+import { fileKind } from "./file.ts";
+import { httpKind } from "./http.ts";
 
-export * from "./exporter.ts";
-export { BudgetHold, ByteBudget } from "./byte_budget.ts";
+export type {
+  Exporter,
+  ExporterContext,
+  ExporterKind,
+  FailureCause,
+  RunStatus,
+  ScrapeContext,
+} from "./exporter.ts";
+export { ScrapeFailure } from "./exporter.ts";
 
-/** Creates the backend of one configured exporter. */
-export function createExporter(
-  config: ExporterConfig,
-  context: ExporterContext,
-): Promise<Exporter> {
-  switch (config.kind) {
-    case "http":
-      return createHttpExporter(config);
-    case "file":
-      return Promise.resolve(createFileExporter(config, context));
-    case "exec":
-      return Promise.resolve(createExecExporter(config, context));
-    case "exec_cached":
-      return Promise.resolve(createExecCachedExporter(config, context));
-  }
-}
+/**
+ * Every kind of exporter, in the order a path lists its exporters. A kind's settings are
+ * read by its own `parse` (validation is handed this table), so an exporter's `kind` names
+ * the kind whose functions take its settings.
+ */
+export const KINDS: readonly ExporterKind<unknown>[] = [
+  httpKind,
+  fileKind,
+  execKind,
+  execCachedKind,
+];
 
-/** The Deno permissions one configured exporter needs. */
-export function exporterPermissions(config: ExporterConfig): Deno.PermissionDescriptor[] {
-  switch (config.kind) {
-    case "http":
-      return httpPermissions(config);
-    case "file":
-      return filePermissions(config);
-    case "exec":
-    case "exec_cached":
-      return commandPermissions(config);
-  }
+/** The kind of a configured exporter. */
+export function kindOf(config: ExporterConfig): ExporterKind<unknown> {
+  const kind = KINDS.find((k) => k.name === config.kind);
+  if (kind === undefined) throw new Error(`no exporter kind named ${config.kind}`);
+  return kind;
 }

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { negotiate, type Negotiated } from "../exposition/formats.ts";
-import type { ByteBudget } from "../exporters/mod.ts";
+import type { ByteBudget } from "../exporters/byte_budget.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
 import type { Answer, AnswerFormat } from "../scrape/answer.ts";
 import { InlineSession } from "../scrape/engine.ts";

@@ -1,13 +1,9 @@
 /** The landing page at `/`: what is served and how each exporter did, as HTML or JSON. */
-import type { ExporterConfig } from "../config/types.ts";
 import type { ExporterStatus, PathScraper } from "../path_scraper.ts";
 import { VERSION } from "../version.ts";
 
 /** One exporter as the landing page shows it; never with credentials. */
-export interface ExporterSummary extends ExporterStatus {
-  /** Where it scrapes: the address without user info, the file, or the command line. */
-  readonly target: string;
-}
+export type ExporterSummary = ExporterStatus;
 
 /** How many exporters of a path were up and down at their last scrape. */
 export interface ExporterCounts {
@@ -35,23 +31,6 @@ export interface LandingPage {
   readonly paths: readonly PathSummary[];
 }
 
-/** Where an exporter scrapes, without credentials. */
-export function exporterTarget(config: ExporterConfig): string {
-  switch (config.kind) {
-    case "http": {
-      const url = new URL(config.address);
-      url.username = "";
-      url.password = "";
-      return config.unixSocket === undefined ? url.href : `${url.href} via ${config.unixSocket}`;
-    }
-    case "file":
-      return config.path;
-    case "exec":
-    case "exec_cached":
-      return [config.command, ...config.args].join(" ");
-  }
-}
-
 /** The landing page's data, from the scrapers of the configuration being served. */
 export function landingPage(
   scrapers: readonly PathScraper[],
@@ -63,11 +42,7 @@ export function landingPage(
     configFile: options.configFile,
     generatedAt: Date.now(),
     paths: scrapers.map((scraper) => {
-      const statuses = scraper.status();
-      const exporters = scraper.config.exporters.map((config, i) => ({
-        ...statuses[i]!,
-        target: exporterTarget(config),
-      }));
+      const exporters = scraper.status();
       return {
         path: scraper.config.path,
         url: options.contextPath + scraper.config.path,

@@ -7,6 +7,10 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_assert.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
+import { KINDS } from "../../src/exporters/mod.ts";
+import type { ExporterConfig } from "../../src/config/types.ts";
+import type { FileSettings } from "../../src/exporters/file.ts";
+import type { ExecSettings } from "../../src/exporters/exec.ts";
 import { ConfigError } from "../../src/config/validate.ts";
 
 /** Whether this run may create and read temporary directories. */
@@ -37,7 +41,7 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 Deno.test("a missing configuration file gives a ConfigError naming the file", async () => {
   const error = await assertRejects(
-    () => loadConfigFile("tests/config/no-such-config-file.yml"),
+    () => loadConfigFile("tests/config/no-such-config-file.yml", { kinds: KINDS }),
     ConfigError,
   );
   const file = `${Deno.cwd()}/tests/config/no-such-config-file.yml`;
@@ -51,7 +55,7 @@ Deno.test({
   fn: () =>
     withTempDir(async (dir) => {
       const error = await assertRejects(
-        () => loadConfigFile(`${dir}/absent.yml`),
+        () => loadConfigFile(`${dir}/absent.yml`, { kinds: KINDS }),
         ConfigError,
       );
       assertStringIncludes(
@@ -71,7 +75,7 @@ Deno.test({
         file,
         "web:\n  listen: [tcp://0.0.0.0:9998\nreverse_exporters: : :\n",
       );
-      const error = await assertRejects(() => loadConfigFile(file), ConfigError);
+      const error = await assertRejects(() => loadConfigFile(file, { kinds: KINDS }), ConfigError);
       assertEquals(error.problems.length, 1, error.problems.join("\n"));
       const problem = error.problems[0] ?? "";
       assertStringIncludes(problem, `${file}: invalid YAML: `);
@@ -86,7 +90,7 @@ Deno.test({
     withTempDir(async (dir) => {
       const file = `${dir}/config.yml`;
       await Deno.writeTextFile(file, "reverse_exporters:\n  - path: metrics\n");
-      const error = await assertRejects(() => loadConfigFile(file), ConfigError);
+      const error = await assertRejects(() => loadConfigFile(file, { kinds: KINDS }), ConfigError);
       assertStringIncludes(
         error.problems[0] ?? "",
         `${file}: reverse_exporters[0].path: must start with "/"`,
@@ -105,7 +109,7 @@ Deno.test({
         file,
         "web:\n  listen:\n    - tcps://0.0.0.0:9443?tlscert=missing.crt&tlskey=server.key\n",
       );
-      const error = await assertRejects(() => loadConfigFile(file), ConfigError);
+      const error = await assertRejects(() => loadConfigFile(file, { kinds: KINDS }), ConfigError);
       assertEquals(error.problems.length, 1, error.problems.join("\n"));
       assertStringIncludes(
         error.problems[0] ?? "",
@@ -127,7 +131,7 @@ Deno.test({
         "web:\n  listen:\n    - tcp://127.0.0.1:0\n" +
           "    - unixs://re.sock?tlscert=server.crt&tlskey=server.key&tlsclientca=ca.crt\n",
       );
-      const error = await assertRejects(() => loadConfigFile(file), ConfigError);
+      const error = await assertRejects(() => loadConfigFile(file, { kinds: KINDS }), ConfigError);
       assertEquals(error.problems.length, 1, error.problems.join("\n"));
       assertStringIncludes(
         error.problems[0] ?? "",
@@ -162,7 +166,7 @@ reverse_exporters:
         - {name: bare, command: python3}
 `,
       );
-      const config = await loadConfigFile(file);
+      const config = await loadConfigFile(file, { kinds: KINDS });
       assertEquals(config.file, file);
       const listen = config.web.listen[0];
       assert(listen?.scheme === "tcps");
@@ -171,12 +175,14 @@ reverse_exporters:
       const exporters = config.reverseExporters[0]?.exporters ?? [];
       const [cron, abs, script, bare] = exporters;
       assert(cron?.kind === "file" && abs?.kind === "file");
-      assertEquals(cron.path, `${dir}/data/cron.prom`);
-      assertEquals(abs.path, "/var/lib/metrics/cron.prom");
+      const files = [cron, abs] as ExporterConfig<FileSettings>[];
+      assertEquals(files[0]!.settings.file, `${dir}/data/cron.prom`);
+      assertEquals(files[1]!.settings.file, "/var/lib/metrics/cron.prom");
       assert(script?.kind === "exec" && bare?.kind === "exec");
-      assertEquals(script.command, `${dir}/scripted_metrics.sh`);
-      assertEquals(script.workingDir, `${dir}/work`);
-      assertEquals(bare.command, "python3");
+      const [scriptSettings, bareSettings] = [script, bare].map((e) => e.settings as ExecSettings);
+      assertEquals(scriptSettings!.command, `${dir}/scripted_metrics.sh`);
+      assertEquals(scriptSettings!.workingDir, `${dir}/work`);
+      assertEquals(bareSettings!.command, "python3");
     }),
 });
 
@@ -187,7 +193,7 @@ Deno.test({
     withTempDir(async (dir) => {
       const file = `${dir}/empty.yml`;
       await Deno.writeTextFile(file, "");
-      const config = await loadConfigFile(file);
+      const config = await loadConfigFile(file, { kinds: KINDS });
       assertEquals(config.file, file);
       assertEquals(config.reverseExporters, []);
       assertEquals(config.web.listen, [

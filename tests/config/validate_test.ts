@@ -5,15 +5,15 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_assert.ts";
 import { parseYaml } from "../../src/std/yaml.ts";
 import { ConfigError, validateConfig } from "../../src/config/validate.ts";
-import type {
-  Config,
-  ExporterConfig,
-  ExporterKind,
-  ListenAddress,
-} from "../../src/config/types.ts";
+import type { Config, ExporterConfig, ListenAddress } from "../../src/config/types.ts";
+import { KINDS } from "../../src/exporters/mod.ts";
+import type { HttpSettings } from "../../src/exporters/http.ts";
+import type { FileSettings } from "../../src/exporters/file.ts";
+import type { ExecSettings } from "../../src/exporters/exec.ts";
+import type { ExecCachedSettings } from "../../src/exporters/exec_cached.ts";
 
 const FILE = "/etc/re/config.yml";
-const SOURCE = { file: FILE, baseDir: "/etc/re" } as const;
+const SOURCE = { file: FILE, baseDir: "/etc/re", kinds: KINDS } as const;
 
 /** Parses and validates `text` as if it were read from /etc/re/config.yml. */
 function validate(text: string): Config {
@@ -46,18 +46,26 @@ function assertOnlyProblem(text: string, keyPath: string, fragment: string): voi
   assertEquals(problems.length, 1, `expected a single problem, got:\n${problems.join("\n")}`);
 }
 
+/** The settings of each kind of exporter. */
+interface SettingsOf {
+  http: HttpSettings;
+  file: FileSettings;
+  exec: ExecSettings;
+  exec_cached: ExecCachedSettings;
+}
+
 /** The `index`-th exporter of `kind` in the `pathIndex`-th path. */
-function exporterOf<K extends ExporterKind>(
+function exporterOf<K extends keyof SettingsOf>(
   config: Config,
   kind: K,
   pathIndex = 0,
   index = 0,
-): Extract<ExporterConfig, { kind: K }> {
+): ExporterConfig<SettingsOf[K]> {
   const path = config.reverseExporters[pathIndex];
   assert(path !== undefined, `no path #${pathIndex}`);
   const exporter = path.exporters.filter((e) => e.kind === kind)[index];
   assert(exporter !== undefined, `no ${kind} exporter #${index} in ${path.path}`);
-  return exporter as Extract<ExporterConfig, { kind: K }>;
+  return exporter as ExporterConfig<SettingsOf[K]>;
 }
 
 /** A path with one http exporter, its entry indented under `reverse_exporters`. */
@@ -175,9 +183,9 @@ Deno.test("the Go program's test configuration, its clashing listeners left out,
   });
   const prometheus = exporterOf(config, "http", 0, 0);
   assertEquals(prometheus.name, "prometheus");
-  assertEquals(prometheus.timeoutMs, 5000);
+  assertEquals(prometheus.settings.timeoutMs, 5000);
   const node = exporterOf(config, "http", 0, 1);
-  assertEquals(node.address.href, "http://127.0.0.1:9100/metrics");
+  assertEquals(node.settings.address.href, "http://127.0.0.1:9100/metrics");
   assertEquals(node.targetLabels, [
     { name: "node_uuid", value: "some.special.identifier" },
     { name: "exporter_name", value: "node_exporter" },
@@ -185,14 +193,14 @@ Deno.test("the Go program's test configuration, its clashing listeners left out,
   const blackbox = exporterOf(config, "http", 1);
   assertEquals(blackbox.noRewrite, true);
   assertEquals(blackbox.targetLabels, []);
-  assertEquals(exporterOf(config, "file", 2).path, "/etc/re/example.metrics.prom");
+  assertEquals(exporterOf(config, "file", 2).settings.file, "/etc/re/example.metrics.prom");
   const exec = exporterOf(config, "exec", 3);
-  assertEquals(exec.command, "/etc/re/scripted_metrics.sh");
-  assertEquals(exec.args, ["arg1", "arg2"]);
+  assertEquals(exec.settings.command, "/etc/re/scripted_metrics.sh");
+  assertEquals(exec.settings.args, ["arg1", "arg2"]);
   const cached = exporterOf(config, "exec_cached", 3);
-  assertEquals(cached.command, "/etc/re/scripted_metrics.sh");
-  assertEquals(cached.args, []);
-  assertEquals(cached.execIntervalMs, 30_000);
+  assertEquals(cached.settings.command, "/etc/re/scripted_metrics.sh");
+  assertEquals(cached.settings.args, []);
+  assertEquals(cached.settings.execIntervalMs, 30_000);
 });
 
 Deno.test("the complete example of SPEC section 4 validates", () => {
@@ -265,14 +273,14 @@ reverse_exporters:
     "exec_cached:periodic",
   ]);
   const http = exporterOf(config, "http");
-  assertEquals(http.timeoutMs, 1000);
-  assertEquals(http.unixSocket, "/run/node.sock");
-  assertEquals(http.basicAuth, { username: "u", password: "p" });
-  assertEquals(http.headers, { "X-Token": "t" });
-  assertEquals(exporterOf(config, "exec").env, { FOO: "bar" });
+  assertEquals(http.settings.timeoutMs, 1000);
+  assertEquals(http.settings.unixSocket, "/run/node.sock");
+  assertEquals(http.settings.basicAuth, { username: "u", password: "p" });
+  assertEquals(http.settings.headers, { "X-Token": "t" });
+  assertEquals(exporterOf(config, "exec").settings.env, { FOO: "bar" });
   const cached = exporterOf(config, "exec_cached");
-  assertEquals(cached.timeoutMs, 30_000);
-  assertEquals(cached.maxAgeMs, 90_000);
+  assertEquals(cached.settings.timeoutMs, 30_000);
+  assertEquals(cached.settings.maxAgeMs, 90_000);
   assertEquals(config.web.auth, undefined);
 });
 
@@ -382,21 +390,21 @@ reverse_exporters:
       exec:
         - {name: script, command: /bin/true}
 `);
-  assertEquals(exporterOf(config, "http").timeoutMs, 10_000);
-  assertEquals(exporterOf(config, "exec").timeoutMs, 10_000);
+  assertEquals(exporterOf(config, "http").settings.timeoutMs, 10_000);
+  assertEquals(exporterOf(config, "exec").settings.timeoutMs, 10_000);
 });
 
 Deno.test("timeout: 0 gives Infinity (no timeout of its own)", () => {
   assertEquals(
-    exporterOf(validate(httpPath("          timeout: 0\n")), "http").timeoutMs,
+    exporterOf(validate(httpPath("          timeout: 0\n")), "http").settings.timeoutMs,
     Infinity,
   );
   assertEquals(
-    exporterOf(validate(httpPath("          timeout: 0s\n")), "http").timeoutMs,
+    exporterOf(validate(httpPath("          timeout: 0s\n")), "http").settings.timeoutMs,
     Infinity,
   );
   assertEquals(
-    exporterOf(validate(httpPath('          timeout: "0"\n')), "http").timeoutMs,
+    exporterOf(validate(httpPath('          timeout: "0"\n')), "http").settings.timeoutMs,
     Infinity,
   );
 });
@@ -412,7 +420,7 @@ Deno.test("durations use Prometheus syntax", () => {
     ] as const
   ) {
     assertEquals(
-      exporterOf(validate(httpPath(`          timeout: ${text}\n`)), "http").timeoutMs,
+      exporterOf(validate(httpPath(`          timeout: ${text}\n`)), "http").settings.timeoutMs,
       ms,
       text,
     );
@@ -437,11 +445,11 @@ reverse_exporters:
       exec:
         - {name: script, command: /bin/true}
 `);
-  assertEquals(exporterOf(config, "http", 0, 0).timeoutMs, 3000);
-  assertEquals(exporterOf(config, "http", 0, 1).timeoutMs, 7000);
-  assertEquals(exporterOf(config, "http", 1, 0).timeoutMs, 3000);
+  assertEquals(exporterOf(config, "http", 0, 0).settings.timeoutMs, 3000);
+  assertEquals(exporterOf(config, "http", 0, 1).settings.timeoutMs, 7000);
+  assertEquals(exporterOf(config, "http", 1, 0).settings.timeoutMs, 3000);
   // Defaults of one kind do not leak into another.
-  assertEquals(exporterOf(config, "exec", 1).timeoutMs, 10_000);
+  assertEquals(exporterOf(config, "exec", 1).settings.timeoutMs, 10_000);
 });
 
 Deno.test("exporter_defaults labels merge key by key with the exporter's labels", () => {
@@ -517,13 +525,13 @@ reverse_exporters:
         - {name: b, command: ./b.sh, exec_interval: 1m, timeout: 5s, max_age: 10m}
 `);
   const a = exporterOf(config, "exec_cached", 0, 0);
-  assertEquals(a.execIntervalMs, 30_000);
-  assertEquals(a.timeoutMs, 30_000);
-  assertEquals(a.maxAgeMs, 90_000);
+  assertEquals(a.settings.execIntervalMs, 30_000);
+  assertEquals(a.settings.timeoutMs, 30_000);
+  assertEquals(a.settings.maxAgeMs, 90_000);
   const b = exporterOf(config, "exec_cached", 0, 1);
-  assertEquals(b.execIntervalMs, 60_000);
-  assertEquals(b.timeoutMs, 5000);
-  assertEquals(b.maxAgeMs, 600_000);
+  assertEquals(b.settings.execIntervalMs, 60_000);
+  assertEquals(b.settings.timeoutMs, 5000);
+  assertEquals(b.settings.maxAgeMs, 600_000);
 });
 
 Deno.test("backend_metrics defaults to true and can be turned off", () => {
@@ -539,11 +547,11 @@ Deno.test("backend_metrics defaults to true and can be turned off", () => {
 Deno.test("http exporter defaults: no rewrite off, no forwarding, no TLS, no headers", () => {
   const http = exporterOf(validate(httpPath("")), "http");
   assertEquals(http.noRewrite, false);
-  assertEquals(http.forwardUrlParams, false);
-  assertEquals(http.unixSocket, undefined);
-  assertEquals(http.tls, undefined);
-  assertEquals(http.basicAuth, undefined);
-  assertEquals(http.headers, {});
+  assertEquals(http.settings.forwardUrlParams, false);
+  assertEquals(http.settings.unixSocket, undefined);
+  assertEquals(http.settings.tls, undefined);
+  assertEquals(http.settings.basicAuth, undefined);
+  assertEquals(http.settings.headers, {});
   assertEquals(http.bodySizeLimit, 128 * 1024 * 1024);
 });
 
@@ -592,29 +600,29 @@ reverse_exporters:
         - {name: cached, command: ./y.sh, exec_interval: 1s, working_dir: .}
 `);
   const http = exporterOf(config, "http");
-  assertEquals(http.unixSocket, "/etc/re/run/node.sock");
-  assertEquals(http.tls, {
+  assertEquals(http.settings.unixSocket, "/etc/re/run/node.sock");
+  assertEquals(http.settings.tls, {
     caFile: "/etc/re/ca.crt",
     certFile: "/abs/client.crt",
     keyFile: "/etc/re/keys/client.key",
     insecureSkipVerify: false,
   });
-  assertEquals(exporterOf(config, "file", 0, 0).path, "/etc/re/data/cron.prom");
-  assertEquals(exporterOf(config, "file", 0, 1).path, "/var/lib/metrics/cron.prom");
-  assertEquals(exporterOf(config, "file", 0, 2).path, "/etc/shared/x.prom");
+  assertEquals(exporterOf(config, "file", 0, 0).settings.file, "/etc/re/data/cron.prom");
+  assertEquals(exporterOf(config, "file", 0, 1).settings.file, "/var/lib/metrics/cron.prom");
+  assertEquals(exporterOf(config, "file", 0, 2).settings.file, "/etc/shared/x.prom");
   const dot = exporterOf(config, "exec", 0, 0);
-  assertEquals(dot.command, "/etc/re/x.sh");
-  assertEquals(dot.workingDir, "/etc/re/work");
+  assertEquals(dot.settings.command, "/etc/re/x.sh");
+  assertEquals(dot.settings.workingDir, "/etc/re/work");
   const sub = exporterOf(config, "exec", 0, 1);
-  assertEquals(sub.command, "/etc/re/bin/x.sh");
-  assertEquals(sub.workingDir, "/abs/work");
+  assertEquals(sub.settings.command, "/etc/re/bin/x.sh");
+  assertEquals(sub.settings.workingDir, "/abs/work");
   const abs = exporterOf(config, "exec", 0, 2);
-  assertEquals(abs.command, "/usr/bin/x.sh");
-  assertEquals(abs.workingDir, undefined);
-  assertEquals(exporterOf(config, "exec", 0, 3).command, "python3");
+  assertEquals(abs.settings.command, "/usr/bin/x.sh");
+  assertEquals(abs.settings.workingDir, undefined);
+  assertEquals(exporterOf(config, "exec", 0, 3).settings.command, "python3");
   const cached = exporterOf(config, "exec_cached");
-  assertEquals(cached.command, "/etc/re/y.sh");
-  assertEquals(cached.workingDir, "/etc/re");
+  assertEquals(cached.settings.command, "/etc/re/y.sh");
+  assertEquals(cached.settings.workingDir, "/etc/re");
 });
 
 // ---------------------------------------------------------------- unknown keys
@@ -1079,12 +1087,12 @@ Deno.test("an address's user info becomes basic_auth and leaves the URL", () => 
     parseYaml(
       `reverse_exporters: [{path: /m, exporters: {http: [{name: a, address: "http://us%3Aer:p%40ss@127.0.0.1:9100/metrics"}]}}]`,
     ),
-    { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+    { file: "/etc/re/config.yml", baseDir: "/etc/re", kinds: KINDS },
   );
-  const exporter = config.reverseExporters[0]!.exporters[0]!;
+  const exporter = config.reverseExporters[0]!.exporters[0]! as ExporterConfig<HttpSettings>;
   assert(exporter.kind === "http");
-  assertEquals(exporter.address.href, "http://127.0.0.1:9100/metrics");
-  assertEquals(exporter.basicAuth, { username: "us:er", password: "p@ss" });
+  assertEquals(exporter.settings.address.href, "http://127.0.0.1:9100/metrics");
+  assertEquals(exporter.settings.basicAuth, { username: "us:er", password: "p@ss" });
 });
 
 Deno.test("user info in the address and basic_auth together are rejected", () => {
@@ -1352,7 +1360,7 @@ reverse_exporters:
 
 Deno.test("the embedded default label names the configuration when there is no file", () => {
   const error = assertThrows(
-    () => validateConfig({ reverse_exporter: [] }, { file: undefined, baseDir: "/" }),
+    () => validateConfig({ reverse_exporter: [] }, { file: undefined, baseDir: "/", kinds: KINDS }),
     ConfigError,
   );
   assertStringIncludes(
@@ -1372,14 +1380,14 @@ reverse_exporters:
       http:
         - {name: a, address: "http://127.0.0.1:9100/metrics", labels: null, timeout: null}
 `),
-    { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+    { file: "/etc/re/config.yml", baseDir: "/etc/re", kinds: KINDS },
   );
   const exporter = config.reverseExporters[0]!.exporters[0]!;
   assertEquals(exporter.targetLabels, [
     { name: "site", value: "lab" },
     { name: "exporter_name", value: "a" },
   ]);
-  assertEquals(exporter.kind === "http" && exporter.timeoutMs, 3000);
+  assertEquals(exporter.kind === "http" && (exporter.settings as HttpSettings).timeoutMs, 3000);
 });
 
 Deno.test("a password of the wrong type is reported once, as a type error", () => {
@@ -1391,7 +1399,7 @@ reverse_exporters:
   - path: /metrics
     auth: {basic_auth: [{username: u, password: 123}]}
 `),
-        { file: "/etc/re/config.yml", baseDir: "/etc/re" },
+        { file: "/etc/re/config.yml", baseDir: "/etc/re", kinds: KINDS },
       ),
     ConfigError,
   );
@@ -1406,6 +1414,7 @@ Deno.test("a tcp:// listen URL with a path is rejected", () => {
       validateConfig(parseYaml(`web: {listen: ["tcp://127.0.0.1:9998/metrics"]}`), {
         file: "/etc/re/config.yml",
         baseDir: "/etc/re",
+        kinds: KINDS,
       }),
     ConfigError,
   );
@@ -1493,18 +1502,20 @@ reverse_exporters:
         - {name: b, address: "http://127.0.0.1:9100/metrics", scrape_protocols: [PrometheusProto]}
 `);
   const [a, b] = config.reverseExporters[0]!.exporters;
-  assertEquals(a!.kind === "http" && a!.scrapeProtocols, [
+  assertEquals(a!.kind === "http" && (a!.settings as HttpSettings).scrapeProtocols, [
     "PrometheusText0.0.4",
     "OpenMetricsText1.0.0",
   ]);
-  assertEquals(b!.kind === "http" && b!.scrapeProtocols, ["PrometheusProto"]);
+  assertEquals(b!.kind === "http" && (b!.settings as HttpSettings).scrapeProtocols, [
+    "PrometheusProto",
+  ]);
   const defaults = validate(`
 reverse_exporters:
   - path: /metrics
     exporters: {http: [{name: a, address: "http://127.0.0.1:9100/metrics"}]}
 `);
   const only = defaults.reverseExporters[0]!.exporters[0]!;
-  assertEquals(only.kind === "http" && only.scrapeProtocols, [
+  assertEquals(only.kind === "http" && (only.settings as HttpSettings).scrapeProtocols, [
     "PrometheusProto",
     "OpenMetricsText1.0.0",
     "OpenMetricsText0.0.1",

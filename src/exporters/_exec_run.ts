@@ -1,15 +1,61 @@
-/** One run of an `exec` or `exec_cached` exporter's command: run, check, decode, count. */
-import type { ExecCachedExporterConfig, ExecExporterConfig } from "../config/types.ts";
+/**
+ * What the `exec` and `exec_cached` kinds share: the keys of a command, and one run of it
+ * (run, check, count).
+ * @module
+ */
+import type { ExporterConfig } from "../config/types.ts";
+import type { Fields, Mapping } from "../config/fields.ts";
 import { type ExporterContext, type Payload, ScrapeFailure } from "./exporter.ts";
 import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
+/** The keys of a command, as `exec` and `exec_cached` exporters have them. */
+export interface CommandSettings {
+  /** Absolute when it was written with a "/", else looked up in PATH. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Infinity when `timeout: 0` (no timeout of its own). */
+  readonly timeoutMs: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir: string | undefined;
+}
+
 /** The configuration of a command exporter of either kind. */
-export type CommandExporterConfig = ExecExporterConfig | ExecCachedExporterConfig;
+export type CommandExporterConfig = ExporterConfig<CommandSettings>;
+
+/** The keys of a command. */
+export const COMMAND_KEYS = ["command", "args", "timeout", "env", "working_dir"] as const;
+
+/** Reads the keys of a command but `timeout`, whose default depends on the kind. */
+export function parseCommand(
+  fields: Fields,
+  m: Mapping,
+  at: string,
+): Omit<CommandSettings, "timeoutMs"> {
+  const command = fields.requiredString(m, { key: "command", at });
+  const workingDir = fields.string(m, { key: "working_dir", at });
+  const args = fields.stringList(m, { key: "args", at });
+  const env = fields.stringMap(m, { key: "env", at });
+  return {
+    command: command === undefined || !command.includes("/")
+      ? command ?? ""
+      : fields.resolve(command),
+    args,
+    env,
+    workingDir: workingDir === undefined ? undefined : fields.resolve(workingDir),
+  };
+}
 
 /** The Deno permissions a command exporter needs: running its command. */
-export function commandPermissions(config: CommandExporterConfig): Deno.PermissionDescriptor[] {
-  return [{ name: "run", command: config.command }];
+export function commandPermissions(
+  { settings }: CommandExporterConfig,
+): Deno.PermissionDescriptor[] {
+  return [{ name: "run", command: settings.command }];
+}
+
+/** The command line of a command exporter. */
+export function commandLine({ settings }: CommandExporterConfig): string {
+  return [settings.command, ...settings.args].join(" ");
 }
 
 let toldAboutGroups = false;
@@ -39,7 +85,7 @@ function warnLeftBehind(config: CommandExporterConfig, context: ExporterContext)
     "exporter command left processes running: they held its output open after it exited, " +
       "and --allow-run limited to a list of commands cannot stop them (signalling a process " +
       "group needs --allow-run without a list)",
-    { path: context.path, exporter: config.name, command: config.command },
+    { path: context.path, exporter: config.name, command: config.settings.command },
   );
 }
 
@@ -54,6 +100,7 @@ export async function runExporter(
   context: ExporterContext & { check?: (payload: Payload) => Promise<void> },
 ): Promise<Payload> {
   const { metrics, logger } = context;
+  const { command, args, env, workingDir } = config.settings;
   const labels = [context.path, config.name];
   const started = performance.now();
   metrics.execRuns.inc(labels);
@@ -62,10 +109,10 @@ export async function runExporter(
   try {
     const result = await runCommand(
       {
-        command: config.command,
-        args: config.args,
-        env: config.env,
-        workingDir: config.workingDir,
+        command,
+        args,
+        env,
+        workingDir,
         outputLimit: config.bodySizeLimit,
         onLeftBehind: () => warnLeftBehind(config, context),
       },
@@ -84,11 +131,11 @@ export async function runExporter(
     if (result.code !== 0) {
       const how = result.signal === null ? `exit code ${result.code}` : `signal ${result.signal}`;
       throw withStderr(
-        new ScrapeFailure("exit_code", `${config.command} ended with ${how}`),
+        new ScrapeFailure("exit_code", `${command} ended with ${how}`),
         result.stderr,
       );
     }
-    const payload: Payload = { body: result.stdout, what: `output of ${config.command}` };
+    const payload: Payload = { body: result.stdout, what: `output of ${command}` };
     await context.check?.(payload);
     metrics.execLastSuccess.set(labels, Date.now() / 1000);
     return payload;
