@@ -1,13 +1,17 @@
 /**
  * The configuration being served: one generation of path scrapers and application,
- * replaced whole on reload while the listeners stay.
+ * replaced whole on reload while the listeners stay. The running exporters are the pool's
+ * (see exporters/pool.ts): a generation takes over the unchanged ones that survive reloads.
+ * @module
  */
 import type { Hono } from "hono";
 import type { ByteBudget } from "./exporters/byte_budget.ts";
-import type { Config, ExporterConfig } from "./config/types.ts";
+import type { Exporter } from "./exporters/mod.ts";
+import { type ExporterLease, ExporterPool } from "./exporters/pool.ts";
+import type { Config } from "./config/types.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
-import { createPathScraper, type PathScraper } from "./path_scraper.ts";
+import { PathScraper } from "./path_scraper.ts";
 import type { ScrapeEngine } from "./scrape/engine.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import type { FetchHandler } from "./server/listen.ts";
@@ -27,6 +31,8 @@ export interface GenerationDependencies {
 
 interface Generation {
   readonly config: Config;
+  /** Its hold on the running exporters its scrapers scrape. */
+  readonly lease: ExporterLease;
   readonly scrapers: readonly PathScraper[];
   readonly app: Hono;
   /** Requests being answered by this generation. */
@@ -39,26 +45,27 @@ interface Generation {
 }
 
 /**
- * Builds the scrapers and application of `config`, borrowing the running exec_cached
- * backends of `previous` that did not change; closes what it made if it fails.
+ * Builds the scrapers and application of `config`, taking from `pool` the running exporters
+ * that `previous` leaves it; lets go of what it took if it fails.
  */
 async function build(
   config: Config,
-  dependencies: GenerationDependencies,
-  previous?: Generation,
+  dependencies: GenerationDependencies & { pool: ExporterPool; previous?: Generation },
 ): Promise<Generation> {
   const { logger, metrics, engine, budget } = dependencies;
+  const lease = dependencies.pool.lease();
   const scrapers: PathScraper[] = [];
   try {
     for (const path of config.reverseExporters) {
-      const lender = previous?.scrapers.find((s) => s.config.path === path.path);
-      const borrow = (exporter: ExporterConfig) => lender?.lend(exporter);
-      scrapers.push(
-        await createPathScraper(path, { logger, metrics, engine, budget, borrow }),
-      );
+      const context = { path: path.path, logger, metrics, engine, budget };
+      const running: Exporter[] = [];
+      for (const exporter of path.exporters) {
+        running.push(await lease.take(exporter, { context, from: dependencies.previous?.lease }));
+      }
+      scrapers.push(new PathScraper(path, running, { logger, metrics, engine, budget }));
     }
   } catch (error) {
-    for (const s of scrapers) s.close();
+    lease.release();
     throw error;
   }
   const app = createApp({
@@ -72,7 +79,7 @@ async function build(
     webAuth: config.web.auth,
     logger,
   });
-  return { config, scrapers, app, inFlight: 0, retired: false, closed: false };
+  return { config, lease, scrapers, app, inFlight: 0, retired: false, closed: false };
 }
 
 /** The generation being served, and the hand-over to the next one. */
@@ -81,10 +88,16 @@ export class ServedConfiguration {
   /** Replaced generations still answering requests. */
   readonly #retired = new Set<Generation>();
   readonly #dependencies: GenerationDependencies;
+  /** The running exporters of every generation. */
+  readonly #pool: ExporterPool;
 
-  private constructor(first: Generation, dependencies: GenerationDependencies) {
+  private constructor(
+    first: Generation,
+    dependencies: GenerationDependencies & { pool: ExporterPool },
+  ) {
     this.#current = first;
     this.#dependencies = dependencies;
+    this.#pool = dependencies.pool;
   }
 
   /** Builds the first generation. */
@@ -92,7 +105,9 @@ export class ServedConfiguration {
     config: Config,
     dependencies: GenerationDependencies,
   ): Promise<ServedConfiguration> {
-    return new ServedConfiguration(await build(config, dependencies), dependencies);
+    const pool = new ExporterPool();
+    const first = await build(config, { ...dependencies, pool });
+    return new ServedConfiguration(first, { ...dependencies, pool });
   }
 
   /** The configuration being served. */
@@ -118,11 +133,7 @@ export class ServedConfiguration {
   /** Serves `config` from now on; the old generation finishes its requests first. */
   async replace(config: Config): Promise<void> {
     const old = this.#current;
-    const next = await build(config, this.#dependencies, old);
-    // The new generation now owns what it borrowed: the old one must not close it.
-    for (const scraper of next.scrapers) {
-      for (const backend of scraper.adopt()) for (const s of old.scrapers) s.disown(backend);
-    }
+    const next = await build(config, { ...this.#dependencies, pool: this.#pool, previous: old });
     this.#current = next;
     this.#dependencies.budget.limit = config.web.maxBytesInFlight;
     // Once its last request is done: a scrape in flight would record its series again.
@@ -132,7 +143,7 @@ export class ServedConfiguration {
     else this.#retired.add(old);
   }
 
-  /** Closes every generation's scrapers, retired ones included (at shutdown). */
+  /** Closes every generation, retired ones included, and so every exporter (at shutdown). */
   closeAll(): void {
     for (const generation of this.#retired) closeGeneration(generation);
     this.#retired.clear();
@@ -159,6 +170,6 @@ function forgetRemoved(previous: Config, next: Config, metrics: OwnMetrics): voi
 function closeGeneration(generation: Generation): void {
   if (generation.closed) return;
   generation.closed = true;
-  for (const s of generation.scrapers) s.close();
+  generation.lease.release();
   generation.onClose?.();
 }

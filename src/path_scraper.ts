@@ -1,26 +1,23 @@
 /**
- * A scrape of one configured path: every exporter concurrently, then merge and encode.
- *
- * Requests for the same path (and the same forwarded query) that arrive while a scrape of it
- * is in progress share it: each exporter is scraped, and its body decoded, once for all of
- * them, and each answer is built once per format asked. Each request keeps its own budget: it
- * waits for each exporter until its own deadline for that exporter, and an exporter that has
- * not answered by then is down in that request's answer only. A shared exporter scrape goes
- * on while any request still waits for it, until the latest of their deadlines, and is
- * stopped when the last one has gone.
+ * The scraper of one configured path: its exporters' status, the shared scrapes of its
+ * requests (see shared_scrape.ts), what its answers are built from, and the metrics and logs
+ * of each exporter's scrape and of each answer.
  * @module
  */
-import { type Exporter, kindOf, type RunStatus, ScrapeFailure } from "./exporters/mod.ts";
-import type { BudgetHold, ByteBudget } from "./exporters/byte_budget.ts";
+import { type Exporter, kindOf, type RunStatus } from "./exporters/mod.ts";
+import type { ByteBudget } from "./exporters/byte_budget.ts";
 import type { ExporterConfig, PathConfig } from "./config/types.ts";
 import type { LabelSet, ValueFamily } from "./exposition/mod.ts";
 import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
-import type { Answer, AnswerFormat } from "./scrape/answer.ts";
-import type { AnswerSource, EngineSession, ScrapeEngine } from "./scrape/engine.ts";
-
-/** The most of a Prometheus scrape budget kept back for merging and sending the response. */
-export const MAX_SCRAPE_MARGIN_MS = 500;
+import type { Answer } from "./scrape/answer.ts";
+import type { AnswerSource, ScrapeEngine } from "./scrape/engine.ts";
+import {
+  type Outcome,
+  type ScrapedPath,
+  type ScrapeRequest,
+  SharedScrape,
+} from "./shared_scrape.ts";
 
 /** The last scrape of one exporter, for the landing page and logs. */
 export interface ExporterStatus {
@@ -40,18 +37,6 @@ export interface ExporterStatus {
   readonly lastRun: RunStatus | undefined;
 }
 
-/** What a request to a configured path passes on to its scrape. */
-export interface PathScrapeOptions {
-  /** Aborts when the client goes away. */
-  readonly signal: AbortSignal;
-  /** The Prometheus scrape timeout (`X-Prometheus-Scrape-Timeout-Seconds`), in ms. */
-  readonly budgetMs: number | undefined;
-  /** The query parameters of the request. */
-  readonly query: URLSearchParams;
-  /** The format, escaping and compression of the answer. */
-  readonly how: AnswerFormat;
-}
-
 /** What a path scraper needs from the rest of the program. */
 export interface PathScraperDependencies {
   readonly logger: Logger;
@@ -60,66 +45,28 @@ export interface PathScraperDependencies {
   readonly engine: ScrapeEngine;
   /** `web.max_bytes_in_flight`. */
   readonly budget: ByteBudget;
-  /**
-   * A running backend to use for an exporter instead of a new one (an unchanged
-   * exec_cached exporter across a reload). It stays its lender's until {@linkcode PathScraper.adopt}.
-   */
-  readonly borrow?: (exporter: ExporterConfig) => Exporter | undefined;
 }
 
-interface ExporterEntry {
+/** One exporter of the path: its configuration, and how its scrapes went. */
+interface ExporterState {
   readonly config: ExporterConfig;
-  readonly exporter: Exporter;
+  readonly running: Exporter;
   status: ExporterStatus;
-  /** Whether this scraper closes the backend (false while borrowed, or once lent away). */
-  owned: boolean;
   /** The cause of the failure last logged; undefined while the exporter is up. */
   loggedCause: string | undefined;
-}
-
-/** Creates the scraper of one path and the backends of its exporters. */
-export async function createPathScraper(
-  config: PathConfig,
-  dependencies: PathScraperDependencies,
-): Promise<PathScraper> {
-  const backends: Exporter[] = [];
-  const borrowed = new Set<Exporter>();
-  try {
-    const context = {
-      path: config.path,
-      logger: dependencies.logger,
-      metrics: dependencies.metrics,
-      engine: dependencies.engine,
-      budget: dependencies.budget,
-    };
-    for (const exporter of config.exporters) {
-      const lent = dependencies.borrow?.(exporter);
-      if (lent !== undefined) borrowed.add(lent);
-      backends.push(lent ?? await kindOf(exporter).create(exporter, context));
-    }
-  } catch (error) {
-    for (const b of backends) if (!borrowed.has(b)) b.close();
-    throw error;
-  }
-  return new PathScraper(config, backends, { ...dependencies, borrowed });
-}
-
-/** The deadline of one exporter: its timeout, cut down to the scrape budget less a margin. */
-export function exporterDeadlineMs(timeoutMs: number, budgetMs: number | undefined): number {
-  if (budgetMs === undefined) return timeoutMs;
-  const margin = Math.min(MAX_SCRAPE_MARGIN_MS, budgetMs * 0.1);
-  return Math.max(1, Math.min(timeoutMs, budgetMs - margin));
 }
 
 /** Scrapes the exporters of one configured path and merges their metrics. */
 export class PathScraper {
   /** The path's configuration. */
   readonly config: PathConfig;
-  readonly #exporters: ExporterEntry[];
+  readonly #exporters: ExporterState[];
   readonly #logger: Logger;
   readonly #metrics: OwnMetrics;
   readonly #engine: ScrapeEngine;
   readonly #budget: ByteBudget;
+  /** What its shared scrapes work with. */
+  readonly #scraped: ScrapedPath;
   /** Merge conflicts already logged: each is logged once. */
   readonly #loggedConflicts = new Set<string>();
   /** Scrapes in progress, by forwarded query. */
@@ -127,10 +74,11 @@ export class PathScraper {
   /** Whether an exporter forwards the query: then scrapes are shared only for the same query. */
   readonly #forwardsQuery: boolean;
 
+  /** `running` holds the running exporter of each of `config.exporters`, in the same order. */
   constructor(
     config: PathConfig,
-    backends: readonly Exporter[],
-    dependencies: PathScraperDependencies & { borrowed?: ReadonlySet<Exporter> },
+    running: readonly Exporter[],
+    dependencies: PathScraperDependencies,
   ) {
     this.config = config;
     this.#logger = dependencies.logger;
@@ -138,13 +86,13 @@ export class PathScraper {
     this.#engine = dependencies.engine;
     this.#budget = dependencies.budget;
     this.#forwardsQuery = config.exporters.some((e) => kindOf(e).forwardsQuery(e));
-    this.#exporters = config.exporters.map((exporterConfig, i) => ({
-      config: exporterConfig,
-      exporter: backends[i]!,
+    this.#exporters = config.exporters.map((exporter, i) => ({
+      config: exporter,
+      running: running[i]!,
       status: {
-        name: exporterConfig.name,
-        kind: exporterConfig.kind,
-        target: kindOf(exporterConfig).target(exporterConfig),
+        name: exporter.name,
+        kind: exporter.kind,
+        target: kindOf(exporter).target(exporter),
         lastScrapeAt: undefined,
         lastDurationSeconds: undefined,
         lastSamples: undefined,
@@ -152,23 +100,31 @@ export class PathScraper {
         up: undefined,
         lastRun: undefined,
       },
-      owned: !dependencies.borrowed?.has(backends[i]!),
       loggedCause: undefined,
     }));
+    this.#scraped = {
+      exporters: this.#exporters.map((e) => ({
+        name: e.config.name,
+        timeoutMs: kindOf(e.config).timeoutMs(e.config),
+        running: e.running,
+      })),
+      record: (slot, outcome) => this.#record(this.#exporters[slot]!, outcome),
+      sources: (outcomes) => this.#sources(outcomes),
+    };
   }
 
   /** The last scrape of each exporter, in configuration order. */
   status(): ExporterStatus[] {
-    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.exporter.lastRun?.() }));
+    return this.#exporters.map((e) => ({ ...e.status, lastRun: e.running.lastRun?.() }));
   }
 
   /** Scrapes every exporter (or joins a scrape in progress) and builds the answer. */
-  async scrape(options: PathScrapeOptions): Promise<Answer> {
-    const key = this.#forwardsQuery ? options.query.toString() : "";
+  async scrape(request: ScrapeRequest): Promise<Answer> {
+    const key = this.#forwardsQuery ? request.query.toString() : "";
     let shared = this.#inFlight.get(key);
     if (shared === undefined || !shared.joinable) {
-      shared = new SharedScrape(this, {
-        query: options.query,
+      shared = new SharedScrape(this.#scraped, {
+        query: request.query,
         engine: this.#engine,
         hold: this.#budget.hold(),
       });
@@ -178,7 +134,7 @@ export class PathScraper {
         if (this.#inFlight.get(key) === started) this.#inFlight.delete(key);
       });
     }
-    const answer = await shared.serve(options);
+    const answer = await shared.serve(request);
     for (const c of answer.conflicts) this.#countConflict(c);
     for (const [what, count] of Object.entries(answer.dropped)) {
       if (count > 0) this.#metrics.conversionDropped.inc([this.config.path, what], count);
@@ -186,43 +142,32 @@ export class PathScraper {
     return answer;
   }
 
-  /** Releases the backends. */
-  close(): void {
-    for (const e of this.#exporters) if (e.owned) e.exporter.close();
-  }
-
-  /** The running backend of an exec_cached exporter configured exactly as `exporter`, if any. */
-  lend(exporter: ExporterConfig): Exporter | undefined {
-    if (!kindOf(exporter).survivesReload) return undefined;
-    const same = JSON.stringify(exporter);
-    return this.#exporters.find((e) => e.owned && JSON.stringify(e.config) === same)?.exporter;
-  }
-
-  /** Gives up `backend`, now another scraper's, so that closing this one leaves it running. */
-  disown(backend: Exporter): void {
-    for (const e of this.#exporters) if (e.exporter === backend) e.owned = false;
-  }
-
-  /** Takes over the backends it borrowed; returns them, for their lender to disown. */
-  adopt(): Exporter[] {
-    const adopted = this.#exporters.filter((e) => !e.owned).map((e) => e.exporter);
-    for (const e of this.#exporters) e.owned = true;
-    return adopted;
-  }
-
-  /** The exporters, in configuration order (for the shared scrapes). */
-  get exporters(): readonly ExporterEntry[] {
-    return this.#exporters;
-  }
-
-  /** The own series of the path's answers: the program's metrics, where configured. */
-  ownFamilies(): AnswerSource | undefined {
-    if (!this.config.ownMetrics) return undefined;
-    return { exporterName: "", families: this.#metrics.collect(), own: true };
+  /**
+   * What an answer is built from: the program's own series where configured, the exporters'
+   * `reverse_exporter_backend_*` series, and the bodies of the exporters that were up.
+   */
+  #sources(outcomes: readonly Outcome[]): AnswerSource[] {
+    const sources: AnswerSource[] = [];
+    if (this.config.ownMetrics) {
+      sources.push({ exporterName: "", families: this.#metrics.collect(), own: true });
+    }
+    const exporters = this.#exporters;
+    if (this.config.backendMetrics && exporters.length > 0) {
+      sources.push({ exporterName: "", families: backendFamilies(exporters, outcomes), own: true });
+    }
+    exporters.forEach((exporter, slot) => {
+      if (outcomes[slot]!.failure !== undefined) return;
+      sources.push({
+        exporterName: exporter.config.name,
+        slot,
+        target: exporter.config.targetLabels,
+      });
+    });
+    return sources;
   }
 
   /** Records the end of one exporter's scrape: metrics, log, status. */
-  recordScrape(exporter: ExporterEntry, outcome: Outcome): void {
+  #record(exporter: ExporterState, outcome: Outcome): void {
     const { config } = exporter;
     const labels = [this.config.path, config.name];
     this.#metrics.exporterScrapes.inc([...labels, config.kind]);
@@ -249,7 +194,7 @@ export class PathScraper {
       lastScrapeAt: outcome.startedAt,
       lastDurationSeconds: outcome.durationSeconds,
       lastSamples: failure === undefined ? outcome.samples : 0,
-      lastError: failure?.message ?? exporter.exporter.lastRun?.()?.error,
+      lastError: failure?.message ?? exporter.running.lastRun?.()?.error,
       up: failure === undefined,
     };
   }
@@ -277,274 +222,12 @@ export class PathScraper {
   }
 }
 
-/** How one exporter's scrape ended. */
-interface Outcome {
-  /** Epoch milliseconds when it started. */
-  readonly startedAt: number;
-  readonly durationSeconds: number;
-  /** Its samples; 0 when it failed. */
-  readonly samples: number;
-  readonly failure: ScrapeFailure | undefined;
-}
-
-/** One scrape of a path, shared by the requests that arrive while it is in progress. */
-class SharedScrape {
-  readonly #scraper: PathScraper;
-  readonly #session: EngineSession;
-  /** Its share of `web.max_bytes_in_flight`: what its exporters read, until it is done. */
-  readonly #hold: BudgetHold;
-  readonly #fetches: ExporterFetch[];
-  readonly #answers = new Map<string, Promise<Answer>>();
-  #requests = 0;
-  #settled = 0;
-  readonly #done = Promise.withResolvers<void>();
-
-  constructor(
-    scraper: PathScraper,
-    options: { query: URLSearchParams; engine: ScrapeEngine; hold: BudgetHold },
-  ) {
-    this.#scraper = scraper;
-    this.#session = options.engine.open();
-    this.#hold = options.hold;
-    this.#fetches = scraper.exporters.map((exporter, slot) =>
-      new ExporterFetch(exporter, {
-        slot,
-        query: options.query,
-        session: this.#session,
-        hold: options.hold,
-      })
-    );
-    for (const fetch of this.#fetches) {
-      fetch.outcome.then((outcome) => {
-        scraper.recordScrape(fetch.exporter, outcome);
-        this.#settled++;
-        this.#maybeDone();
-      });
-    }
-  }
-
-  /** Resolves once every exporter's scrape has ended and every request has been answered. */
-  get done(): Promise<void> {
-    return this.#done.promise;
-  }
-
-  /** Whether a new request may join: exporters' scrapes in progress, none given up. */
-  get joinable(): boolean {
-    return this.#settled < this.#fetches.length && !this.#fetches.some((f) => f.stopped);
-  }
-
-  async serve(options: PathScrapeOptions): Promise<Answer> {
-    this.#requests++;
-    try {
-      const arrived = performance.now();
-      const outcomes = await Promise.all(
-        this.#fetches.map((fetch) =>
-          fetch.wait({ signal: options.signal, budgetMs: options.budgetMs, arrived })
-        ),
-      );
-      options.signal.throwIfAborted();
-      return await this.#answer(outcomes, options.how);
-    } finally {
-      this.#requests--;
-      this.#maybeDone();
-    }
-  }
-
-  /** The answer for these outcomes, built once for every request that sees the same ones. */
-  #answer(outcomes: readonly Outcome[], how: AnswerFormat): Promise<Answer> {
-    const key = `${how.format.kind}/${"version" in how.format ? how.format.version : ""}/` +
-      `${how.escaping}/${how.gzip}/` +
-      outcomes.map((o) => `${o.failure === undefined ? 1 : 0}:${o.durationSeconds}`).join(",");
-    let answer = this.#answers.get(key);
-    if (answer === undefined) {
-      answer = this.#session.answer(this.#sources(outcomes), how);
-      this.#answers.set(key, answer);
-    }
-    return answer;
-  }
-
-  #sources(outcomes: readonly Outcome[]): AnswerSource[] {
-    const scraper = this.#scraper;
-    const sources: AnswerSource[] = [];
-    const own = scraper.ownFamilies();
-    if (own !== undefined) sources.push(own);
-    const exporters = scraper.exporters;
-    if (scraper.config.backendMetrics && exporters.length > 0) {
-      sources.push({ exporterName: "", families: backendFamilies(exporters, outcomes), own: true });
-    }
-    exporters.forEach((exporter, slot) => {
-      if (outcomes[slot]!.failure !== undefined) return;
-      sources.push({
-        exporterName: exporter.config.name,
-        slot,
-        target: exporter.config.targetLabels,
-      });
-    });
-    return sources;
-  }
-
-  #maybeDone(): void {
-    if (this.#requests > 0 || this.#settled < this.#fetches.length) return;
-    this.#session.close();
-    this.#hold.release();
-    this.#answers.clear();
-    this.#done.resolve();
-  }
-}
-
-/** What an exporter's scrape within a shared scrape works with. */
-interface FetchContext {
-  /** Where its body is decoded in the session. */
-  readonly slot: number;
-  readonly query: URLSearchParams;
-  readonly session: EngineSession;
-  readonly hold: BudgetHold;
-}
-
-/** One exporter's scrape within a shared scrape, and the requests waiting for it. */
-class ExporterFetch {
-  readonly exporter: ExporterEntry;
-  /** Resolves when the scrape (and the decoding of its body) has ended; never rejects. */
-  readonly outcome: Promise<Outcome>;
-  readonly #stop = new AbortController();
-  #waiting = 0;
-  /** When the scrape must end at the latest (`performance.now()` time), and its timer. */
-  #deadline = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #ended = false;
-
-  constructor(
-    exporter: ExporterEntry,
-    context: FetchContext,
-  ) {
-    this.exporter = exporter;
-    this.outcome = this.#run(context).finally(() => {
-      this.#ended = true;
-      clearTimeout(this.#timer);
-    });
-  }
-
-  async #run(context: FetchContext): Promise<Outcome> {
-    const startedAt = Date.now();
-    const started = performance.now();
-    // Let the first request set the deadline before the scrape starts.
-    await Promise.resolve();
-    const durationSeconds = () => (performance.now() - started) / 1000;
-    try {
-      this.#stop.signal.throwIfAborted();
-      const payload = await this.exporter.exporter.scrape({
-        signal: this.#stop.signal,
-        query: context.query,
-        hold: context.hold,
-      });
-      const decoded = await context.session.decode(context.slot, payload);
-      if (!decoded.ok) {
-        return {
-          startedAt,
-          durationSeconds: durationSeconds(),
-          samples: 0,
-          failure: new ScrapeFailure(decoded.cause, decoded.message),
-        };
-      }
-      return {
-        startedAt,
-        durationSeconds: durationSeconds(),
-        samples: decoded.samples,
-        failure: undefined,
-      };
-    } catch (error) {
-      const failure = error instanceof ScrapeFailure
-        ? error
-        : new ScrapeFailure("connect", error instanceof Error ? error.message : String(error));
-      return { startedAt, durationSeconds: durationSeconds(), samples: 0, failure };
-    }
-  }
-
-  /**
-   * Waits for the scrape on behalf of one request, until that request's deadline for this
-   * exporter; past it, or when the client goes away, the request has it down (`timeout`,
-   * `canceled`) while the scrape goes on for the others.
-   */
-  wait(
-    request: { signal: AbortSignal; budgetMs: number | undefined; arrived: number },
-  ): Promise<Outcome> {
-    const { config } = this.exporter;
-    const deadlineMs = exporterDeadlineMs(kindOf(config).timeoutMs(config), request.budgetMs);
-    const deadline = request.arrived + deadlineMs;
-    this.#extend(deadline);
-    this.#waiting++;
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let waiting = true;
-      const leave = (reason: "timeout" | "canceled") => {
-        if (!waiting) return;
-        waiting = false;
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", onAbort);
-        this.#leave(reason);
-        const durationSeconds = (performance.now() - request.arrived) / 1000;
-        const failure = reason === "timeout"
-          ? new ScrapeFailure(
-            "timeout",
-            `exporter ${config.name}: no answer within the deadline of this scrape`,
-          )
-          : new ScrapeFailure(
-            "canceled",
-            `exporter ${config.name}: canceled (the client went away)`,
-          );
-        resolve({ startedAt: Date.now(), durationSeconds, samples: 0, failure });
-      };
-      const onAbort = () => leave("canceled");
-      if (Number.isFinite(deadline)) {
-        timer = setTimeout(() => leave("timeout"), Math.max(0, deadline - performance.now()));
-      }
-      request.signal.addEventListener("abort", onAbort, { once: true });
-      this.outcome.then((outcome) => {
-        if (!waiting) return;
-        waiting = false;
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", onAbort);
-        this.#waiting--;
-        resolve(outcome);
-      });
-    });
-  }
-
-  /** Whether the scrape was stopped before it ended (its deadline, or nobody waiting). */
-  get stopped(): boolean {
-    return this.#stop.signal.aborted;
-  }
-
-  /** Moves the scrape's own deadline to `deadline` if that is later. */
-  #extend(deadline: number): void {
-    if (this.#ended || deadline <= this.#deadline) return;
-    this.#deadline = deadline;
-    clearTimeout(this.#timer);
-    if (!Number.isFinite(deadline)) return;
-    this.#timer = setTimeout(
-      () => this.#stop.abort(new DOMException("deadline exceeded", "TimeoutError")),
-      Math.max(0, deadline - performance.now()),
-    );
-  }
-
-  /** A request stopped waiting: when it was the last, the scrape is stopped. */
-  #leave(reason: "timeout" | "canceled"): void {
-    this.#waiting--;
-    if (this.#waiting > 0 || this.#ended) return;
-    this.#stop.abort(
-      reason === "timeout"
-        ? new DOMException("deadline exceeded", "TimeoutError")
-        : new DOMException("the client went away", "AbortError"),
-    );
-  }
-}
-
 /** `reverse_exporter_backend_up` and `..._scrape_duration_seconds`, one series per exporter. */
 function backendFamilies(
-  exporters: readonly ExporterEntry[],
+  exporters: readonly ExporterState[],
   outcomes: readonly Outcome[],
 ): ValueFamily[] {
-  const series = (e: ExporterEntry): LabelSet => [{ name: "exporter_name", value: e.config.name }];
+  const series = (e: ExporterState): LabelSet => [{ name: "exporter_name", value: e.config.name }];
   return [
     {
       name: "reverse_exporter_backend_up",
