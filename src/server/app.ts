@@ -43,14 +43,16 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 /** Builds the Hono application. */
 export function createApp(options: AppOptions): Hono {
   const { contextPath, metrics } = options;
-  const app = new Hono({ strict: true });
-  app.onError((error, c) => {
+  const root = new Hono({ strict: true });
+  root.onError((error, c) => {
     options.logger.error("request failed", { path: c.req.path, error: String(error) });
     return c.text("Internal Server Error\n", 500);
   });
+  // Every route is under the context path: "/" is the landing page at `${contextPath}/`.
+  const app = root.basePath(`${contextPath}/`);
   // Counting first, so that it sees every answer of a path: 401s and 500s included.
   for (const scraper of options.scrapers) {
-    app.use(contextPath + scraper.config.path, async (c, next) => {
+    app.use(scraper.config.path, async (c, next) => {
       await next();
       metrics.pathRequests.inc([scraper.config.path, String(c.res.status)]);
     });
@@ -59,17 +61,17 @@ export function createApp(options: AppOptions): Hono {
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
     const guard = createBasicAuth(options.webAuth);
-    const guarded = [`${contextPath}/`, `${contextPath}/-/metrics`, `${contextPath}/-/reload`];
-    if (contextPath !== "") guarded.push(contextPath);
-    for (const route of guarded) app.use(route, guard);
+    for (const route of ["/", "/-/metrics", "/-/reload"]) app.use(route, guard);
+    // The landing page answers at the context path without its final "/" too.
+    if (contextPath !== "") root.use(contextPath, guard);
   }
   for (const scraper of options.scrapers) {
     if (scraper.config.auth !== undefined) {
-      app.use(contextPath + scraper.config.path, createBasicAuth(scraper.config.auth));
+      app.use(scraper.config.path, createBasicAuth(scraper.config.auth));
     }
   }
   for (const scraper of options.scrapers) {
-    const route = contextPath + scraper.config.path;
+    const route = scraper.config.path;
     app.on(["GET", "HEAD"], route, (c) => servePath(c, scraper, options));
     app.all(route, methodNotAllowed);
   }
@@ -80,13 +82,13 @@ export function createApp(options: AppOptions): Hono {
     }
     return c.html(renderLandingPage(page, { contextPath }));
   };
-  app.on(["GET", "HEAD"], `${contextPath}/`, landing);
-  if (contextPath !== "") app.on(["GET", "HEAD"], contextPath, landing);
-  app.on(["GET", "HEAD"], `${contextPath}/-/healthy`, (c) => c.text("Healthy.\n"));
-  app.on(["GET", "HEAD"], `${contextPath}/-/ready`, (c) => {
+  app.on(["GET", "HEAD"], "/", landing);
+  if (contextPath !== "") root.on(["GET", "HEAD"], contextPath, landing);
+  app.on(["GET", "HEAD"], "/-/healthy", (c) => c.text("Healthy.\n"));
+  app.on(["GET", "HEAD"], "/-/ready", (c) => {
     return options.isReady() ? c.text("Ready.\n") : c.text("Not ready.\n", 503);
   });
-  app.on(["GET", "HEAD"], `${contextPath}/-/metrics`, (c) => {
+  app.on(["GET", "HEAD"], "/-/metrics", (c) => {
     const { negotiated, how } = answerFormat(c.req.raw);
     const answer = new InlineSession().answerNow(
       [{ exporterName: "", families: metrics.collect(), own: true }],
@@ -94,7 +96,7 @@ export function createApp(options: AppOptions): Hono {
     );
     return exposition(c, { negotiated, answer });
   });
-  app.post(`${contextPath}/-/reload`, async (c) => {
+  app.post("/-/reload", async (c) => {
     if (options.reload === undefined) {
       return c.text("Lifecycle API is not enabled (start with --web.enable-lifecycle).\n", 403);
     }
@@ -103,14 +105,12 @@ export function createApp(options: AppOptions): Hono {
       ? c.text("Configuration reloaded.\n")
       : c.text(`Configuration refused, the running one stays: ${result.error}\n`, 500);
   });
-  for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) {
-    app.all(contextPath + route, methodNotAllowed);
-  }
-  app.all(`${contextPath}/-/reload`, (c) => {
+  for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) app.all(route, methodNotAllowed);
+  app.all("/-/reload", (c) => {
     c.header("Allow", "POST");
     return c.text("Method Not Allowed\n", 405);
   });
-  return app;
+  return root;
 }
 
 function methodNotAllowed(c: Context): Response {
