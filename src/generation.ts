@@ -14,7 +14,7 @@ import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import { PathScraper } from "./path_scraper.ts";
 import type { ScrapeEngine } from "./scrape/engine.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
-import type { FetchHandler } from "./server/listen.ts";
+import type { FetchHandler } from "./server/types.ts";
 
 /** What every generation shares with the rest of the program. */
 export interface GenerationDependencies {

@@ -13,7 +13,8 @@ import { KINDS } from "./exporters/mod.ts";
 import { ServedConfiguration } from "./generation.ts";
 import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
-import { listen, type Listener } from "./server/listen.ts";
+import { listen } from "./server/listen.ts";
+import type { Listener } from "./server/types.ts";
 import {
   configPermissions,
   describeMissing,

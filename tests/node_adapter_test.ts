@@ -1,6 +1,6 @@
 /** The node-to-fetch adapter, on a real `node:http` server on loopback, in this process. */
 import { createServer, type Server } from "node:http";
-import type { FetchHandler } from "../src/server/listen.ts";
+import type { FetchHandler } from "../src/server/types.ts";
 import { nodeRequestListener } from "../src/server/node_adapter.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 
@@ -10,7 +10,6 @@ async function serveAdapted(
 ): Promise<AsyncDisposable & { port: number; server: Server }> {
   const server = createServer(
     nodeRequestListener(handler, {
-      scheme: "http",
       remoteAddr: (request) => ({
         transport: "tcp",
         hostname: request.socket.remoteAddress ?? "",

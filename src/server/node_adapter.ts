@@ -1,19 +1,26 @@
 /**
- * Serves a fetch handler (`(Request, info) => Response`) from a `node:http(s)` server: the
- * node request becomes a `Request` (method, URL, headers, streamed body, and a signal that
- * aborts when the client goes away first), and the `Response` is written back as it is
- * (status, headers, streamed body, never re-encoded). An error answer (4xx, 5xx) closes its
- * connection. A request whose path has `.` or `..` segments is answered 404 here, before the
- * handler sees it: a `Request`'s URL has them resolved, so that `/x/../metrics` would reach
- * `/metrics` (and its credentials check) under another name.
+ * Serves a fetch handler (`(Request, info) => Response`) from a `node:http(s)` server through
+ * Hono's own adapter (`getRequestListener` of `@hono/node-server`: the node request becomes a
+ * `Request` whose signal aborts when the client goes away first, and the `Response` is written
+ * back as it is), with what the program guarantees besides:
+ *
+ * - a request whose path has `.` or `..` segments is answered 404 before the handler sees it:
+ *   a `Request`'s URL has them resolved, so that `/x/../metrics` would reach `/metrics` (and
+ *   its credentials check) under another name;
+ * - a request with two Host headers, or whose target is neither origin-form (`/path`) nor
+ *   absolute-form (`http://host/path`, whose authority then replaces Host), is answered 400;
+ *   a Host that is no valid host leaves `localhost`;
+ * - `info.remoteAddr`, and `info.completed`, which rejects when the response was not sent whole;
+ * - an error answer (4xx, 5xx), and any answer while the listener shuts down, closes its
+ *   connection.
+ * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FetchHandler } from "./listen.ts";
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
+import type { FetchHandler } from "./types.ts";
 
 /** Options of {@linkcode nodeRequestListener}. */
 export interface NodeAdapterOptions {
-  /** The scheme of the URLs of the requests: "https" for a TLS listener. */
-  readonly scheme: "http" | "https";
   /** The client's address, for `info.remoteAddr`. */
   readonly remoteAddr: (request: IncomingMessage) => Deno.Addr;
   /** Whether the listener is shutting down: responses then close their connection. */
@@ -27,6 +34,29 @@ export function nodeRequestListener(
   handler: FetchHandler,
   options: NodeAdapterOptions,
 ): (request: IncomingMessage, response: ServerResponse) => void {
+  const listener = getRequestListener(
+    async (request, env) => {
+      const { incoming, outgoing } = env as HttpBindings;
+      let response: Response;
+      try {
+        response = await handler(request, {
+          remoteAddr: options.remoteAddr(incoming),
+          completed: completion(outgoing),
+        });
+      } catch {
+        response = new Response("Internal Server Error\n", { status: 500 });
+      }
+      // Only a client that was served keeps its connection: an idle one may stay open for
+      // minutes (see node_listener.ts), and a client refused or lost should not hold one that long.
+      return options.closing() || response.status >= 400 ? closingConnection(response) : response;
+    },
+    {
+      // The runtime's own Request and Response, as the handler expects.
+      overrideGlobalObjects: false,
+      errorHandler: () =>
+        new Response("Bad Request\n", { status: 400, headers: { connection: "close" } }),
+    },
+  );
   return (incoming, outgoing) => {
     options.onRequest?.("start");
     let ended = false;
@@ -36,55 +66,51 @@ export function nodeRequestListener(
       options.onRequest?.("end");
     };
     outgoing.once("close", end);
-    serve(handler, { incoming, outgoing, options }).catch(() => {
+    const refusal = normalizeTarget(incoming);
+    if (refusal !== undefined) {
+      const body = refusal === NOT_FOUND ? "Not Found\n" : "Bad Request\n";
+      outgoing.writeHead(refusal, {
+        "content-type": "text/plain;charset=UTF-8",
+        "content-length": body.length,
+        connection: "close",
+      });
+      outgoing.end(body);
+      return;
+    }
+    listener(incoming, outgoing).catch(() => {
       // The response could not be written: the client went away.
       if (!outgoing.destroyed) outgoing.destroy();
     }).finally(end);
   };
 }
 
-interface Exchange {
-  readonly incoming: IncomingMessage;
-  readonly outgoing: ServerResponse;
-  readonly options: NodeAdapterOptions;
-}
-
-async function serve(handler: FetchHandler, exchange: Exchange): Promise<void> {
-  const { incoming, outgoing, options } = exchange;
-  const aborter = new AbortController();
-  const completed = Promise.withResolvers<void>();
+/** Resolves when the response has been sent whole; rejects when its connection closed first. */
+function completion(outgoing: ServerResponse): Promise<void> {
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
   // Observed by whoever awaits info.completed; never an unhandled rejection.
-  completed.promise.catch(() => {});
-  outgoing.once("finish", () => completed.resolve());
+  promise.catch(() => {});
+  outgoing.once("finish", () => resolve());
   outgoing.once("close", () => {
     if (outgoing.writableFinished) return;
-    aborter.abort(new DOMException("the client went away", "AbortError"));
-    completed.reject(new Deno.errors.Interrupted("the response was not sent completely"));
+    reject(new Deno.errors.Interrupted("the response was not sent completely"));
   });
+  return promise;
+}
 
-  const body = incoming.method === "GET" || incoming.method === "HEAD"
-    ? undefined
-    : bodyOf(incoming);
-  const request = toRequest(incoming, { scheme: options.scheme, signal: aborter.signal, body });
-  let response: Response;
-  if (request === BAD_REQUEST) {
-    response = new Response("Bad Request\n", { status: 400 });
-  } else if (request === NOT_FOUND) {
-    response = new Response("Not Found\n", { status: 404 });
-  } else {
-    try {
-      response = await handler(request, {
-        remoteAddr: options.remoteAddr(incoming),
-        completed: completed.promise,
-      });
-    } catch {
-      response = new Response("Internal Server Error\n", { status: 500 });
-    }
-  }
+/** `response`, with `Connection: close`. */
+function closingConnection(response: Response): Response {
   try {
-    await writeResponse(response, exchange);
-  } finally {
-    body?.discard();
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    // Immutable headers (a fetched response): a copy.
+    const headers = new Headers(response.headers);
+    headers.set("connection", "close");
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
   }
 }
 
@@ -93,17 +119,16 @@ const BAD_REQUEST = 400;
 /** A request whose path is not canonical: it has `.` or `..` segments. */
 const NOT_FOUND = 404;
 
-/** The `Request` of a node request, or why there is none. */
-function toRequest(
+/**
+ * Makes the target of `incoming` origin-form and its Host the host it names, or says why the
+ * request is refused.
+ */
+function normalizeTarget(
   incoming: IncomingMessage,
-  options: { scheme: string; signal: AbortSignal; body: RequestBody | undefined },
-): Request | typeof BAD_REQUEST | typeof NOT_FOUND {
-  // Name/value pairs: quicker for `Request` to take than a `Headers` built one by one.
+): typeof BAD_REQUEST | typeof NOT_FOUND | undefined {
   const raw = incoming.rawHeaders;
-  const headers: [string, string][] = [];
   let hosts = 0;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    headers.push([raw[i]!, raw[i + 1]!]);
+  for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host") hosts++;
   }
   // RFC 9112: a request with more than one Host is answered 400.
@@ -115,19 +140,12 @@ function toRequest(
   if (!target.startsWith("/")) return BAD_REQUEST;
   if (hasDotSegment(target)) return NOT_FOUND;
   // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path.
-  const origin = new URL(`${options.scheme}://localhost`);
+  const origin = new URL("http://localhost");
   const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
-  try {
-    return new Request(origin.origin + target, {
-      method: incoming.method ?? "GET",
-      headers,
-      signal: options.signal,
-      ...(options.body === undefined ? {} : { body: options.body.stream, duplex: "half" }),
-    });
-  } catch {
-    return BAD_REQUEST;
-  }
+  incoming.url = target;
+  incoming.headers.host = origin.host;
+  return undefined;
 }
 
 /**
@@ -147,129 +165,3 @@ const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 
 /** An absolute-form request target: its authority, and what follows the authority's "/". */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)\/?(.*)$/is;
-
-/** A request body: its stream, and how to drop what is left of it once answered. */
-interface RequestBody {
-  readonly stream: ReadableStream<Uint8Array>;
-  /** Stops buffering and discards the rest, so that the connection can serve the next request. */
-  discard(): void;
-}
-
-/** The request body as a stream that reads from the node request as it is consumed. */
-function bodyOf(incoming: IncomingMessage): RequestBody {
-  let done = false;
-  let close = () => {};
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      close = () => controller.error(new Error("the response was sent before the body was read"));
-      incoming.on("data", (chunk: Uint8Array) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(chunk));
-        if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
-      });
-      incoming.once("end", () => {
-        if (!done) controller.close();
-        done = true;
-      });
-      incoming.once("error", (error) => {
-        if (!done) controller.error(error);
-        done = true;
-      });
-      incoming.pause();
-    },
-    pull() {
-      incoming.resume();
-    },
-    cancel() {
-      done = true;
-      incoming.resume();
-    },
-  }, { highWaterMark: 4 });
-  return {
-    stream,
-    discard() {
-      if (done) return;
-      done = true;
-      close();
-      incoming.resume();
-    },
-  };
-}
-
-/** Writes `response` to the node response: status, headers, and the body as it comes. */
-async function writeResponse(response: Response, exchange: Exchange): Promise<void> {
-  const { incoming, outgoing, options } = exchange;
-  const body = response.body;
-  if (outgoing.destroyed) {
-    await body?.cancel();
-    return;
-  }
-  outgoing.statusCode = response.status;
-  if (response.statusText !== "") outgoing.statusMessage = response.statusText;
-  for (const [name, value] of response.headers) {
-    if (name === "set-cookie") continue;
-    outgoing.setHeader(name, value);
-  }
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) outgoing.setHeader("set-cookie", cookies);
-  // Only a client that was served keeps its connection: an idle one may stay open for minutes
-  // (see node_listener.ts), and a client refused or lost should not hold one that long.
-  if (options.closing() || response.status >= 400) outgoing.setHeader("connection", "close");
-  if (body === null || incoming.method === "HEAD") {
-    await body?.cancel();
-    outgoing.end();
-    return;
-  }
-  const reader = body.getReader();
-  try {
-    const first = await reader.read();
-    if (first.done) {
-      outgoing.end();
-      return;
-    }
-    // A body that is complete at once (the usual exposition) is sent with its length; the
-    // first part of one still being produced is sent without waiting for the next.
-    const pending = reader.read();
-    pending.catch(() => {}); // observed below, unless the client goes away first
-    const ready = await Promise.race([pending, nextTick()]);
-    if (ready?.done) {
-      outgoing.end(first.value);
-      return;
-    }
-    await write(outgoing, first.value);
-    for (let next = await pending; !next.done; next = await reader.read()) {
-      await write(outgoing, next.value);
-    }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  }
-  outgoing.end();
-}
-
-/** Resolves with undefined after what is already settled has run. */
-function nextTick(): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), 0));
-}
-
-/** Writes `chunk`, waiting for the connection to take it when its buffer is full. */
-async function write(outgoing: ServerResponse, chunk: Uint8Array): Promise<void> {
-  if (outgoing.destroyed) throw new Error("the client went away");
-  if (!outgoing.write(chunk)) await drained(outgoing);
-}
-
-/** Resolves when `outgoing` can take more data; rejects when its connection closes first. */
-function drained(outgoing: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = () => {
-      outgoing.off("close", onClose);
-      resolve();
-    };
-    const onClose = () => {
-      outgoing.off("drain", onDrain);
-      reject(new Error("the client went away"));
-    };
-    outgoing.once("drain", onDrain);
-    outgoing.once("close", onClose);
-  });
-}

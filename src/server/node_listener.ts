@@ -15,7 +15,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ListenAddress } from "../config/types.ts";
-import type { FetchHandler, Listener, ListenOptions } from "./listen.ts";
+import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
 import { nodeRequestListener } from "./node_adapter.ts";
 import {
   claimSocketPath,
@@ -64,7 +64,6 @@ export async function listenNode(
   server.on(
     "request",
     nodeRequestListener(handler, {
-      scheme: address.scheme === "tcps" || address.scheme === "unixs" ? "https" : "http",
       remoteAddr: address.scheme === "unix" || address.scheme === "unixs"
         ? () => ({ transport: "unix", path: address.path })
         : (request) => ({

@@ -1,0 +1,43 @@
+/** What listeners, the node adapter and the program share: handlers, options, listeners. */
+import type { ListenAddress } from "../config/types.ts";
+
+/** A request handler, as `app.fetch`. */
+export type FetchHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.Addr>,
+) => Response | Promise<Response>;
+
+/** Options of {@linkcode listen}. */
+export interface ListenOptions {
+  /** How long a client may take to send its request headers (and to finish a TLS handshake). */
+  readonly readHeaderTimeoutMs: number;
+  /** The most connections open at once (`web.max_connections`); more are closed at once. */
+  readonly maxConnections: number;
+  /** Called when a connection is refused for `maxConnections`. */
+  readonly onRefused?: () => void;
+  /** Called with the number of open connections whenever it changes. */
+  readonly onConnections?: (open: number) => void;
+  /** Called when a TLS handshake fails. */
+  readonly onTlsFailure?: (failure: TlsFailure) => void;
+}
+
+/** A TLS handshake that failed. */
+export interface TlsFailure {
+  /** The client's address (the socket path for `unixs://`). */
+  readonly client: string;
+  readonly reason: string;
+  /**
+   * Whether the server refused the client (no certificate or one not accepted, a TLS
+   * protocol error such as plain HTTP), rather than the client going away or timing out.
+   */
+  readonly refused: boolean;
+}
+
+/** One listening socket. */
+export interface Listener {
+  readonly address: ListenAddress;
+  /** Where it actually listens (the port chosen by the system when the configured one is 0). */
+  readonly bound: string;
+  /** Stops accepting connections and waits for requests in flight to finish. */
+  shutdown(): Promise<void>;
+}
