@@ -383,8 +383,46 @@ function memoryTable(r: Results): string {
       (l.note === undefined ? "" : ` Counts ${l.note}.`),
       "",
     ]),
+    ...DESIGN_MEASUREMENTS,
   ].join("\n");
 }
+
+/**
+ * The measurements behind choices in the code, whose comments point here. Each was measured
+ * once, when the choice was made; the benchmark keeps them as they are.
+ */
+const DESIGN_MEASUREMENTS: readonly string[] = [
+  "## Measurements behind the code",
+  "",
+  "Not measured by `deno task bench`: each was measured once, on 2 cores, when the choice was made,",
+  "and is kept here for the comment in the code that points to it.",
+  "",
+  "- **V8 flags** (`src/v8_flags.ts`): `--max-semi-space-size=4` (halves of at most 4 MB for V8's",
+  "  young generation, instead of 16 MB). Serving the 100k-series payload (`wrk -c4`, three runs",
+  "  each): peak RSS 243-272 MB against 314-315 MB with one exporter, 517-580 MB against 598-639 MB",
+  "  with four, at 12.4-13.6 against 13.2-13.8 requests/s; on the node_exporter payload, the same CPU",
+  "  time per request and a lower p99. In the committed benchmark runs before and after, CPU per",
+  "  request on the 100k-series payload went from 74 to 78 ms with one exporter.",
+  "- **gzip level 1** (`src/scrape/answer.ts`): the default level cost six times the CPU for a body",
+  "  a quarter smaller.",
+  "- **Answers as a one-chunk stream** (`src/server/app.ts`): a `Response` made from the bytes copies",
+  "  them (a 7.5 MB exposition: 3 to 7 ms, and its size again in memory); a `Blob` copies them",
+  "  outside the JavaScript heap, where the copies outlived the responses under load.",
+  "- **http exporters through `node:http`, not `fetch`** (`src/exporters/_http_scrape.ts`): `fetch`",
+  "  decompresses a gzip body in the thread that accepts and answers requests; a 100 MiB body held",
+  "  other paths' answers up to 1.4 s.",
+  "- **Keep-alive of 6 minutes** (`src/server/node_listener.ts`): with Node's default of 5 s, every",
+  "  Prometheus scrape opened a new connection, and on a TLS listener did a new handshake: 2 to 4 ms",
+  "  of CPU a scrape, more than serving the node_exporter payload.",
+  "- **bcrypt in a worker** (`src/server/bcrypt_pool.ts`): a comparison at cost 10 takes bcryptjs",
+  "  about 65 ms of CPU; on the thread that serves requests, 20 clients sending wrong passwords made",
+  "  another path's median answer 1.4 s.",
+  "- **`@hono/node-server`** (`src/server/node_adapter.ts`): against the hand-made adapter it",
+  "  replaced, on the node_exporter payload (one file exporter, `wrk -c4 -d5s`, the two in turn, 3",
+  "  runs each): 1,705 against 1,567 requests/s and 0.57 against 0.64 ms of CPU per request",
+  "  (medians); asked for gzip, 1,822 against 1,776 requests/s and 0.55 against 0.57 ms.",
+  "",
+];
 
 /** The issue's targets, each with what was measured and whether it was met. */
 function targets(r: Results): string {

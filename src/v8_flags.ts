@@ -5,12 +5,8 @@
  *
  * `--max-semi-space-size=4`: halves of at most 4 MB for V8's young generation, instead of 16 MB.
  * What a scrape allocates is garbage once its response is written; a smaller young generation
- * collects it more often and keeps less memory resident. Measured on 2 cores (`wrk -c4`, three
- * runs each), serving the 100k-series payload: peak RSS 243-272 MB against 314-315 MB with one
- * exporter, 517-580 MB against 598-639 MB with four, at 12.4-13.6 against 13.2-13.8 requests/s;
- * on the node_exporter payload, the same CPU time per request and a lower p99. More frequent
- * collections may cost some CPU on large payloads: in the committed benchmark runs before and
- * after, CPU per request on the 100k-series payload went from 74 to 78 ms with one exporter.
+ * collects it more often and keeps less memory resident, at the cost of some CPU on large
+ * payloads (figures: BENCHMARKS.md, "Measurements behind the code").
  * @module
  */
 

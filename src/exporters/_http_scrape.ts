@@ -45,9 +45,9 @@ const ENCODINGS: Readonly<Record<string, ContentEncoding | "identity">> = {
 
 /**
  * Scrapes with `node:http` and `node:https` rather than `fetch`: fetch decompresses a gzip body
- * in the thread that accepts and answers requests, where a 100 MiB body held up other paths'
- * answers for over a second. Here the body is kept as it came, and the engine's workers
- * decompress it (within `body_size_limit`).
+ * in the thread that accepts and answers requests, where a large body holds up other paths'
+ * answers (figures: BENCHMARKS.md, "Measurements behind the code"). Here the body is kept as it
+ * came, and the engine's workers decompress it (within `body_size_limit`).
  */
 export class HttpExporter implements Exporter {
   readonly #config: HttpExporterConfig;

@@ -197,8 +197,9 @@ function exposition(c: Context, served: { negotiated: Negotiated; answer: Answer
 
 /**
  * A stream of the bytes themselves, in one chunk. A `Response` made from the bytes would
- * copy them (a 7.5 MB exposition: 3 to 7 ms and its size again in memory); a Blob copies
- * them outside the JavaScript heap, where the copies outlived the responses under load.
+ * copy them, costing time and the body's size again in memory; a Blob copies them outside the
+ * JavaScript heap, where the copies outlived the responses under load (figures: BENCHMARKS.md,
+ * "Measurements behind the code").
  */
 function oneChunk(body: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({

@@ -1,9 +1,10 @@
 /**
  * bcrypt comparisons off the program's thread: a Worker runs bcryptjs, one comparison at a
  * time, and at most {@linkcode BCRYPT_QUEUE_LIMIT} more wait for it; beyond that a comparison
- * is turned away at once ({@linkcode BcryptBusy}). A comparison at cost 10 takes bcryptjs
- * about 65 ms of CPU: on the thread that serves requests, 20 clients sending wrong passwords
- * made another path's median answer 1.4 s.
+ * is turned away at once ({@linkcode BcryptBusy}). A comparison takes bcryptjs tens of
+ * milliseconds of CPU: on the thread that serves requests, a few clients sending wrong
+ * passwords would hold up every other answer (figures: BENCHMARKS.md, "Measurements behind
+ * the code").
  *
  * Permissions: none. The worker is made from a `data:` URL, which needs no permission (one
  * made from a file needs `--allow-read` of it) and no `--include` in `deno compile`. It keeps

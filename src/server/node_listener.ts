@@ -46,7 +46,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * How long a connection may stay idle between requests: longer than the 5 minutes
  * Prometheus keeps its idle scrape connections, so that Prometheus, not this server, closes
  * them (Node's default of 5 s made every scrape open a new connection, and on a TLS listener
- * do a new handshake: 2 to 4 ms of CPU a scrape, more than serving the node_exporter payload).
+ * do a new handshake, costing more CPU than serving a small exposition: figures in
+ * BENCHMARKS.md, "Measurements behind the code").
  */
 const KEEP_ALIVE_TIMEOUT_MS = 6 * 60_000;
 
