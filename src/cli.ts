@@ -18,6 +18,7 @@ export type Command =
 
 /** A command line that cannot be understood (exit code 2). */
 export class UsageError extends Error {
+  /** A usage error with its message. */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -4,7 +4,6 @@
  * (see exporters/pool.ts): a generation takes over the unchanged ones that survive reloads.
  * @module
  */
-import type { Hono } from "hono";
 import type { ByteBudget } from "./exporters/byte_budget.ts";
 import type { Exporter } from "./exporters/mod.ts";
 import { type ExporterLease, ExporterPool } from "./exporters/pool.ts";
@@ -13,17 +12,20 @@ import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import { PathScraper } from "./path_scraper.ts";
 import type { ScrapeEngine } from "./scrape/engine.ts";
-import { type AppOptions, createApp } from "./server/app.ts";
+import { type App, type AppOptions, createApp } from "./server/app.ts";
 import type { FetchHandler } from "./server/types.ts";
 
 /** What every generation shares with the rest of the program. */
 export interface GenerationDependencies {
+  /** Where every generation logs. */
   readonly logger: Logger;
+  /** The program's own metrics. */
   readonly metrics: OwnMetrics;
   /** Where bodies are decoded and answers built, for every generation. */
   readonly engine: ScrapeEngine;
   /** `web.max_bytes_in_flight`: one budget for the life of the process. */
   readonly budget: ByteBudget;
+  /** Whether every listener is up (for `/-/ready`). */
   readonly isReady: () => boolean;
   /** Reloads the configuration; absent unless `--web.enable-lifecycle`. */
   readonly reload: AppOptions["reload"];
@@ -34,7 +36,7 @@ interface Generation {
   /** Its hold on the running exporters its scrapers scrape. */
   readonly lease: ExporterLease;
   readonly scrapers: readonly PathScraper[];
-  readonly app: Hono;
+  readonly app: App;
   /** Requests being answered by this generation. */
   inFlight: number;
   /** Replaced: close it once its requests in flight are done. */

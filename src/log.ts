@@ -17,8 +17,11 @@ export const LOG_FORMATS: readonly LogFormat[] = ["console", "json"];
 
 /** Where a logger writes; stderr unless replaced (tests). */
 export interface LoggerOptions {
+  /** The lowest level written. */
   readonly level: LogLevel;
+  /** console (human-readable) or json (one object a line). */
   readonly format: LogFormat;
+  /** Where lines go; default standard error. */
   readonly write?: (line: string) => void;
 }
 
@@ -34,6 +37,7 @@ export class Logger {
   readonly #format: LogFormat;
   readonly #write: (line: string) => void;
 
+  /** A logger as `options` say. */
   constructor(options: LoggerOptions) {
     this.#minimum = LOG_LEVELS.indexOf(options.level);
     this.#format = options.format;

@@ -21,13 +21,17 @@ import {
 
 /** The last scrape of one exporter, for the landing page and logs. */
 export interface ExporterStatus {
+  /** The exporter's name. */
   readonly name: string;
+  /** Its kind's name. */
   readonly kind: string;
   /** Where it scrapes (its kind says), without credentials. */
   readonly target: string;
   /** Epoch milliseconds when the last scrape started; undefined before the first. */
   readonly lastScrapeAt: number | undefined;
+  /** How long its last scrape took. */
   readonly lastDurationSeconds: number | undefined;
+  /** Samples in its last scrape; 0 when it failed. */
   readonly lastSamples: number | undefined;
   /** Why the last scrape failed (or, for exec_cached, its last run); undefined if it did not. */
   readonly lastError: string | undefined;
@@ -39,7 +43,9 @@ export interface ExporterStatus {
 
 /** What a path scraper needs from the rest of the program. */
 export interface PathScraperDependencies {
+  /** Where the scraper logs. */
   readonly logger: Logger;
+  /** The program's own metrics, which it updates. */
   readonly metrics: OwnMetrics;
   /** Where bodies are decoded and answers built. */
   readonly engine: ScrapeEngine;

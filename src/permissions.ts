@@ -11,6 +11,7 @@ export type PermissionName = "net" | "read" | "write" | "run" | "env";
 
 /** One permission a configuration needs, and what needs it. */
 export interface NeededPermission {
+  /** The kind of permission. */
   readonly name: PermissionName;
   /** The host:port, path, command or environment variable. */
   readonly value: string;

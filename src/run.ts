@@ -26,7 +26,8 @@ import { VERSION } from "./version.ts";
 /** How long a shutdown waits for scrapes in flight before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-type RunCommand = Extract<Command, { action: "run" | "check-config" | "print-permissions" }>;
+/** A command that loads a configuration: to run it, check it or print its permissions. */
+export type RunCommand = Extract<Command, { action: "run" | "check-config" | "print-permissions" }>;
 
 /** Loads the configuration a command names: the file, or the embedded default. */
 export async function loadConfig(command: RunCommand, logger: Logger): Promise<Config> {

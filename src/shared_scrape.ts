@@ -30,9 +30,11 @@ export interface ScrapeRequest {
 
 /** One exporter of the path, as its scrape needs it. */
 export interface ScrapedExporter {
+  /** Its name, for messages. */
   readonly name: string;
   /** Its own deadline (Infinity: only the scrape budget's). */
   readonly timeoutMs: number;
+  /** What scrapes it. */
   readonly running: Exporter;
 }
 
@@ -50,9 +52,11 @@ export interface ScrapedPath {
 export interface Outcome {
   /** Epoch milliseconds when it started. */
   readonly startedAt: number;
+  /** How long it took, decoding included. */
   readonly durationSeconds: number;
   /** Its samples; 0 when it failed. */
   readonly samples: number;
+  /** Why it failed; undefined when it succeeded. */
   readonly failure: ScrapeFailure | undefined;
 }
 
@@ -75,6 +79,7 @@ export class SharedScrape {
   #settled = 0;
   readonly #done = Promise.withResolvers<void>();
 
+  /** A scrape of `path`'s exporters, with the request's query, in `engine`, holding `hold`. */
   constructor(
     path: ScrapedPath,
     options: { query: URLSearchParams; engine: ScrapeEngine; hold: BudgetHold },

@@ -85,8 +85,8 @@ async function packCachedPackages(dir: string): Promise<Package[]> {
   const lock = JSON.parse(await Deno.readTextFile(`${REPO}deno.lock`));
   const packages: Package[] = [];
   for (const id of Object.keys(lock.npm)) {
-    const at = id.lastIndexOf("@");
-    const [name, version] = [id.slice(0, at), id.slice(at + 1)];
+    // "name@version", and "name@version_peer@version" for a package with peer dependencies.
+    const [, name = "", version = ""] = /^(@?[^@]+)@([^_]+)/.exec(id) ?? [];
     const folder = `${info.npmCache}/registry.npmjs.org/${name}`;
     const tarballFile = `${dir}/${name.replaceAll("/", "_")}-${version}.tgz`;
     await run("tar", [

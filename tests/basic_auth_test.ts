@@ -22,7 +22,8 @@ const EXPECTED_CHALLENGE = 'Basic realm="reverse_exporter"';
 function protectedApp(auth: AuthConfig, options: BasicAuthOptions = {}) {
   const app = new Hono();
   const counter = { served: 0 };
-  app.get("/metrics", createBasicAuth(auth, options), (c) => {
+  const guard = createBasicAuth(auth, options);
+  app.get("/metrics", async (c, next) => (await guard(c.req.raw)) ?? await next(), (c) => {
     counter.served++;
     return c.text("metrics\n");
   });

@@ -86,7 +86,10 @@ export function parseWeb(fields: Fields, value: unknown): WebConfig {
 }
 
 /** `web.engine_workers` by default: one per core, up to 4. */
-export const DEFAULT_ENGINE_WORKERS = Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1));
+export const DEFAULT_ENGINE_WORKERS: number = Math.min(
+  4,
+  Math.max(1, navigator.hardwareConcurrency || 1),
+);
 
 /** `web.engine_workers`: a whole number from 0 to 64. */
 function engineWorkers(fields: Fields, value: unknown): number {

@@ -20,6 +20,7 @@ export interface FieldOptions {
 
 /** {@linkcode FieldOptions} with the value given when the key is absent or invalid. */
 export interface FieldWithFallback<T> extends FieldOptions {
+  /** The value when the key is absent or invalid. */
   readonly fallback: T;
 }
 
@@ -41,6 +42,7 @@ export class Fields {
   readonly #label: string;
   readonly #baseDir: string;
 
+  /** A reader of the document that `origin` names. */
   constructor(origin: DocumentOrigin) {
     this.#label = origin.file ?? "embedded default configuration";
     this.#baseDir = origin.baseDir;

@@ -6,17 +6,21 @@ import type { Fields, Mapping } from "./fields.ts";
 export interface Config {
   /** Absolute path of the file it was read from; undefined for the embedded default. */
   readonly file: string | undefined;
+  /** The `web` section. */
   readonly web: WebConfig;
+  /** The entries of `reverse_exporters`, in file order. */
   readonly reverseExporters: readonly PathConfig[];
 }
 
 /** The `web` section: where and how the program serves. */
 export interface WebConfig {
+  /** The entries of `web.listen`, in file order. */
   readonly listen: readonly ListenAddress[];
   /** How long a client may take to send its request headers; never 0 (0s in the file is 60 s). */
   readonly readHeaderTimeoutMs: number;
   /** "" or a prefix starting with "/" and not ending with "/". */
   readonly contextPath: string;
+  /** `web.auth`: guards the landing page, `/-/metrics` and `/-/reload`; undefined: none. */
   readonly auth: AuthConfig | undefined;
   /** Workers that decode bodies and build answers; 0: the main thread does. */
   readonly engineWorkers: number;
@@ -28,8 +32,11 @@ export interface WebConfig {
 
 /** TLS material of a `tcps://` or `unixs://` listener; absolute file paths. */
 export interface ListenTls {
+  /** The certificate chain (`tlscert=`). */
   readonly certFile: string;
+  /** The private key (`tlskey=`). */
   readonly keyFile: string;
+  /** The CA that client certificates must chain to (`tlsclientca=`); undefined: none asked for. */
   readonly clientCaFile: string | undefined;
 }
 
@@ -63,6 +70,7 @@ export type BasicAuthCredential =
 
 /** An `auth` section. */
 export interface AuthConfig {
+  /** The credentials accepted; any of them matching is enough. */
   readonly basicAuth: readonly BasicAuthCredential[];
 }
 
@@ -70,7 +78,9 @@ export interface AuthConfig {
 export interface PathConfig {
   /** Starts with "/", without the context path. */
   readonly path: string;
+  /** Whether its answers have the `reverse_exporter_backend_*` series of its exporters (`backend_metrics`). */
   readonly backendMetrics: boolean;
+  /** The path's own `auth`: guards it besides `web.auth`; undefined: none. */
   readonly auth: AuthConfig | undefined;
   /** Kind by kind, in the order of the kinds given to validation; each kind's in file order. */
   readonly exporters: readonly ExporterConfig[];
@@ -85,9 +95,11 @@ export interface PathConfig {
 export interface ExporterConfig<Settings = unknown> {
   /** The name of its kind, its key under `exporters`: `http`, `file`, `exec`, `exec_cached`. */
   readonly kind: string;
+  /** Its name: unique within its path, the value of its `exporter_name` label. */
   readonly name: string;
   /** The labels added to every sample, sorted by name, `exporter_name` last unless `no_rewrite`. */
   readonly targetLabels: LabelSet;
+  /** `no_rewrite`: its samples get no `exporter_name` label. */
   readonly noRewrite: boolean;
   /** The most bytes its output may have (`body_size_limit`). */
   readonly bodySizeLimit: number;

@@ -16,6 +16,7 @@ export class ConfigError extends Error {
   /** One line per problem: `file: key: what is wrong`. */
   readonly problems: readonly string[];
 
+  /** A refusal listing `problems`. */
   constructor(problems: readonly string[]) {
     super(problems.join("\n"));
     this.name = "ConfigError";

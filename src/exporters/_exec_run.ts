@@ -13,10 +13,13 @@ import type { Logger } from "../log.ts";
 export interface CommandSettings {
   /** Absolute when it was written with a "/", else looked up in PATH. */
   readonly command: string;
+  /** Its arguments, passed as they are (no shell). */
   readonly args: readonly string[];
   /** Infinity when `timeout: 0` (no timeout of its own). */
   readonly timeoutMs: number;
+  /** Variables added to its environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** Where it runs (absolute); undefined: the program's working directory. */
   readonly workingDir: string | undefined;
 }
 

@@ -23,7 +23,9 @@ import { Readable } from "node:stream";
 
 /** The connection pools of an exporter: for its address's origin, and for others (no certificate). */
 export interface Agents {
+  /** For the exporter's address's origin, with its client certificate if it has one. */
   readonly origin: HttpAgent;
+  /** For the origins a redirect leads to, by scheme: no client certificate. */
   readonly elsewhere: Readonly<Record<"http:" | "https:", HttpAgent>>;
 }
 
@@ -57,6 +59,7 @@ export class HttpExporter implements Exporter {
   /** What requests to its address's origin send: its `headers` and basic auth too. */
   readonly #originHeaders: Record<string, string>;
 
+  /** An exporter of `config` that connects through `agents`. */
   constructor(config: HttpExporterConfig, agents: Agents) {
     this.#config = config;
     this.#agents = agents;

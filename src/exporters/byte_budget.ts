@@ -65,6 +65,7 @@ export class BudgetHold {
   readonly #budget: ByteBudget;
   #held = 0;
 
+  /** A hold on `budget`, holding nothing yet. */
   constructor(budget: ByteBudget) {
     this.#budget = budget;
   }

@@ -22,9 +22,13 @@ const GONE_POLL_MS = 20;
 
 /** What to run. */
 export interface CommandSpec {
+  /** The command: an absolute file, or a name looked up in PATH. */
   readonly command: string;
+  /** Its arguments, passed as they are (no shell). */
   readonly args: readonly string[];
+  /** Variables added to its environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** Where it runs; undefined: the program's working directory. */
   readonly workingDir: string | undefined;
   /** The most bytes of stdout accepted; more is a failure. */
   readonly outputLimit: number;
@@ -41,7 +45,9 @@ export interface CommandResult {
   readonly stdout: Uint8Array;
   /** The first {@linkcode STDERR_LIMIT} bytes of stderr. */
   readonly stderr: string;
+  /** Its exit code (128 + the signal's number when a signal ended it). */
   readonly code: number;
+  /** The signal that ended it, or null. */
   readonly signal: Deno.Signal | null;
 }
 

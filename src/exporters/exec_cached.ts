@@ -32,7 +32,9 @@ import {
 
 /** The keys of an `exec_cached` exporter. */
 export interface ExecCachedSettings extends CommandSettings {
+  /** Start to start, between two runs (`exec_interval`). */
   readonly execIntervalMs: number;
+  /** How old the last good result may be and still be served (`max_age`; default 3 intervals). */
   readonly maxAgeMs: number;
 }
 

@@ -33,6 +33,7 @@ export class ScrapeFailure extends Error {
   /** The failure's category, for metrics. */
   readonly category: FailureCause;
 
+  /** A failure of `category`, described by `message`. */
   constructor(category: FailureCause, message: string) {
     super(message);
     this.name = "ScrapeFailure";
@@ -64,6 +65,7 @@ export interface Exporter {
 export interface RunStatus {
   /** Epoch milliseconds when it started. */
   readonly at: number;
+  /** How long it took. */
   readonly durationSeconds: number;
   /** Why it failed; undefined when it succeeded. */
   readonly error: string | undefined;
@@ -73,7 +75,9 @@ export interface RunStatus {
 export interface ExporterContext {
   /** The configured path the exporter belongs to, for logs and metrics. */
   readonly path: string;
+  /** Where it logs. */
   readonly logger: Logger;
+  /** The program's own metrics, which it updates. */
   readonly metrics: OwnMetrics;
   /** `web.max_bytes_in_flight`, for what an exporter reads on a schedule of its own (script runs). */
   readonly budget: ByteBudget;

@@ -18,9 +18,13 @@ import { Agent as HttpsAgent } from "node:https";
 
 /** TLS settings of an `http` exporter; absolute file paths. */
 export interface ClientTls {
+  /** A CA certificate file trusted besides the system's. */
   readonly caFile: string | undefined;
+  /** The client certificate presented to the exporter's origin. */
   readonly certFile: string | undefined;
+  /** The key of the client certificate. */
   readonly keyFile: string | undefined;
+  /** Always false: refused by validation, kept so that the key is recognized. */
   readonly insecureSkipVerify: boolean;
 }
 
@@ -30,10 +34,15 @@ export interface HttpSettings {
   readonly address: URL;
   /** Infinity when `timeout: 0` (no timeout of its own). */
   readonly timeoutMs: number;
+  /** `forward_url_params`: the request's query is added to the address's. */
   readonly forwardUrlParams: boolean;
+  /** A Unix socket that the address's origin is reached through. */
   readonly unixSocket: string | undefined;
+  /** `tls`; undefined: the system's CAs only, no client certificate. */
   readonly tls: ClientTls | undefined;
+  /** Sent to the address's origin only; from `basic_auth` or the address's user info. */
   readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
+  /** Extra headers sent to the address's origin only. */
   readonly headers: Readonly<Record<string, string>>;
   /** The formats asked for, in order of preference (`scrape_protocols`). */
   readonly scrapeProtocols: readonly ScrapeProtocol[];

@@ -33,6 +33,7 @@ export class ExporterPool {
 export class ExporterLease {
   readonly #running: Set<Running>;
 
+  /** A lease on the exporters of `running`, holding none yet. */
   constructor(running: Set<Running>) {
     this.#running = running;
   }

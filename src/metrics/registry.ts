@@ -1,8 +1,11 @@
 /** The program's own metrics: counters, gauges and histograms with labels. */
 import type { HistogramFamily, Label, ValueFamily, ValueMetric } from "../exposition/model.ts";
 
-interface Series {
+/** One series of a metric: its labels and its value. */
+export interface Series {
+  /** Its labels, named as the metric's label names. */
   readonly labels: Label[];
+  /** Its value, set or added to. */
   value: number;
 }
 
@@ -10,14 +13,19 @@ function labelsOf(names: readonly string[], values: readonly string[]): Label[] 
   return names.map((name, i) => ({ name, value: values[i] ?? "" }));
 }
 
-/** A metric whose series are set or added to by label values. */
-class SimpleMetric {
+/** A metric whose series are set or added to by label values (counters and gauges). */
+export class SimpleMetric {
+  /** The family's name. */
   readonly name: string;
+  /** Its help text. */
   readonly help: string;
+  /** Its type: counter or gauge. */
   readonly type: ValueFamily["type"];
+  /** The names of the labels its series have, in order. */
   readonly labelNames: readonly string[];
   readonly #series = new Map<string, Series>();
 
+  /** A metric named `name` of `type`, with the label names its series have. */
   constructor(
     name: string,
     help: string,
@@ -30,6 +38,7 @@ class SimpleMetric {
     this.labelNames = labelNames;
   }
 
+  /** The series of the label values `values`, made at 0 if it is new. */
   protected series(values: readonly string[]): Series {
     const k = values.join("\u0000");
     let s = this.#series.get(k);
@@ -47,6 +56,7 @@ class SimpleMetric {
     }
   }
 
+  /** The family, with a metric per series. */
   collect(): ValueFamily {
     const metrics: ValueMetric[] = [];
     for (const s of this.#series.values()) metrics.push({ labels: s.labels, value: s.value });
@@ -56,6 +66,7 @@ class SimpleMetric {
 
 /** A monotonically increasing count. */
 export class Counter extends SimpleMetric {
+  /** A counter named `name`, with the label names its series have. */
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, "counter", labelNames);
   }
@@ -68,6 +79,7 @@ export class Counter extends SimpleMetric {
 
 /** A value that goes up and down. */
 export class Gauge extends SimpleMetric {
+  /** A gauge named `name`, with the label names its series have. */
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, "gauge", labelNames);
   }
@@ -87,12 +99,17 @@ interface HistogramSeries {
 
 /** Observations counted into cumulative buckets. */
 export class Histogram {
+  /** The family's name. */
   readonly name: string;
+  /** Its help text. */
   readonly help: string;
+  /** The names of the labels its series have, in order. */
   readonly labelNames: readonly string[];
+  /** The upper bounds of its buckets, +Inf left out. */
   readonly buckets: readonly number[];
   readonly #series = new Map<string, HistogramSeries>();
 
+  /** A histogram named `name`, with the label names its series have and its buckets' bounds. */
   constructor(
     name: string,
     help: string,
@@ -130,6 +147,7 @@ export class Histogram {
     }
   }
 
+  /** The family, with a metric per series. */
   collect(): HistogramFamily {
     const metrics = [...this.#series.values()].map((s) => ({
       labels: s.labels,

@@ -22,8 +22,11 @@ import {
 
 /** How to answer: the format and escaping negotiated, and whether to gzip. */
 export interface AnswerFormat {
+  /** The format negotiated with the client. */
   readonly format: Format;
+  /** How names outside the legacy character set are written. */
   readonly escaping: Escaping;
+  /** Whether the body is gzipped. */
   readonly gzip: boolean;
 }
 
@@ -31,7 +34,9 @@ export interface AnswerFormat {
 export interface Answer {
   /** The body, gzipped when asked. */
   readonly body: Uint8Array<ArrayBuffer>;
+  /** What the format could not carry, counted by kind. */
   readonly dropped: DroppedCounts;
+  /** The conflicts met while merging. */
   readonly conflicts: readonly MergeConflict[];
   /** The samples it holds. */
   readonly samples: number;

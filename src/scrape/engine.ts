@@ -22,7 +22,9 @@ export type ContentEncoding = "gzip" | "deflate" | "br";
 
 /** An exporter's body, as read: bytes, and the Content-Type it came with (http). */
 export interface Payload {
+  /** The body as it came (possibly compressed). */
   readonly body: Uint8Array;
+  /** Its Content-Type (http exporters); undefined: sniffed from the content. */
   readonly contentType?: string | undefined;
   /** How the body is compressed (http); it is decompressed before it is decoded. */
   readonly contentEncoding?: ContentEncoding | undefined;

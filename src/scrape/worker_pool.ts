@@ -136,6 +136,7 @@ class WorkerSession implements EngineSession {
 export class WorkerPool implements ScrapeEngine {
   readonly #workers: PoolWorker[];
 
+  /** A pool of `size` workers, started at once. */
   constructor(size: number) {
     this.#workers = Array.from({ length: Math.max(1, size) }, () => new PoolWorker());
   }

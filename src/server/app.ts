@@ -1,6 +1,6 @@
 /** The HTTP application: routes each configured path to its scrape, plus the `/-/` routes. */
 import { Hono } from "hono";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { negotiate, type Negotiated } from "../exposition/formats.ts";
 import type { ByteBudget } from "../exporters/byte_budget.ts";
 import type { OwnMetrics } from "../metrics/own_metrics.ts";
@@ -10,7 +10,7 @@ import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { createBasicAuth } from "./basic_auth.ts";
+import { type BasicAuthGuard, createBasicAuth } from "./basic_auth.ts";
 import { landingPage, renderLandingPage } from "./landing_page.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
@@ -22,6 +22,7 @@ export interface AppOptions {
   readonly contextPath: string;
   /** The scraper of each configured path. */
   readonly scrapers: readonly PathScraper[];
+  /** The program's own metrics: counted per path, served at `/-/metrics`. */
   readonly metrics: OwnMetrics;
   /** `web.max_bytes_in_flight`: a scrape arriving while it is exhausted is answered 503. */
   readonly budget: ByteBudget;
@@ -40,8 +41,14 @@ export interface AppOptions {
 /** The outcome of a reload: an error message when the configuration was refused. */
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
-/** Builds the Hono application. */
-export function createApp(options: AppOptions): Hono {
+/** The HTTP application, as the listeners use it. */
+export interface App {
+  /** Answers a request. */
+  fetch(request: Request, info: Deno.ServeHandlerInfo<Deno.Addr>): Response | Promise<Response>;
+}
+
+/** Builds the application (a Hono one). */
+export function createApp(options: AppOptions): App {
   const { contextPath, metrics } = options;
   const root = new Hono({ strict: true });
   root.onError((error, c) => {
@@ -60,14 +67,14 @@ export function createApp(options: AppOptions): Hono {
   // Guards next: Hono runs middleware in the order it is registered. /-/healthy and
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
-    const guard = createBasicAuth(options.webAuth);
+    const guard = guarding(createBasicAuth(options.webAuth));
     for (const route of ["/", "/-/metrics", "/-/reload"]) app.use(route, guard);
     // The landing page answers at the context path without its final "/" too.
     if (contextPath !== "") root.use(contextPath, guard);
   }
   for (const scraper of options.scrapers) {
     if (scraper.config.auth !== undefined) {
-      app.use(scraper.config.path, createBasicAuth(scraper.config.auth));
+      app.use(scraper.config.path, guarding(createBasicAuth(scraper.config.auth)));
     }
   }
   for (const scraper of options.scrapers) {
@@ -111,6 +118,16 @@ export function createApp(options: AppOptions): Hono {
     return c.text("Method Not Allowed\n", 405);
   });
   return root;
+}
+
+/** Middleware that answers with the guard's refusal, or lets the request through. */
+function guarding(guard: BasicAuthGuard): MiddlewareHandler {
+  return async (c, next) => {
+    const refusal = await guard(c.req.raw);
+    if (refusal !== undefined) return refusal;
+    await next();
+    return undefined;
+  };
 }
 
 function methodNotAllowed(c: Context): Response {

@@ -1,6 +1,5 @@
 /** HTTP basic authentication against a `basic_auth` list: plain passwords and bcrypt hashes. */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Context, MiddlewareHandler } from "hono";
 import type { AuthConfig } from "../config/types.ts";
 import { BcryptBusy, sharedBcryptPool } from "./bcrypt_pool.ts";
 
@@ -50,20 +49,22 @@ interface UserCredentials {
 const BASIC_HEADER = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 
 /**
- * Middleware answering 401 with `WWW-Authenticate: Basic realm="reverse_exporter"` unless the
- * request carries credentials that `auth` accepts; 429 when they could not be checked because
- * the bcrypt comparisons waiting are at their limit.
+ * The refusal of a request, if any: 401 with `WWW-Authenticate: Basic realm="reverse_exporter"`
+ * unless it carries credentials that the list accepts; 429 when they could not be checked
+ * because the bcrypt comparisons waiting are at their limit. Undefined: let it through.
  */
+export type BasicAuthGuard = (request: Request) => Promise<Response | undefined>;
+
+/** The {@linkcode BasicAuthGuard} of `auth`. */
 export function createBasicAuth(
   auth: AuthConfig,
   options: BasicAuthOptions = {},
-): MiddlewareHandler {
+): BasicAuthGuard {
   const check = createCredentialCheck(auth, options);
-  return async (c, next) => {
-    const outcome = await check(c.req.header("Authorization"));
-    if (outcome === "refused") return unauthorized(c);
-    if (outcome === "busy") return tooManyChecks(c);
-    await next();
+  return async (request) => {
+    const outcome = await check(request.headers.get("Authorization"));
+    if (outcome === "refused") return unauthorized();
+    if (outcome === "busy") return tooManyChecks();
     return undefined;
   };
 }
@@ -202,16 +203,23 @@ function remember(verifier: Verifier, key: string): void {
  * holds: 429, not 401, because they were not found wrong (a 401 would tell Prometheus, or a
  * browser, that the password is wrong); it says nothing about them either.
  */
-function tooManyChecks(c: Context): Response {
-  c.header("Retry-After", "1");
-  return c.text("Too Many Requests: too many credential checks are waiting; try again\n", 429);
+function tooManyChecks(): Response {
+  return new Response("Too Many Requests: too many credential checks are waiting; try again\n", {
+    status: 429,
+    headers: { "Retry-After": "1", "Content-Type": TEXT },
+  });
 }
 
 /** The 401 answer: the same for every kind of failure. */
-function unauthorized(c: Context): Response {
-  c.header("WWW-Authenticate", `Basic realm="${BASIC_AUTH_REALM}"`);
-  return c.text("Unauthorized\n", 401);
+function unauthorized(): Response {
+  return new Response("Unauthorized\n", {
+    status: 401,
+    headers: { "WWW-Authenticate": `Basic realm="${BASIC_AUTH_REALM}"`, "Content-Type": TEXT },
+  });
 }
+
+/** The Content-Type of Hono's text answers. */
+const TEXT = "text/plain; charset=UTF-8";
 
 /** User name and password of a `Basic` header; undefined when absent or malformed. */
 function parseAuthorization(

@@ -53,6 +53,7 @@ export class BcryptPool {
   #worker: Worker | undefined;
   #current: Job | undefined;
 
+  /** A pool whose worker starts with the first comparison; `queueLimit` comparisons may wait. */
   constructor(options: { queueLimit?: number } = {}) {
     this.#queueLimit = options.queueLimit ?? BCRYPT_QUEUE_LIMIT;
   }

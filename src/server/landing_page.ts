@@ -7,7 +7,9 @@ export type ExporterSummary = ExporterStatus;
 
 /** How many exporters of a path were up and down at their last scrape. */
 export interface ExporterCounts {
+  /** Exporters up at their last scrape. */
   readonly up: number;
+  /** Exporters down at their last scrape. */
   readonly down: number;
   /** Not scraped since the start (or the last reload). */
   readonly notScraped: number;
@@ -15,19 +17,27 @@ export interface ExporterCounts {
 
 /** One configured path as the landing page shows it. */
 export interface PathSummary {
+  /** The path as configured, without the context path. */
   readonly path: string;
+  /** Where it is served: with the context path. */
   readonly url: string;
+  /** How many of its exporters are up and down. */
   readonly counts: ExporterCounts;
+  /** Its exporters, in configuration order. */
   readonly exporters: readonly ExporterSummary[];
 }
 
 /** What the landing page shows, and what its JSON form is. */
 export interface LandingPage {
+  /** reverse_exporter's version. */
   readonly version: string;
+  /** Deno's version. */
   readonly denoVersion: string;
+  /** The configuration file; undefined for the embedded default. */
   readonly configFile: string | undefined;
   /** Epoch milliseconds when the page was made: the ages it shows are counted to it. */
   readonly generatedAt: number;
+  /** The configured paths, in configuration order. */
   readonly paths: readonly PathSummary[];
 }
 

@@ -13,6 +13,7 @@ import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
 
 /** A listener that cannot start; the message names the listen URL and what is wrong. */
 export class ListenerError extends Error {
+  /** The failure of `address` for `cause`. */
   constructor(address: ListenAddress, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(`web.listen "${address.url}": ${reason}`, { cause });

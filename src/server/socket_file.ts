@@ -40,7 +40,9 @@ export async function restrictSocket(path: string): Promise<SocketIdentity> {
 
 /** Which file a listener created, so that shutdown never removes a successor's socket. */
 export interface SocketIdentity {
+  /** The socket's path. */
   readonly path: string;
+  /** Its inode when it was made, to tell it from a file put in its place; null when unknown. */
   readonly ino: number | null;
 }
 

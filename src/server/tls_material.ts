@@ -12,6 +12,7 @@ import type { ListenTls } from "../config/types.ts";
 export interface TlsMaterial {
   /** The server certificate, possibly followed by intermediates. */
   readonly cert: string;
+  /** The private key, PEM. */
   readonly key: string;
   /** The CA that client certificates must be signed by; undefined when none is asked. */
   readonly clientCa: string | undefined;

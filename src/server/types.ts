@@ -25,6 +25,7 @@ export interface ListenOptions {
 export interface TlsFailure {
   /** The client's address (the socket path for `unixs://`). */
   readonly client: string;
+  /** What went wrong. */
   readonly reason: string;
   /**
    * Whether the server refused the client (no certificate or one not accepted, a TLS
@@ -35,6 +36,7 @@ export interface TlsFailure {
 
 /** One listening socket. */
 export interface Listener {
+  /** The `web.listen` entry it serves. */
   readonly address: ListenAddress;
   /** Where it actually listens (the port chosen by the system when the configured one is 0). */
   readonly bound: string;

@@ -3,7 +3,9 @@ import { parseArgs as stdParseArgs } from "@std/cli/parse-args";
 
 /** Which flags take a string and which are booleans. */
 export interface ParseArgsOptions {
+  /** Flags that take a value. */
   readonly string: readonly string[];
+  /** Flags that take none. */
   readonly boolean: readonly string[];
   /** Short names of flags: `{ h: "help" }`. */
   readonly alias?: Readonly<Record<string, string>>;
@@ -11,8 +13,11 @@ export interface ParseArgsOptions {
 
 /** Parsed flags; `unknown` lists every argument that is not a declared flag. */
 export interface ParsedArgs {
+  /** The values of the flags given that take one. */
   readonly strings: ReadonlyMap<string, string>;
+  /** The flags given that take none. */
   readonly booleans: ReadonlySet<string>;
+  /** Arguments that are no known flag. */
   readonly unknown: readonly string[];
 }
 
