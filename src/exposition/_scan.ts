@@ -14,6 +14,7 @@ export class DecodeError extends Error {
   /** Whether the input is not valid UTF-8 there. */
   readonly invalidUtf8: boolean;
 
+  /** An error at `position`, for `reason`. */
   constructor(reason: string, position: { line: number; column: number; invalidUtf8?: boolean }) {
     super(`line ${position.line}, column ${position.column}: ${reason}`);
     this.name = "DecodeError";
@@ -23,20 +24,35 @@ export class DecodeError extends Error {
   }
 }
 
+/** The byte of a tab. */
 export const TAB = 9;
+/** The byte of a line feed. */
 export const LF = 10;
+/** The byte of a carriage return. */
 export const CR = 13;
+/** The byte of a space. */
 export const SPACE = 32;
+/** The byte of `"`. */
 export const QUOTE = 34;
+/** The byte of `#`. */
 export const HASH = 35;
+/** The byte of `+`. */
 export const PLUS = 43;
+/** The byte of `,`. */
 export const COMMA = 44;
+/** The byte of `-`. */
 export const MINUS = 45;
+/** The byte of `.`. */
 export const DOT = 46;
+/** The byte of `=`. */
 export const EQUALS = 61;
+/** The byte of a backslash. */
 export const BACKSLASH = 92;
+/** The byte of `n`. */
 export const LOWER_N = 110;
+/** The byte of `{`. */
 export const OPEN_BRACE = 123;
+/** The byte of `}`. */
 export const CLOSE_BRACE = 125;
 
 /** Character classes of ASCII: bit 1, metric name; bit 2, metric name start; bit 4 label name. */
@@ -292,18 +308,28 @@ const MANY_LABELS = 16;
  * and OpenMetrics. The last label set read is kept in the `label*` arrays.
  */
 export class Scanner {
+  /** The input. */
   readonly b: Uint8Array;
+  /** Where the input ends. */
   readonly end: number;
+  /** Where it reads next. */
   pos = 0;
+  /** The line it reads (1-based). */
   line = 1;
+  /** Where that line starts. */
   lineStart = 0;
+  /** Where the label sets are written in canonical form (its aux bytes). */
   readonly store: SampleStore;
 
   /** Spans of the label names (without quotes) and escaped values of the last label set. */
   labelCount = 0;
+  /** Where each label's name starts. */
   nameStart: number[] = [];
+  /** Where each label's name ends. */
   nameEnd: number[] = [];
+  /** Where each label's escaped value starts. */
   valueStart: number[] = [];
+  /** Where each label's escaped value ends. */
   valueEnd: number[] = [];
   /** Each label's hash (see `labelHash`). */
   labelHashes: number[] = [];
@@ -318,10 +344,12 @@ export class Scanner {
   labelsHash = 0;
   /** Where the last label set's content starts (past `{`) and ends (at `}`). */
   setStart = 0;
+  /** Where the last label set's content ends (at `}`). */
   setEnd = 0;
   /** A quoted metric name inside the last label set (text 1.0.0): its content span, or -1. */
-  quotedNameStart = -1;
-  quotedNameEnd = -1;
+  quotedNameStart: number = -1;
+  /** Where that quoted name's content ends, or -1. */
+  quotedNameEnd: number = -1;
   /**
    * Whether a value of the last label set has a backslash before a character it does not
    * escape (OpenMetrics keeps it as written: `\t` is a backslash and a `t`); its canonical
@@ -331,6 +359,7 @@ export class Scanner {
   /** Set by `quoted` when it meets such a backslash. */
   #oddEscape = false;
 
+  /** A scanner of `b`, writing canonical label sets into `store`. */
   constructor(b: Uint8Array, store: SampleStore) {
     this.b = b;
     this.end = b.length;

@@ -26,11 +26,14 @@ const SHORT_SPAN = 128;
  * everything written each time it grows.
  */
 export class ByteWriter {
+  /** The chunk being written. */
   bytes: Uint8Array<ArrayBuffer>;
+  /** The bytes written into it. */
   length = 0;
   readonly #full: Uint8Array<ArrayBuffer>[] = [];
   #fullLength = 0;
 
+  /** A writer whose first chunk holds `size` bytes. */
   constructor(size = FIRST_CHUNK) {
     this.bytes = new Uint8Array(size);
   }
@@ -47,6 +50,7 @@ export class ByteWriter {
     this.length = 0;
   }
 
+  /** Writes one byte. */
   byte(b: number): void {
     if (this.length === this.bytes.length) this.#nextChunk(1);
     this.bytes[this.length++] = b;
@@ -195,6 +199,7 @@ export class PartLabels {
   readonly #escaping: Escaping;
   readonly #slow: boolean;
 
+  /** A writer of `part`'s label sets into `w`, label names escaped as `escaping` says. */
   constructor(w: ByteWriter, part: MergedPart, escaping: Escaping) {
     this.#w = w;
     this.#part = part;
@@ -317,7 +322,9 @@ export function sampleName(name: string): SampleName {
 
 /** How a sample's name is written: before its label set, or quoted inside it. */
 export interface SampleName {
+  /** The name, when it is written before the label set; undefined when quoted inside it. */
   readonly plain: string | undefined;
+  /** What the label set gets besides its labels: the quoted name; undefined when plain. */
   readonly extras: LabelSetExtras | undefined;
   /** The extras of a native histogram written as its `+Inf` bucket. */
   readonly native: LabelSetExtras;
@@ -338,11 +345,11 @@ export function encodedSizeHint(families: readonly MergedFamily[]): number {
 }
 
 /** How a HELP line starts: `# HELP `. */
-export const HELP_LINE = utf8.encode("# HELP ");
+export const HELP_LINE: Uint8Array = utf8.encode("# HELP ");
 /** How a TYPE line starts: `# TYPE `. */
-export const TYPE_LINE = utf8.encode("# TYPE ");
+export const TYPE_LINE: Uint8Array = utf8.encode("# TYPE ");
 /** How a UNIT line starts (OpenMetrics): `# UNIT `. */
-export const UNIT_LINE = utf8.encode("# UNIT ");
+export const UNIT_LINE: Uint8Array = utf8.encode("# UNIT ");
 
 /**
  * Writes the start of a metadata line, `# HELP name ` (`line`: how it starts, see above), of a

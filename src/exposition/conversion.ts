@@ -36,6 +36,8 @@ export function noneDropped(): DroppedCounts {
 
 /** An encoded exposition, and what its format could not carry. */
 export interface Encoded {
+  /** The encoded exposition. */
   readonly body: Uint8Array<ArrayBuffer>;
+  /** What it could not carry, counted by kind. */
   readonly dropped: DroppedCounts;
 }

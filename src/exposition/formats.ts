@@ -117,8 +117,11 @@ export function formatOfContentType(contentType: string | null | undefined): For
 
 /** The answer to a client: its format, how its names are escaped, and its Content-Type. */
 export interface Negotiated {
+  /** The format of the answer. */
   readonly format: Format;
+  /** How names outside the legacy character set are written. */
   readonly escaping: Escaping;
+  /** The Content-Type the answer is sent with. */
   readonly contentType: string;
 }
 

@@ -23,9 +23,13 @@ const utf8 = new TextEncoder();
 
 /** A label of a canonical label set: spans of its name (unquoted) and escaped value. */
 export interface LabelSpan {
+  /** Where its name starts. */
   readonly nameStart: number;
+  /** Where its name ends. */
   readonly nameEnd: number;
+  /** Where its escaped value starts. */
   readonly valueStart: number;
+  /** Where its escaped value ends. */
   readonly valueEnd: number;
 }
 

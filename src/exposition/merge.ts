@@ -17,11 +17,13 @@ export const EXPORTED_PREFIX = "exported_";
 
 /** The labels added to every sample of an exporter, in the forms the engine uses them. */
 export interface TargetLabels {
+  /** The labels, in the order they are written. */
   readonly labels: LabelSet;
   /** Their canonical form, `name="value",...`. */
   readonly bytes: Uint8Array;
   /** The sum of their hashes (see `labelHash`). */
   readonly hash: number;
+  /** Their names. */
   readonly names: ReadonlySet<string>;
 }
 
@@ -37,6 +39,7 @@ export function targetLabelsOf(labels: LabelSet): TargetLabels {
 export interface MergeSource {
   /** The exporter it comes from, for conflict reports; "" for the program's own series. */
   readonly exporterName: string;
+  /** The decoded exposition. */
   readonly exposition: Exposition;
   /** Added after each sample's own labels; none when absent. */
   readonly target?: TargetLabels;
@@ -46,9 +49,11 @@ export interface MergeSource {
 
 /** The samples one exporter gives a merged family. */
 export interface MergedPart {
+  /** The store of the part's samples. */
   readonly store: SampleStore;
   /** Its samples, in the store; never empty. */
   readonly indices: Int32Array;
+  /** The labels added to each of its samples. */
   readonly target: TargetLabels;
   /** Whether a sample may have a label named like a target label (which is then renamed). */
   readonly mayConflict: boolean;
@@ -58,9 +63,13 @@ export interface MergedPart {
 export interface MergedFamily {
   /** Its name in the exposition served (escaped for the client when it had to be). */
   readonly name: string;
+  /** The family's type. */
   readonly type: MetricType;
+  /** Its help text (the first exporter's that has one). */
   readonly help: string | undefined;
+  /** Its unit, if any. */
   readonly unit: string | undefined;
+  /** Its samples, by exporter, in merge order. */
   readonly parts: readonly MergedPart[];
 }
 
@@ -71,16 +80,21 @@ export interface MergeConflict {
    * was given before; `reserved`: a family named like the program's own series, renamed.
    */
   readonly kind: "type" | "duplicate" | "reserved";
+  /** The family's name. */
   readonly family: string;
+  /** The exporter whose family it was. */
   readonly exporterName: string;
   /** Samples of this exporter that were dropped (0 when all were kept). */
   readonly droppedSamples: number;
+  /** What happened, for the log. */
   readonly detail: string;
 }
 
 /** The merged families, sorted by name, and the conflicts met on the way. */
 export interface MergeResult {
+  /** The merged families, sorted by name. */
   readonly families: MergedFamily[];
+  /** The conflicts met, once per family and exporter. */
   readonly conflicts: MergeConflict[];
 }
 

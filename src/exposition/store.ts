@@ -52,9 +52,13 @@ export const ROLE_SUFFIX: readonly string[] = [
 
 /** A family of a decoded exposition: its samples are those of `indices` in the store. */
 export interface StoredFamily {
+  /** The family's name. */
   readonly name: string;
+  /** Its type. */
   readonly type: MetricType;
+  /** Its help text, unescaped; undefined when it had none. */
   readonly help: string | undefined;
+  /** Its unit; undefined when it had none. */
   readonly unit: string | undefined;
   /** Indices of its samples in the store, in the order decoded; never empty. */
   readonly indices: Int32Array;
@@ -62,7 +66,9 @@ export interface StoredFamily {
 
 /** A decoded exposition: its families, in order of first appearance, and their samples. */
 export interface Exposition {
+  /** Its families, in order of first appearance. */
   readonly families: readonly StoredFamily[];
+  /** Their samples. */
   readonly store: SampleStore;
 }
 
@@ -121,6 +127,7 @@ export class SampleStore {
   /** How many metrics there are; the next metric's number. */
   metrics = 0;
 
+  /** A store for the decoding of `input`, sized for about `expectedSamples` samples. */
   constructor(input: Uint8Array, expectedSamples: number) {
     this.input = input;
     this.inputLength = input.length;
