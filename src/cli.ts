@@ -28,7 +28,7 @@ export class UsageError extends Error {
 /** The `--help` text. */
 export const USAGE = `Usage: reverse_exporter [flags]
 
-Serves several Prometheus metric sources on one host as one scrape target.
+Serves the exporters of a host (HTTP exporters, metric files, scripts) as one scrape target.
 
 Flags:
   --config-file PATH      configuration file (default: reverse_exporter.yml; when that

@@ -1,4 +1,4 @@
-/** Test harness: the real server as a subprocess, and real HTTP backends on loopback. */
+/** Test harness: the real server as a subprocess, and real HTTP exporters on loopback. */
 
 /** The repository's root directory, with a trailing slash. */
 export const REPO = new URL("..", import.meta.url).pathname;
@@ -318,14 +318,14 @@ export interface Exporter extends AsyncDisposable {
   readonly requests: RecordedRequest[];
 }
 
-/** What a test backend saw of one request. */
+/** What a test exporter saw of one request. */
 export interface RecordedRequest {
   readonly url: URL;
   readonly headers: Headers;
 }
 
 /** Serves `handler` on 127.0.0.1 on a port chosen by the system. */
-export function serveBackend(
+export function serveExporter(
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<Exporter> {
   const requests: RecordedRequest[] = [];

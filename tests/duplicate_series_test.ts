@@ -9,7 +9,7 @@ import {
   installed,
   promtoolCheckMetrics,
   scrape,
-  serveBackend,
+  serveExporter,
   startServer,
   tempDir,
   valueOf,
@@ -55,8 +55,8 @@ const HOSTILE = [
 
 Deno.test("merged output holds no series twice, whatever the exporters send", async () => {
   await using dir = await tempDir();
-  await using hostile = await serveBackend(() => new Response(HOSTILE));
-  await using twin = await serveBackend(() => new Response('twin{x="1"} 1\ntwin{x="2"} 2\n'));
+  await using hostile = await serveExporter(() => new Response(HOSTILE));
+  await using twin = await serveExporter(() => new Response('twin{x="1"} 1\ntwin{x="2"} 2\n'));
   await using server = await startServer(
     dir.path,
     `

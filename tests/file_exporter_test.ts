@@ -197,7 +197,7 @@ Deno.test("a file replaced by rename under concurrent scrapes is always served w
     for (let s = 0; s < SCRAPES_PER_LANE; s++) {
       const text = await scrape(server);
       if (valueOf(text, up("atomic")) !== 1) {
-        problems.push(`backend down: ${text.slice(0, 2000)}`);
+        problems.push(`exporter down: ${text.slice(0, 2000)}`);
         continue;
       }
       const values = new Map<string, string>();

@@ -12,7 +12,7 @@ import {
   installed,
   REPO,
   scrape,
-  serveBackend,
+  serveExporter,
   startServer,
   tempDir,
   writeScript,
@@ -23,7 +23,7 @@ const SKIP = hasChromium ? "" : " (skipped: chromium not installed; Debian packa
 const WRITE_SCREENSHOTS = Deno.args.includes("--write-screenshots");
 
 /** 50 exporters on two paths, as a host with many sources has them: long targets, errors. */
-async function fiftyExporters(dir: string, backendUrl: string): Promise<string> {
+async function fiftyExporters(dir: string, exporterUrl: string): Promise<string> {
   await writeScript(dir, "disk_usage.sh", 'echo "disk_used_bytes{mount=\\"/\\"} 1e9"');
   await writeScript(dir, "broken_raid_check.sh", 'echo "mdadm: cannot open /dev/md0" >&2; exit 2');
   await Deno.mkdir(`${dir}/textfile_collector`);
@@ -35,13 +35,13 @@ async function fiftyExporters(dir: string, backendUrl: string): Promise<string> 
     const n = String(i).padStart(2, "0");
     const address = i % 9 === 0
       ? `http://127.0.0.1:1/metrics?instance=node-${n}.rack-b.datacenter-eu-west.example.internal`
-      : `${backendUrl}/metrics?instance=node-${n}.rack-a.datacenter-eu-west.example.internal:9100`;
+      : `${exporterUrl}/metrics?instance=node-${n}.rack-a.datacenter-eu-west.example.internal:9100`;
     http.push(`        - {name: node_exporter_${n}, address: "${address}"}`);
   }
   const probes: string[] = [];
   for (const module of ["http_2xx", "tcp_connect", "icmp_reachability", "dns_udp_resolution"]) {
     probes.push(
-      `        - {name: blackbox_${module}, address: "${backendUrl}/probe?module=${module}` +
+      `        - {name: blackbox_${module}, address: "${exporterUrl}/probe?module=${module}` +
         `&target=https://service-${module}.internal.example.org:8443/health/ready"}`,
     );
   }
@@ -121,10 +121,10 @@ Deno.test({
   ignore: !hasChromium,
   async fn(t) {
     await using dir = await tempDir();
-    await using backend = await serveBackend(() =>
+    await using exporter = await serveExporter(() =>
       new Response("up_metric 1\nother_metric 2\n", { headers: { "Content-Type": "text/plain" } })
     );
-    await using server = await startServer(dir.path, await fiftyExporters(dir.path, backend.url), {
+    await using server = await startServer(dir.path, await fiftyExporters(dir.path, exporter.url), {
       permissions: [
         "--no-prompt",
         "--allow-net=127.0.0.1",

@@ -1,6 +1,6 @@
 /** The landing page at /: HTML for people, JSON for programs, never credentials. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { scrape, serveBackend, startServer, tempDir } from "./_server.ts";
+import { scrape, serveExporter, startServer, tempDir } from "./_server.ts";
 
 /** `path` with a line break allowed after its `/` and `_`, and `.` before a letter, as on the page. */
 function breakable(path: string): string {
@@ -9,9 +9,9 @@ function breakable(path: string): string {
 
 Deno.test("the landing page lists each path and exporter with its last scrape, without credentials", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(() => new Response("a_metric 1\nb_metric 2\n"));
+  await using exporter = await serveExporter(() => new Response("a_metric 1\nb_metric 2\n"));
   await Deno.writeTextFile(`${dir.path}/cron.prom`, "cron_metric 1\n");
-  const port = new URL(backend.url).port;
+  const port = new URL(exporter.url).port;
   await using server = await startServer(
     dir.path,
     `

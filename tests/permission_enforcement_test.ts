@@ -3,7 +3,7 @@ import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import {
   runProgram,
   scrape,
-  serveBackend,
+  serveExporter,
   ServerProcess,
   tempDir,
   writeScript,
@@ -12,7 +12,7 @@ import {
 /** Writes a configuration with one exporter of each kind into `dir`; returns its path. */
 async function writeAllKinds(
   dir: string,
-  backendUrl: string,
+  exporterUrl: string,
   name = "config.yml",
 ): Promise<string> {
   await Deno.writeTextFile(`${dir}/cron.prom`, "cron_metric 1\n");
@@ -25,7 +25,7 @@ web: {listen: ["tcp://127.0.0.1:0"]}
 reverse_exporters:
   - path: /metrics
     exporters:
-      http: [{name: backend, address: "${backendUrl}/metrics"}]
+      http: [{name: backend, address: "${exporterUrl}/metrics"}]
       file: [{name: cron, path: cron.prom}]
       exec: [{name: script, command: ./script.sh}]
       exec_cached: [{name: cached, command: ./script.sh, exec_interval: 10s}]
@@ -49,8 +49,8 @@ async function printedFlags(file: string, dir: string): Promise<string[]> {
 
 Deno.test("started with exactly the printed flags, every kind of exporter is scraped", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(() => new Response("backend_metric 1\n"));
-  const file = await writeAllKinds(dir.path, backend.url);
+  await using exporter = await serveExporter(() => new Response("backend_metric 1\n"));
+  const file = await writeAllKinds(dir.path, exporter.url);
   const flags = await printedFlags(file, dir.path);
   assertEquals(flags.map((f) => f.split("=")[0]), ["--allow-net", "--allow-read", "--allow-run"]);
   await using server = await ServerProcess.start(["--config-file", file], {
@@ -65,8 +65,8 @@ Deno.test("started with exactly the printed flags, every kind of exporter is scr
 
 Deno.test("with one printed flag removed, the server exits 1 naming that grant", async (t) => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(() => new Response("backend_metric 1\n"));
-  const file = await writeAllKinds(dir.path, backend.url);
+  await using exporter = await serveExporter(() => new Response("backend_metric 1\n"));
+  const file = await writeAllKinds(dir.path, exporter.url);
   const flags = await printedFlags(file, dir.path);
   for (const removed of flags) {
     await t.step(removed.split("=")[0]!, async () => {
@@ -95,12 +95,12 @@ Deno.test("with one printed flag removed, the server exits 1 naming that grant",
 
 Deno.test("the flags of one configuration do not serve another's host, file or command", async () => {
   await using dir = await tempDir();
-  await using backendA = await serveBackend(() => new Response("a_metric 1\n"));
-  await using backendB = await serveBackend(() => new Response("b_metric 1\n"));
+  await using exporterA = await serveExporter(() => new Response("a_metric 1\n"));
+  await using exporterB = await serveExporter(() => new Response("b_metric 1\n"));
   await Deno.mkdir(`${dir.path}/a`);
   await Deno.mkdir(`${dir.path}/b`);
-  const fileA = await writeAllKinds(`${dir.path}/a`, backendA.url);
-  const fileB = await writeAllKinds(`${dir.path}/b`, backendB.url);
+  const fileA = await writeAllKinds(`${dir.path}/a`, exporterA.url);
+  const fileB = await writeAllKinds(`${dir.path}/b`, exporterB.url);
   const flagsA = await printedFlags(fileA, dir.path);
   // A's flags, plus reading B's configuration file so that the check can say what B needs.
   const permissions = [
@@ -113,7 +113,7 @@ Deno.test("the flags of one configuration do not serve another's host, file or c
   });
   assertEquals(await server.exitCode(), 1);
   const error = String(server.logs.find((l) => l.level === "error")?.["error"]);
-  const port = new URL(backendB.url).port;
+  const port = new URL(exporterB.url).port;
   assertStringIncludes(error, `net 127.0.0.1:${port} (for exporter backend (http) of /metrics)`);
   assertStringIncludes(
     error,
@@ -128,11 +128,11 @@ Deno.test("the flags of one configuration do not serve another's host, file or c
 
 Deno.test("a denied connection at scrape time is that exporter's failure, not a crash", async () => {
   await using dir = await tempDir();
-  await using elsewhere = await serveBackend(() => new Response("elsewhere_metric 1\n"));
-  await using redirecting = await serveBackend(() =>
+  await using elsewhere = await serveExporter(() => new Response("elsewhere_metric 1\n"));
+  await using redirecting = await serveExporter(() =>
     Response.redirect(`${elsewhere.url.replace("127.0.0.1", "localhost")}/metrics`, 302)
   );
-  await using plain = await serveBackend(() => new Response("plain_metric 1\n"));
+  await using plain = await serveExporter(() => new Response("plain_metric 1\n"));
   const file = `${dir.path}/config.yml`;
   await Deno.writeTextFile(
     file,

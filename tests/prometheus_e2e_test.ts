@@ -282,9 +282,9 @@ scrape_configs:
       for (const job of JOBS) {
         assertEquals(await queryOne(prometheus, `up{job="${job}"}`), 1, job);
       }
-      const backends = await query(prometheus, "reverse_exporter_backend_up");
+      const up = await query(prometheus, "reverse_exporter_backend_up");
       assertEquals(
-        backends.map((s) => `${s.metric["job"]}/${s.metric["exporter_name"]}=${s.value[1]}`)
+        up.map((s) => `${s.metric["job"]}/${s.metric["exporter_name"]}=${s.value[1]}`)
           .sort(),
         [
           `${METRICS_JOB}/cron=1`,

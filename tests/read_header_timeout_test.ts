@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { makeCertificates } from "./_certs.ts";
-import { installed, REPO, scrape, serveBackend, startServer, tempDir } from "./_server.ts";
+import { installed, REPO, scrape, serveExporter, startServer, tempDir } from "./_server.ts";
 import { type Cut, HEAD, trickle } from "./_trickle_client.ts";
 
 const hasOpenssl = await installed("openssl");
@@ -56,7 +56,7 @@ Deno.test("tcp://: a connection that sends nothing is closed after read_header_t
 
 Deno.test("keep-alive connections idle for longer than read_header_timeout, and scrapes slower than it, are served", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(async () => {
+  await using exporter = await serveExporter(async () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     return new Response("slow_metric 1\n");
   });
@@ -69,7 +69,7 @@ reverse_exporters:
   - path: /metrics
     exporters: {file: [{name: a, path: a.prom}]}
   - path: /slow
-    exporters: {http: [{name: s, address: "${backend.url}/metrics", timeout: 10s}]}
+    exporters: {http: [{name: s, address: "${exporter.url}/metrics", timeout: 10s}]}
 `,
   );
   const conn = await Deno.connect(hostPort(server.bound[0]!));

@@ -9,7 +9,7 @@ import { makeCertificates } from "./_certs.ts";
 import {
   installed,
   type RecordedRequest,
-  serveBackend,
+  serveExporter,
   startServer,
   tempDir,
   valueOf,
@@ -27,8 +27,8 @@ function credentialsOf(request: RecordedRequest): [string | null, string | null]
 
 Deno.test("a redirect to another port gets neither headers nor basic auth; a same-origin one does", async () => {
   await using dir = await tempDir();
-  await using elsewhere = await serveBackend(() => metrics("elsewhere"));
-  await using exporter = await serveBackend((request) => {
+  await using elsewhere = await serveExporter(() => metrics("elsewhere"));
+  await using exporter = await serveExporter((request) => {
     const path = new URL(request.url).pathname;
     if (path === "/away") return Response.redirect(`${elsewhere.url}/metrics`, 302);
     if (path === "/moved") return Response.redirect(`${exporter.url}/metrics`, 301);
@@ -62,7 +62,7 @@ reverse_exporters:
 
 Deno.test("more than 10 redirects fail the exporter", async () => {
   await using dir = await tempDir();
-  await using exporter = await serveBackend((request) => {
+  await using exporter = await serveExporter((request) => {
     const hop = Number(new URL(request.url).searchParams.get("hop") ?? 0);
     return Response.redirect(`${new URL(request.url).origin}/metrics?hop=${hop + 1}`, 307);
   });

@@ -4,7 +4,7 @@ import {
   eventually,
   runProgram,
   scrape,
-  serveBackend,
+  serveExporter,
   ServerProcess,
   startServer,
   tempDir,
@@ -113,7 +113,7 @@ Deno.test("a scrape in flight during a reload finishes on the old configuration"
   await writeMetrics(dir.path, "b");
   let release = () => {};
   const held = new Promise<void>((resolve) => release = resolve);
-  await using slow = await serveBackend(async () => {
+  await using slow = await serveExporter(async () => {
     await held;
     return new Response("slow_metric 1\n");
   });

@@ -6,7 +6,7 @@ import {
   installed,
   promtoolCheckMetrics,
   sampleLines,
-  serveBackend,
+  serveExporter,
   startServer,
   tempDir,
 } from "./_server.ts";
@@ -38,8 +38,8 @@ function countSamples(text: string): number {
 
 Deno.test("two node_exporters and a Prometheus on one path merge into one valid exposition", async () => {
   await using dir = await tempDir();
-  await using node = await serveBackend(() => textResponse(NODE));
-  await using prometheus = await serveBackend(() => textResponse(PROMETHEUS));
+  await using node = await serveExporter(() => textResponse(NODE));
+  await using prometheus = await serveExporter(() => textResponse(PROMETHEUS));
   await using server = await startServer(
     dir.path,
     `
@@ -96,7 +96,7 @@ reverse_exporters:
   // Families are sorted by name.
   assertEquals(typeNames, [...typeNames].sort());
 
-  // The backends were asked for text 0.0.4, with gzip, by reverse_exporter.
+  // The exporters were asked for text 0.0.4, with gzip, by reverse_exporter.
   const request = node.requests[0]!;
   assertStringIncludes(request.headers.get("accept") ?? "", "text/plain;version=0.0.4");
   assertStringIncludes(request.headers.get("user-agent") ?? "", "reverse_exporter/");
@@ -110,7 +110,7 @@ Deno.test({
   ignore: !hasPromtool,
   async fn() {
     await using dir = await tempDir();
-    await using node = await serveBackend(() => textResponse(NODE));
+    await using node = await serveExporter(() => textResponse(NODE));
     await using server = await startServer(
       dir.path,
       `
@@ -133,8 +133,8 @@ reverse_exporters:
 
 Deno.test("a failing exporter is marked down while the others are served", async (t) => {
   await using dir = await tempDir();
-  await using good = await serveBackend(() => textResponse("up_metric 1\n"));
-  await using failing = await serveBackend((request) => {
+  await using good = await serveExporter(() => textResponse("up_metric 1\n"));
+  await using failing = await serveExporter((request) => {
     const path = new URL(request.url).pathname;
     if (path === "/500") return new Response("oops", { status: 500 });
     if (path === "/garbage") return textResponse("this is { not an exposition\n");
@@ -144,7 +144,7 @@ Deno.test("a failing exporter is marked down while the others are served", async
       request.signal.addEventListener("abort", () => resolve(new Response("late")));
     });
   });
-  const closed = await serveBackend(() => new Response());
+  const closed = await serveExporter(() => new Response());
   const closedUrl = closed.url;
   await closed[Symbol.asyncDispose]();
   await using server = await startServer(
@@ -198,7 +198,7 @@ reverse_exporters:
 
 Deno.test("X-Prometheus-Scrape-Timeout-Seconds cuts an exporter's deadline", async () => {
   await using dir = await tempDir();
-  await using hanging = await serveBackend((request) =>
+  await using hanging = await serveExporter((request) =>
     new Promise<Response>((resolve) => {
       request.signal.addEventListener("abort", () => resolve(new Response("late")));
     })
@@ -229,9 +229,9 @@ reverse_exporters:
   assert(duration < 30, `the exporter ran for ${duration} s`);
 });
 
-Deno.test("gzip: the response is gzipped when accepted, and gzipped backends are decoded", async () => {
+Deno.test("gzip: the response is gzipped when accepted, and gzipped exporters are decoded", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(async () => {
+  await using exporter = await serveExporter(async () => {
     const gzipped = await new Response(
       new Blob([NODE]).stream().pipeThrough(new CompressionStream("gzip")),
     ).arrayBuffer();
@@ -247,7 +247,7 @@ reverse_exporters:
   - path: /metrics
     backend_metrics: false
     exporters:
-      http: [{name: node, address: "${backend.url}/metrics"}]
+      http: [{name: node, address: "${exporter.url}/metrics"}]
 `,
   );
   // Deno's fetch always asks for gzip and decompresses: read raw bytes over a socket instead.
@@ -316,7 +316,7 @@ function dechunk(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 Deno.test("forward_url_params adds the scrape's parameters and keeps the address's own", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend((request) => {
+  await using exporter = await serveExporter((request) => {
     const params = [...new URL(request.url).searchParams].map(([k, v]) => `${k}=${v}`).join("&");
     return textResponse(`probe_params{params="${params}"} 1\n`);
   });
@@ -329,8 +329,8 @@ reverse_exporters:
     backend_metrics: false
     exporters:
       http:
-        - {name: forwarding, address: "${backend.url}/probe?module=http_2xx", forward_url_params: true}
-        - {name: plain, address: "${backend.url}/probe?module=http_2xx"}
+        - {name: forwarding, address: "${exporter.url}/probe?module=http_2xx", forward_url_params: true}
+        - {name: plain, address: "${exporter.url}/probe?module=http_2xx"}
 `,
   );
   const text = await (await fetch(server.url("/probe?target=example.org&debug=true"))).text();
@@ -343,7 +343,7 @@ reverse_exporters:
 
 Deno.test("methods, own routes, HEAD and context_path", async (t) => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(() => textResponse("a_metric 1\n"));
+  await using exporter = await serveExporter(() => textResponse("a_metric 1\n"));
   await using server = await startServer(
     dir.path,
     `
@@ -353,7 +353,7 @@ web:
 reverse_exporters:
   - path: /metrics
     exporters:
-      http: [{name: a, address: "${backend.url}/metrics"}]
+      http: [{name: a, address: "${exporter.url}/metrics"}]
 `,
   );
   await t.step("the path is served under the context path only", async () => {
@@ -414,14 +414,14 @@ reverse_exporters:
 
 Deno.test("listens on several addresses at once, IPv4 and IPv6", async () => {
   await using dir = await tempDir();
-  await using backend = await serveBackend(() => textResponse("a_metric 1\n"));
+  await using exporter = await serveExporter(() => textResponse("a_metric 1\n"));
   await using server = await startServer(
     dir.path,
     `
 web: {listen: ["tcp://127.0.0.1:0", "tcp://[::1]:0"]}
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: a, address: "${backend.url}/metrics"}]}
+    exporters: {http: [{name: a, address: "${exporter.url}/metrics"}]}
 `,
   );
   assertEquals(server.bound.length, 2);
@@ -445,7 +445,7 @@ Deno.test("a scrape in flight finishes during a graceful stop", async () => {
   await using dir = await tempDir();
   let release = () => {};
   const held = new Promise<void>((resolve) => release = resolve);
-  await using backend = await serveBackend(async () => {
+  await using exporter = await serveExporter(async () => {
     await held;
     return textResponse("late_metric 1\n");
   });
@@ -455,11 +455,11 @@ Deno.test("a scrape in flight finishes during a graceful stop", async () => {
 web: {listen: ["tcp://127.0.0.1:0"]}
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: slow, address: "${backend.url}/metrics"}]}
+    exporters: {http: [{name: slow, address: "${exporter.url}/metrics"}]}
 `,
   );
   const scrape = fetch(server.url("/metrics")).then((r) => r.text());
-  while (backend.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+  while (exporter.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
   const exit = server.stop("SIGTERM");
   await new Promise((r) => setTimeout(r, 200));
   release();
@@ -499,7 +499,7 @@ reverse_exporters:
 Deno.test("a failing exporter is logged when it goes down and when it recovers, not on every scrape", async () => {
   await using dir = await tempDir();
   let up = false;
-  await using backend = await serveBackend(() =>
+  await using exporter = await serveExporter(() =>
     up ? textResponse("flaky_metric 1\n") : new Response("down", { status: 503 })
   );
   await using server = await startServer(
@@ -508,7 +508,7 @@ Deno.test("a failing exporter is logged when it goes down and when it recovers, 
 web: {listen: ["tcp://127.0.0.1:0"]}
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: flaky, address: "${backend.url}/metrics"}]}
+    exporters: {http: [{name: flaky, address: "${exporter.url}/metrics"}]}
 `,
   );
   const scrapeText = async () => await (await fetch(server.url("/metrics"))).text();

@@ -4,7 +4,7 @@
  */
 import { memoryOf } from "../bench/processes.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
-import { scrape, serveBackend, startServer, tempDir, valueOf } from "./_server.ts";
+import { scrape, serveExporter, startServer, tempDir, valueOf } from "./_server.ts";
 
 /** A text exposition of `series` gauges, about 75 bytes a series. */
 function gauges(series: number): Uint8Array<ArrayBuffer> {
@@ -48,7 +48,7 @@ Deno.test("200 concurrent scrapes of a 7 MB exporter share its scrape: all answe
   await using dir = await tempDir();
   const body = gauges(103_000);
   assert(body.length > 7_000_000, `${body.length} bytes`);
-  await using exporter = await serveBackend(async () => {
+  await using exporter = await serveExporter(async () => {
     // Slow enough that the 200 requests arrive while it is being scraped.
     await new Promise((r) => setTimeout(r, 1000));
     return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
@@ -87,7 +87,7 @@ reverse_exporters:
 
 Deno.test("a request that joins a scrape in progress keeps its own deadline", async () => {
   await using dir = await tempDir();
-  await using exporter = await serveBackend(async () => {
+  await using exporter = await serveExporter(async () => {
     await new Promise((r) => setTimeout(r, 2000));
     return new Response("slow_gauge 1\n");
   });
@@ -128,7 +128,7 @@ Deno.test("while a 100 MiB gzip body is decoded, requests to another path are an
     new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
   ).bytes();
   let bigServed = false;
-  await using exporter = await serveBackend(() => {
+  await using exporter = await serveExporter(() => {
     bigServed = true;
     return new Response(gzipped, {
       headers: { "Content-Encoding": "gzip", "Content-Type": "text/plain; version=0.0.4" },

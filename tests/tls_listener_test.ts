@@ -9,7 +9,7 @@ import {
   installed,
   REPO,
   runProgram,
-  serveBackend,
+  serveExporter,
   ServerProcess,
   startServer,
   tempDir,
@@ -126,7 +126,7 @@ function errorsOf(server: ServerProcess): string {
  */
 async function startClientCaServer(dir: string) {
   const certs = await makeCertificates(dir);
-  const backend = await serveBackend(() => textResponse("tls_metric 1\n"));
+  const exporter = await serveExporter(() => textResponse("tls_metric 1\n"));
   const server = await startServer(
     dir,
     `
@@ -134,18 +134,18 @@ web:
   listen: ["tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key&tlsclientca=ca.crt"]
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: a, address: "${backend.url}/metrics"}]}
+    exporters: {http: [{name: a, address: "${exporter.url}/metrics"}]}
 `,
     { permissions: permissions(dir) },
   );
   assertEquals(server.bound.length, 1, JSON.stringify(server.logs));
   return {
     certs,
-    backend,
+    exporter,
     server,
     async [Symbol.asyncDispose]() {
       await server.stop();
-      await backend[Symbol.asyncDispose]();
+      await exporter[Symbol.asyncDispose]();
     },
   };
 }
@@ -156,7 +156,7 @@ Deno.test({
   async fn(t) {
     await using dir = await tempDir();
     await using setup = await startClientCaServer(dir.path);
-    const { certs, backend, server } = setup;
+    const { certs, exporter, server } = setup;
     const url = `https://${server.bound[0]}/metrics`;
 
     await t.step("a client certificate signed by the CA, clientAuth: accepted", async () => {
@@ -185,9 +185,9 @@ Deno.test({
     ];
     for (const [what, client] of refused) {
       await t.step(`${what}: the handshake fails`, async () => {
-        const before = backend.requests.length;
+        const before = exporter.requests.length;
         await assertRejects(() => tlsGet(url, { ca: certs.caCert, ...client }), TypeError);
-        assertEquals(backend.requests.length, before, "nothing was scraped for it");
+        assertEquals(exporter.requests.length, before, "nothing was scraped for it");
       });
     }
     await t.step(
@@ -279,7 +279,7 @@ Deno.test({
   async fn(t) {
     await using dir = await tempDir();
     await using setup = await startClientCaServer(dir.path);
-    const { certs, backend, server } = setup;
+    const { certs, exporter, server } = setup;
     const key = certs.clientKey;
     const accepted: [string, string][] = [
       ["clientAuth", certs.clientCert],
@@ -289,12 +289,12 @@ Deno.test({
     ];
     for (const [what, cert] of accepted) {
       await t.step(`accepted: ${what}`, async () => {
-        const before = backend.requests.length;
+        const before = exporter.requests.length;
         assertEquals(
           await nodeTlsGet(server.bound[0]!, "/metrics", { ca: certs.caCert, cert, key }),
           200,
         );
-        assertEquals(backend.requests.length, before + 1);
+        assertEquals(exporter.requests.length, before + 1);
       });
     }
     // [what, certificate, key, the reason logged]
@@ -349,7 +349,7 @@ Deno.test({
     const failures = () => server.logs.filter((l) => l.msg === "TLS handshake failed");
     for (const [what, cert, clientKey, reason] of refused) {
       await t.step(`refused, no request served, reason logged: ${what}`, async () => {
-        const before = backend.requests.length;
+        const before = exporter.requests.length;
         const logged = failures().length;
         const files = cert === undefined
           ? { ca: certs.caCert }
@@ -359,7 +359,7 @@ Deno.test({
         const line = failures()[logged]!;
         assertEquals([line.level, line.client], ["info", "127.0.0.1"]);
         assertStringIncludes(String(line.error), `client certificate refused: ${reason}`);
-        assertEquals(backend.requests.length, before, "nothing was scraped for it");
+        assertEquals(exporter.requests.length, before, "nothing was scraped for it");
       });
     }
     await t.step("the landing page is not served to a refused client either", async () => {
@@ -388,7 +388,7 @@ Deno.test({
     const certs = await makeCertificates(dir.path);
     const plain = `${dir.path}/plain.sock`;
     const secure = `${dir.path}/secure.sock`;
-    await using backend = await serveBackend(() => textResponse("socket_metric 1\n"));
+    await using exporter = await serveExporter(() => textResponse("socket_metric 1\n"));
     const server = await startServer(
       dir.path,
       `
@@ -398,7 +398,7 @@ web:
     - "unixs://secure.sock?tlscert=server.crt&tlskey=server.key&tlsclientca=ca.crt"
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: a, address: "${backend.url}/metrics"}]}
+    exporters: {http: [{name: a, address: "${exporter.url}/metrics"}]}
 `,
       { permissions: permissions(dir.path, [plain, secure]) },
     );
@@ -627,7 +627,7 @@ Deno.test({
     const certs = await makeCertificates(dir.path);
     let release = () => {};
     const held = new Promise<void>((resolve) => release = resolve);
-    await using backend = await serveBackend(async (request) => {
+    await using exporter = await serveExporter(async (request) => {
       if (new URL(request.url).pathname === "/slow") await held;
       return textResponse("late_metric 1\n");
     });
@@ -638,9 +638,9 @@ web:
   listen: ["tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key"]
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: slow, address: "${backend.url}/slow"}]}
+    exporters: {http: [{name: slow, address: "${exporter.url}/slow"}]}
   - path: /fast
-    exporters: {http: [{name: fast, address: "${backend.url}/fast"}]}
+    exporters: {http: [{name: fast, address: "${exporter.url}/fast"}]}
 `,
       { permissions: permissions(dir.path) },
     );
@@ -655,7 +655,7 @@ reverse_exporters:
     using _silent = await Deno.connect({ hostname, port: Number(port) });
     using busyClient = Deno.createHttpClient({ caCerts: [ca] });
     const scrape = fetch(`${origin}/metrics`, { client: busyClient }).then((r) => r.text());
-    while (!backend.requests.some((r) => r.url.pathname === "/slow")) {
+    while (!exporter.requests.some((r) => r.url.pathname === "/slow")) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const exit = server.stop("SIGTERM");
@@ -680,7 +680,7 @@ Deno.test({
     await using dir = await tempDir();
     const certs = await makeCertificates(dir.path);
     const { promise: aborted, resolve: onAbort } = Promise.withResolvers<void>();
-    await using backend = await serveBackend((request) =>
+    await using exporter = await serveExporter((request) =>
       new Promise<Response>((resolve) => {
         request.signal.addEventListener("abort", () => {
           onAbort();
@@ -695,7 +695,7 @@ web:
   listen: ["tcps://127.0.0.1:0?tlscert=server.crt&tlskey=server.key"]
 reverse_exporters:
   - path: /metrics
-    exporters: {http: [{name: hang, address: "${backend.url}/metrics", timeout: 60s}]}
+    exporters: {http: [{name: hang, address: "${exporter.url}/metrics", timeout: 60s}]}
 `,
       { permissions: permissions(dir.path) },
     );
@@ -705,14 +705,14 @@ reverse_exporters:
       client,
       signal: controller.signal,
     });
-    while (backend.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    while (exporter.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
     controller.abort();
     await assertRejects(() => scrape, DOMException);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), 10_000));
     const outcome = await Promise.race([aborted.then(() => "aborted" as const), timedOut]);
     clearTimeout(timer);
-    assertEquals(outcome, "aborted", "the backend's request was not cancelled");
+    assertEquals(outcome, "aborted", "the exporter's request was not cancelled");
   },
 });
 

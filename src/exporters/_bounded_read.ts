@@ -1,6 +1,6 @@
 /**
- * The one reader of every source (http bodies, metric files, scripts' stdout and stderr): it
- * keeps what a stream sends in one buffer of its own, within a limit.
+ * The one reader of every exporter's output (http bodies, metric files, scripts' stdout and
+ * stderr): it keeps what a stream sends in one buffer of its own, within a limit.
  *
  * A piece that arrives may be a view of a few bytes over a 64 KiB buffer of the runtime (a
  * body trickled a byte per packet, gzip decoded in 4 KiB pieces, a script writing a byte at a
