@@ -14,3 +14,5 @@ export * from "./conversion.ts";
 export * from "./decode_text.ts";
 export * from "./encode_text.ts";
 export * from "./decode.ts";
+export * from "./decode_protobuf.ts";
+export * from "./encode_protobuf.ts";
