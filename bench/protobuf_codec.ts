@@ -1,6 +1,7 @@
 /**
  * The protobuf codec against the text one, on the node_exporter capture and the generated
- * 100,000-series exposition (each converted to protobuf by our encoder): decode and encode in
+ * 100,000-series exposition (both converted to protobuf by our encoder, the capture once, in
+ * tests/fixtures/node_exporter_1.5.pb): decode and encode in
  * MB/s (of the body decoded or written) and series/s, in CPU time (less disturbed by other
  * processes than wall-clock time), the median and the best of alternating rounds. With `--reader=library`, the
  * decoder reads with `@bufbuild/protobuf`'s reader instead of ours.
@@ -19,7 +20,7 @@ import { encodeProtobuf } from "../src/exposition/encode_protobuf.ts";
 import { encodeText } from "../src/exposition/encode_text.ts";
 import { type MergedFamily, mergeSources, targetLabelsOf } from "../src/exposition/merge.ts";
 import { type Exposition, sampleCountOf } from "../src/exposition/store.ts";
-import { generatedExposition, nodeExporterText } from "./payloads.ts";
+import { generatedExposition, nodeExporterProtobuf, nodeExporterText } from "./payloads.ts";
 import { say } from "./report.ts";
 
 const TARGET = targetLabelsOf([{ name: "exporter_name", value: "node" }]);
@@ -209,19 +210,22 @@ function decodeProtobuf(body: Uint8Array): Exposition {
   return decodeProtobufWith(body, library ? new LibraryWireReader(body) : new BoundedReader(body));
 }
 
+/** The 100k-series exposition in protobuf: the generated text, encoded by us. */
+function generatedProtobuf(text: Uint8Array): Uint8Array {
+  const families = mergeSources([{ exporterName: "node", exposition: decodeText(text) }]).families;
+  return encodeProtobuf(families).body;
+}
+
 const encoder = new TextEncoder();
+const generated = encoder.encode(generatedExposition(100_000));
 for (
-  const [payload, text] of [
-    ["node_exporter", nodeExporterText()],
-    ["100k series", generatedExposition(100_000)],
+  const [payload, textBody, pbBody] of [
+    ["node_exporter", encoder.encode(nodeExporterText()), nodeExporterProtobuf()],
+    ["100k series", generated, generatedProtobuf(generated)],
   ] as const
 ) {
-  const textBody = encoder.encode(text);
   const fromText = decodeText(textBody);
   const series = sampleCountOf(fromText);
-  // The exporter's own exposition in protobuf: no target labels.
-  const exporterFamilies = mergeSources([{ exporterName: "node", exposition: fromText }]).families;
-  const pbBody = encodeProtobuf(exporterFamilies).body;
   const fromPb = decodeProtobuf(pbBody);
   const textMerged = merged(fromText);
   const pbMerged = merged(fromPb);
