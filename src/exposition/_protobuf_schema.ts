@@ -144,6 +144,11 @@ export function tagOf(f: Field): number {
   return f.number * 8 + f.wire;
 }
 
+/** The tag of a repeated scalar field packed into one LEN field. */
+export function packedTagOf(f: Field): number {
+  return f.number * 8 + LEN;
+}
+
 /**
  * The wire types each field number of a message may come with (a bit per wire type; 0 for
  * fields it does not have, which are skipped), indexed by field number.
@@ -157,3 +162,61 @@ export function wireTypesOf(message: Readonly<Record<string, Field>>): Uint8Arra
   }
   return out;
 }
+
+// Tags of the fields, as written before their values (a repeated scalar may also come
+// packed, with its tag for wire type LEN).
+export const T_FAMILY_NAME = tagOf(METRIC_FAMILY.name);
+export const T_FAMILY_HELP = tagOf(METRIC_FAMILY.help);
+export const T_FAMILY_TYPE = tagOf(METRIC_FAMILY.type);
+export const T_FAMILY_METRIC = tagOf(METRIC_FAMILY.metric);
+export const T_FAMILY_UNIT = tagOf(METRIC_FAMILY.unit);
+export const T_METRIC_LABEL = tagOf(METRIC.label);
+export const T_METRIC_GAUGE = tagOf(METRIC.gauge);
+export const T_METRIC_COUNTER = tagOf(METRIC.counter);
+export const T_METRIC_SUMMARY = tagOf(METRIC.summary);
+export const T_METRIC_UNTYPED = tagOf(METRIC.untyped);
+export const T_METRIC_HISTOGRAM = tagOf(METRIC.histogram);
+export const T_METRIC_TIMESTAMP = tagOf(METRIC.timestampMs);
+export const T_LABEL_NAME = tagOf(LABEL_PAIR.name);
+export const T_LABEL_VALUE = tagOf(LABEL_PAIR.value);
+export const T_GAUGE_VALUE = tagOf(GAUGE.value);
+export const T_COUNTER_VALUE = tagOf(COUNTER.value);
+export const T_COUNTER_EXEMPLAR = tagOf(COUNTER.exemplar);
+export const T_COUNTER_CREATED = tagOf(COUNTER.createdTimestamp);
+export const T_QUANTILE_QUANTILE = tagOf(QUANTILE.quantile);
+export const T_QUANTILE_VALUE = tagOf(QUANTILE.value);
+export const T_SUMMARY_COUNT = tagOf(SUMMARY.sampleCount);
+export const T_SUMMARY_SUM = tagOf(SUMMARY.sampleSum);
+export const T_SUMMARY_QUANTILE = tagOf(SUMMARY.quantile);
+export const T_SUMMARY_CREATED = tagOf(SUMMARY.createdTimestamp);
+export const T_HISTOGRAM_COUNT = tagOf(HISTOGRAM.sampleCount);
+export const T_HISTOGRAM_SUM = tagOf(HISTOGRAM.sampleSum);
+export const T_HISTOGRAM_BUCKET = tagOf(HISTOGRAM.bucket);
+export const T_HISTOGRAM_COUNT_FLOAT = tagOf(HISTOGRAM.sampleCountFloat);
+export const T_HISTOGRAM_SCHEMA = tagOf(HISTOGRAM.schema);
+export const T_HISTOGRAM_ZERO_THRESHOLD = tagOf(HISTOGRAM.zeroThreshold);
+export const T_HISTOGRAM_ZERO_COUNT = tagOf(HISTOGRAM.zeroCount);
+export const T_HISTOGRAM_ZERO_COUNT_FLOAT = tagOf(HISTOGRAM.zeroCountFloat);
+export const T_HISTOGRAM_NEGATIVE_SPAN = tagOf(HISTOGRAM.negativeSpan);
+export const T_HISTOGRAM_NEGATIVE_DELTA = tagOf(HISTOGRAM.negativeDelta);
+export const T_HISTOGRAM_NEGATIVE_COUNT = tagOf(HISTOGRAM.negativeCount);
+export const T_HISTOGRAM_POSITIVE_SPAN = tagOf(HISTOGRAM.positiveSpan);
+export const T_HISTOGRAM_POSITIVE_DELTA = tagOf(HISTOGRAM.positiveDelta);
+export const T_HISTOGRAM_POSITIVE_COUNT = tagOf(HISTOGRAM.positiveCount);
+export const T_HISTOGRAM_NEGATIVE_DELTA_PACKED = packedTagOf(HISTOGRAM.negativeDelta);
+export const T_HISTOGRAM_NEGATIVE_COUNT_PACKED = packedTagOf(HISTOGRAM.negativeCount);
+export const T_HISTOGRAM_POSITIVE_DELTA_PACKED = packedTagOf(HISTOGRAM.positiveDelta);
+export const T_HISTOGRAM_POSITIVE_COUNT_PACKED = packedTagOf(HISTOGRAM.positiveCount);
+export const T_HISTOGRAM_CREATED = tagOf(HISTOGRAM.createdTimestamp);
+export const T_HISTOGRAM_EXEMPLARS = tagOf(HISTOGRAM.exemplars);
+export const T_BUCKET_COUNT = tagOf(BUCKET.cumulativeCount);
+export const T_BUCKET_BOUND = tagOf(BUCKET.upperBound);
+export const T_BUCKET_EXEMPLAR = tagOf(BUCKET.exemplar);
+export const T_BUCKET_COUNT_FLOAT = tagOf(BUCKET.cumulativeCountFloat);
+export const T_SPAN_OFFSET = tagOf(BUCKET_SPAN.offset);
+export const T_SPAN_LENGTH = tagOf(BUCKET_SPAN.length);
+export const T_EXEMPLAR_LABEL = tagOf(EXEMPLAR.label);
+export const T_EXEMPLAR_VALUE = tagOf(EXEMPLAR.value);
+export const T_EXEMPLAR_TIMESTAMP = tagOf(EXEMPLAR.timestamp);
+export const T_TIMESTAMP_SECONDS = tagOf(TIMESTAMP.seconds);
+export const T_TIMESTAMP_NANOS = tagOf(TIMESTAMP.nanos);

@@ -8,28 +8,69 @@
  * gauges, unknown is untyped; `_created` as created timestamps); exemplars of counters and
  * classic buckets; native histograms; units. Label and metric names outside the legacy set
  * are escaped by `escaping` unless it is `allow-utf-8`. What protobuf cannot carry (an
- * exemplar or `_created` of a gauge) is left out and counted.
+ * exemplar or `_created` of a gauge, an exemplar of a summary) is left out and counted; a
+ * summary's count is an integer on the wire (rounded), a histogram's count and buckets are
+ * written as floats when they are not integers.
  *
- * The wire format is written with `@bufbuild/protobuf`'s `BinaryWriter`; label sets are
- * copied from their canonical bytes into `LabelPair` fields without making strings.
+ * Label sets are copied from their canonical bytes into `LabelPair` fields without making
+ * strings; metrics of one value and family headers are written as bytes, the other metrics
+ * with `@bufbuild/protobuf`'s `BinaryWriter` (see README, Dependencies, for the figures).
  * @module
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BACKSLASH, EQUALS, LF, LOWER_N, QUOTE } from "./_scan.ts";
 import {
-  BUCKET as BUCKET_MESSAGE,
-  BUCKET_SPAN,
-  COUNTER,
-  EXEMPLAR,
-  GAUGE,
-  HISTOGRAM,
-  LABEL_PAIR,
-  METRIC,
-  METRIC_FAMILY,
-  QUANTILE as QUANTILE_MESSAGE,
-  SUMMARY,
-  tagOf,
-  TIMESTAMP,
+  T_BUCKET_BOUND,
+  T_BUCKET_COUNT,
+  T_BUCKET_COUNT_FLOAT,
+  T_BUCKET_EXEMPLAR,
+  T_COUNTER_CREATED,
+  T_COUNTER_EXEMPLAR,
+  T_COUNTER_VALUE,
+  T_EXEMPLAR_LABEL,
+  T_EXEMPLAR_TIMESTAMP,
+  T_EXEMPLAR_VALUE,
+  T_FAMILY_HELP,
+  T_FAMILY_METRIC,
+  T_FAMILY_NAME,
+  T_FAMILY_TYPE,
+  T_FAMILY_UNIT,
+  T_GAUGE_VALUE,
+  T_HISTOGRAM_BUCKET,
+  T_HISTOGRAM_COUNT,
+  T_HISTOGRAM_COUNT_FLOAT,
+  T_HISTOGRAM_CREATED,
+  T_HISTOGRAM_EXEMPLARS,
+  T_HISTOGRAM_NEGATIVE_COUNT,
+  T_HISTOGRAM_NEGATIVE_DELTA,
+  T_HISTOGRAM_NEGATIVE_SPAN,
+  T_HISTOGRAM_POSITIVE_COUNT,
+  T_HISTOGRAM_POSITIVE_DELTA,
+  T_HISTOGRAM_POSITIVE_SPAN,
+  T_HISTOGRAM_SCHEMA,
+  T_HISTOGRAM_SUM,
+  T_HISTOGRAM_ZERO_COUNT,
+  T_HISTOGRAM_ZERO_COUNT_FLOAT,
+  T_HISTOGRAM_ZERO_THRESHOLD,
+  T_LABEL_NAME,
+  T_LABEL_VALUE,
+  T_METRIC_COUNTER,
+  T_METRIC_GAUGE,
+  T_METRIC_HISTOGRAM,
+  T_METRIC_LABEL,
+  T_METRIC_SUMMARY,
+  T_METRIC_TIMESTAMP,
+  T_METRIC_UNTYPED,
+  T_QUANTILE_QUANTILE,
+  T_QUANTILE_VALUE,
+  T_SPAN_LENGTH,
+  T_SPAN_OFFSET,
+  T_SUMMARY_COUNT,
+  T_SUMMARY_CREATED,
+  T_SUMMARY_QUANTILE,
+  T_SUMMARY_SUM,
+  T_TIMESTAMP_NANOS,
+  T_TIMESTAMP_SECONDS,
 } from "./_protobuf_schema.ts";
 import { ByteWriter } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
@@ -72,58 +113,6 @@ const PROTO_TYPES: Readonly<Record<MetricType, number>> = {
   info: 1,
   stateset: 1,
 };
-
-const T_FAMILY_NAME = tagOf(METRIC_FAMILY.name);
-const T_FAMILY_HELP = tagOf(METRIC_FAMILY.help);
-const T_FAMILY_TYPE = tagOf(METRIC_FAMILY.type);
-const T_FAMILY_METRIC = tagOf(METRIC_FAMILY.metric);
-const T_FAMILY_UNIT = tagOf(METRIC_FAMILY.unit);
-const T_METRIC_LABEL = tagOf(METRIC.label);
-const T_METRIC_GAUGE = tagOf(METRIC.gauge);
-const T_METRIC_COUNTER = tagOf(METRIC.counter);
-const T_METRIC_SUMMARY = tagOf(METRIC.summary);
-const T_METRIC_UNTYPED = tagOf(METRIC.untyped);
-const T_METRIC_HISTOGRAM = tagOf(METRIC.histogram);
-const T_METRIC_TIMESTAMP = tagOf(METRIC.timestampMs);
-const T_LABEL_NAME = tagOf(LABEL_PAIR.name);
-const T_LABEL_VALUE = tagOf(LABEL_PAIR.value);
-const T_GAUGE_VALUE = tagOf(GAUGE.value);
-const T_COUNTER_VALUE = tagOf(COUNTER.value);
-const T_COUNTER_EXEMPLAR = tagOf(COUNTER.exemplar);
-const T_COUNTER_CREATED = tagOf(COUNTER.createdTimestamp);
-const T_QUANTILE_QUANTILE = tagOf(QUANTILE_MESSAGE.quantile);
-const T_QUANTILE_VALUE = tagOf(QUANTILE_MESSAGE.value);
-const T_SUMMARY_COUNT = tagOf(SUMMARY.sampleCount);
-const T_SUMMARY_SUM = tagOf(SUMMARY.sampleSum);
-const T_SUMMARY_QUANTILE = tagOf(SUMMARY.quantile);
-const T_SUMMARY_CREATED = tagOf(SUMMARY.createdTimestamp);
-const T_HISTOGRAM_COUNT = tagOf(HISTOGRAM.sampleCount);
-const T_HISTOGRAM_SUM = tagOf(HISTOGRAM.sampleSum);
-const T_HISTOGRAM_BUCKET = tagOf(HISTOGRAM.bucket);
-const T_HISTOGRAM_COUNT_FLOAT = tagOf(HISTOGRAM.sampleCountFloat);
-const T_HISTOGRAM_SCHEMA = tagOf(HISTOGRAM.schema);
-const T_HISTOGRAM_ZERO_THRESHOLD = tagOf(HISTOGRAM.zeroThreshold);
-const T_HISTOGRAM_ZERO_COUNT = tagOf(HISTOGRAM.zeroCount);
-const T_HISTOGRAM_ZERO_COUNT_FLOAT = tagOf(HISTOGRAM.zeroCountFloat);
-const T_HISTOGRAM_NEGATIVE_SPAN = tagOf(HISTOGRAM.negativeSpan);
-const T_HISTOGRAM_NEGATIVE_DELTA = tagOf(HISTOGRAM.negativeDelta);
-const T_HISTOGRAM_NEGATIVE_COUNT = tagOf(HISTOGRAM.negativeCount);
-const T_HISTOGRAM_POSITIVE_SPAN = tagOf(HISTOGRAM.positiveSpan);
-const T_HISTOGRAM_POSITIVE_DELTA = tagOf(HISTOGRAM.positiveDelta);
-const T_HISTOGRAM_POSITIVE_COUNT = tagOf(HISTOGRAM.positiveCount);
-const T_HISTOGRAM_CREATED = tagOf(HISTOGRAM.createdTimestamp);
-const T_HISTOGRAM_EXEMPLARS = tagOf(HISTOGRAM.exemplars);
-const T_BUCKET_COUNT = tagOf(BUCKET_MESSAGE.cumulativeCount);
-const T_BUCKET_BOUND = tagOf(BUCKET_MESSAGE.upperBound);
-const T_BUCKET_EXEMPLAR = tagOf(BUCKET_MESSAGE.exemplar);
-const T_BUCKET_COUNT_FLOAT = tagOf(BUCKET_MESSAGE.cumulativeCountFloat);
-const T_SPAN_OFFSET = tagOf(BUCKET_SPAN.offset);
-const T_SPAN_LENGTH = tagOf(BUCKET_SPAN.length);
-const T_EXEMPLAR_LABEL = tagOf(EXEMPLAR.label);
-const T_EXEMPLAR_VALUE = tagOf(EXEMPLAR.value);
-const T_EXEMPLAR_TIMESTAMP = tagOf(EXEMPLAR.timestamp);
-const T_TIMESTAMP_SECONDS = tagOf(TIMESTAMP.seconds);
-const T_TIMESTAMP_NANOS = tagOf(TIMESTAMP.nanos);
 
 /** A `Gauge`/`Untyped` message (a double field) and a `Quantile` (two) take this many bytes. */
 const GAUGE_SIZE = 9;
@@ -168,10 +157,10 @@ function sizeHint(families: readonly MergedFamily[]): number {
 
 /**
  * Writes each family into a buffer of its own (reused), then into `out` after its length.
- * Metrics of one value (most of any exposition) are written there as bytes: the library's
- * writer costs several calls and checks for each field. The library's `BinaryWriter` writes
- * the rest: the family's header, metrics with more fields (counters with an exemplar or a
- * created timestamp, summaries, histograms).
+ * Its header and metrics of one value (most of any exposition) are written there as bytes:
+ * the library's writer costs several calls and checks for each field. The library's
+ * `BinaryWriter` writes the metrics with more fields (counters with an exemplar or a created
+ * timestamp, summaries, histograms), which are then copied into the family.
  */
 class ProtobufEncoder {
   readonly out: ByteWriter;
@@ -293,8 +282,9 @@ class ProtobufEncoder {
     }
     const sourceRole = role[source]!;
     const skip = sourceRole === BUCKET ? "le" : sourceRole === QUANTILE ? "quantile" : "";
-    // Whole milliseconds on the wire.
-    const timestamp = Math.round(store.timestampOf(indices[from]!));
+    // Whole milliseconds on the wire, an int64 (NaN: none).
+    let timestamp = Math.round(store.timestampOf(indices[from]!));
+    if (!Number.isSafeInteger(timestamp)) timestamp = NaN;
     // A metric of one value, without exemplar or created timestamp.
     const simple = to - from === 1 && sourceRole === VALUE && type !== "summary" &&
       type !== "histogram" && type !== "gaugehistogram" &&
@@ -376,26 +366,61 @@ class ProtobufEncoder {
     return grown;
   }
 
+  /**
+   * The values of a metric's samples but buckets and quantiles; counts the exemplars of
+   * samples other than values and buckets as dropped.
+   */
+  #gather(
+    store: SampleStore,
+    samples: { indices: ArrayLike<number>; from: number; to: number },
+  ): MetricValues {
+    const { indices, from, to } = samples;
+    const values: MetricValues = {
+      value: 0,
+      exemplar: undefined,
+      count: 0,
+      sum: 0,
+      created: NaN,
+      native: undefined,
+    };
+    for (let n = from; n < to; n++) {
+      const i = indices[n]!;
+      const role = store.role[i]!;
+      const value = store.value[i]!;
+      switch (role) {
+        case VALUE:
+          values.value = value;
+          values.exemplar = store.exemplarOf(i);
+          continue;
+        case BUCKET:
+          continue;
+        case COUNT:
+        case GCOUNT:
+          values.count = value;
+          break;
+        case SUM:
+        case GSUM:
+          values.sum = value;
+          break;
+        case CREATED:
+          values.created = value;
+          break;
+        case NATIVE:
+          values.native = store.natives[value];
+          break;
+      }
+      if (store.exemplarOf(i) !== undefined) this.dropped.exemplar++;
+    }
+    return values;
+  }
+
   #value(
     type: MetricType,
     store: SampleStore,
     samples: { indices: ArrayLike<number>; from: number; to: number },
   ): void {
-    const { indices, from, to } = samples;
     const w = this.w;
-    let value = 0;
-    let created = NaN;
-    let exemplar: Exemplar | undefined;
-    for (let n = from; n < to; n++) {
-      const i = indices[n]!;
-      const r = store.role[i]!;
-      if (r === VALUE) {
-        value = store.value[i]!;
-        exemplar = store.exemplarOf(i);
-      } else if (r === CREATED) {
-        created = store.value[i]!;
-      }
-    }
+    const { value, exemplar, created } = this.#gather(store, samples);
     if (type !== "counter") {
       if (exemplar !== undefined) this.dropped.exemplar++;
       if (created === created) this.dropped.created_timestamp++;
@@ -406,7 +431,7 @@ class ProtobufEncoder {
     w.uint32(T_METRIC_COUNTER).fork();
     w.uint32(T_COUNTER_VALUE).double(value);
     if (exemplar !== undefined) this.#exemplar(T_COUNTER_EXEMPLAR, exemplar);
-    if (created === created) this.#timestamp(T_COUNTER_CREATED, created);
+    this.#created(T_COUNTER_CREATED, created);
     w.join();
   }
 
@@ -416,20 +441,11 @@ class ProtobufEncoder {
   ): void {
     const { indices, from, to } = samples;
     const w = this.w;
-    let count = 0;
-    let sum = 0;
-    let created = NaN;
-    for (let n = from; n < to; n++) {
-      const i = indices[n]!;
-      const r = store.role[i]!;
-      if (r === COUNT) count = store.value[i]!;
-      else if (r === SUM) sum = store.value[i]!;
-      else if (r === CREATED) created = store.value[i]!;
-      if (store.exemplarOf(i) !== undefined) this.dropped.exemplar++;
-    }
+    const { count, sum, created } = this.#gather(store, samples);
     w.uint32(T_METRIC_SUMMARY).fork();
     // A summary's count is an integer on the wire.
-    this.#uint64(T_SUMMARY_COUNT, count > 0 ? Math.round(count) : 0);
+    const whole = Math.round(count);
+    this.#uint64(T_SUMMARY_COUNT, Number.isSafeInteger(whole) && whole > 0 ? whole : 0);
     w.uint32(T_SUMMARY_SUM).double(sum);
     for (let n = from; n < to; n++) {
       const i = indices[n]!;
@@ -438,7 +454,7 @@ class ProtobufEncoder {
       w.uint32(T_QUANTILE_QUANTILE).double(store.boundOf(i));
       w.uint32(T_QUANTILE_VALUE).double(store.value[i]!);
     }
-    if (created === created) this.#timestamp(T_SUMMARY_CREATED, created);
+    this.#created(T_SUMMARY_CREATED, created);
     w.join();
   }
 
@@ -448,17 +464,10 @@ class ProtobufEncoder {
   ): void {
     const { indices, from, to } = samples;
     const w = this.w;
-    let count = 0;
-    let sum = 0;
-    let created = NaN;
-    let native: NativeHistogram | undefined;
-    for (let n = from; n < to; n++) {
-      const i = indices[n]!;
-      const r = store.role[i]!;
-      if (r === COUNT || r === GCOUNT) count = store.value[i]!;
-      else if (r === SUM || r === GSUM) sum = store.value[i]!;
-      else if (r === CREATED) created = store.value[i]!;
-      else if (r === NATIVE) native = store.natives[store.value[i]!];
+    let { count, sum, created, native } = this.#gather(store, samples);
+    if (native !== undefined && !isWritable(native)) {
+      this.dropped.native_histogram_buckets++;
+      native = undefined;
     }
     if (native !== undefined) {
       count = native.count;
@@ -474,7 +483,7 @@ class ProtobufEncoder {
     }
     if (floatCount) w.uint32(T_HISTOGRAM_COUNT_FLOAT).double(count);
     if (native !== undefined) this.#native(native);
-    if (created === created) this.#timestamp(T_HISTOGRAM_CREATED, created);
+    this.#created(T_HISTOGRAM_CREATED, created);
     if (native !== undefined) {
       for (const e of native.exemplars) this.#exemplar(T_HISTOGRAM_EXEMPLARS, e);
     }
@@ -545,19 +554,29 @@ class ProtobufEncoder {
     else w.uint64(value);
   }
 
-  /** A `Timestamp` message of `seconds` since the epoch (possibly fractional). */
-  #timestamp(tag: number, seconds: number): void {
-    const w = this.w;
+  /**
+   * A `Timestamp` message of `seconds` since the epoch (possibly fractional); false, writing
+   * nothing, when it is none (infinite, NaN, beyond 2^53 s).
+   */
+  #timestamp(tag: number, seconds: number): boolean {
     let whole = Math.floor(seconds);
+    if (!Number.isSafeInteger(whole)) return false;
     let nanos = Math.round((seconds - whole) * 1e9);
     if (nanos >= 1e9) {
       whole++;
       nanos -= 1e9;
     }
+    const w = this.w;
     w.uint32(tag).fork();
     if (whole !== 0) w.uint32(T_TIMESTAMP_SECONDS).int64(whole);
     if (nanos !== 0) w.uint32(T_TIMESTAMP_NANOS).int32(nanos);
     w.join();
+    return true;
+  }
+
+  /** A created timestamp field; counted as dropped when it is no time (infinite, NaN). */
+  #created(tag: number, seconds: number): void {
+    if (seconds === seconds && !this.#timestamp(tag, seconds)) this.dropped.created_timestamp++;
   }
 
   #exemplar(tag: number, exemplar: Exemplar): void {
@@ -601,6 +620,32 @@ class ProtobufEncoder {
   get escaping(): Escaping {
     return this.#escaping;
   }
+}
+
+/**
+ * Whether a native histogram's integers fit their fields (they do when it was decoded from
+ * protobuf): schema and span offsets in 32 bits, span lengths in 32 bits from 0, integer
+ * counts and deltas.
+ */
+function isWritable(h: NativeHistogram): boolean {
+  const int32 = (n: number) => (n | 0) === n;
+  const spans = (list: readonly BucketSpan[]) =>
+    list.every((s) => int32(s.offset) && s.length >>> 0 === s.length);
+  const integers = (list: readonly number[]) => list.every(Number.isSafeInteger);
+  return int32(h.schema) && spans(h.positiveSpans) && spans(h.negativeSpans) &&
+    (h.float || (isCount(h.zeroCount) && integers(h.positiveBuckets) &&
+      integers(h.negativeBuckets)));
+}
+
+/** The values of a metric's samples, but its buckets and quantiles. */
+interface MetricValues {
+  value: number;
+  exemplar: Exemplar | undefined;
+  count: number;
+  sum: number;
+  /** Seconds; NaN when it has none. */
+  created: number;
+  native: NativeHistogram | undefined;
 }
 
 /** Whether `n` can be written as a uint64 count: a non-negative integer JS numbers hold. */

@@ -439,6 +439,13 @@ Deno.test("decodeProtobuf: wrong wire types, mismatched fields and bad values fa
   // No name, an empty name.
   assertFailsAt(delimited(message([[3, 1]])), { at: 1, reason: "empty family name" });
   assertFailsAt(delimited(message([[1, ""], [3, 1]])), { at: 1, reason: "empty family name" });
+  // A timestamp beyond what numbers hold exactly (2^60 ms).
+  const farTimestamp = delimited(family("g", GAUGE, [[[6, 2 ** 60]]]));
+  assertFailsAt(farTimestamp, {
+    at: farTimestamp.length - 10,
+    reason: `timestamp ${2 ** 60} out of range`,
+    family: "g",
+  });
   // A group (wire type 3), which this format never uses.
   assertFailsAt(delimited(Uint8Array.of(0x0a, 1, 0x78, 0x5b)), {
     at: 4,

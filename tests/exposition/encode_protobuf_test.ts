@@ -311,3 +311,57 @@ Deno.test("encodeProtobuf: quoted label names with escapes, kept as they are in 
   }]);
   assert(decodeProtobuf(body).store.quotedLabelNames);
 });
+
+Deno.test("encodeProtobuf: values protobuf cannot hold are left out and counted", () => {
+  const native = {
+    schema: 1.5,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 1,
+    sum: 1,
+    float: false,
+    positiveSpans: [],
+    positiveBuckets: [],
+    negativeSpans: [],
+    negativeBuckets: [],
+    exemplars: [],
+  };
+  const families: MetricFamily[] = [
+    {
+      name: "c_total",
+      type: "counter",
+      metrics: [{
+        labels: [],
+        value: 1,
+        createdMs: Infinity,
+        exemplar: { labels: [], value: 1, timestampMs: NaN },
+        timestampMs: 1e300,
+      }],
+    },
+    {
+      name: "s",
+      type: "summary",
+      metrics: [{ labels: [], count: Infinity, sum: 1, quantiles: [], createdMs: NaN }],
+    },
+    { name: "h", type: "histogram", metrics: [{ labels: [], count: 1, buckets: [], native }] },
+  ];
+  const encoded = encodeProtobuf(merged(expositionOf(families)));
+  assertEquals(encoded.dropped, {
+    ...noneDropped(),
+    created_timestamp: 1,
+    native_histogram_buckets: 1,
+  });
+  assertEquals(familiesOf(decodeProtobuf(encoded.body)), [
+    {
+      name: "c_total",
+      type: "counter",
+      metrics: [{ labels: [], value: 1, exemplar: { labels: [], value: 1 } }],
+    },
+    {
+      name: "h",
+      type: "histogram",
+      metrics: [{ labels: [], count: 1, sum: 0, buckets: [{ upperBound: Infinity, count: 1 }] }],
+    },
+    { name: "s", type: "summary", metrics: [{ labels: [], count: 0, sum: 1, quantiles: [] }] },
+  ]);
+});
