@@ -507,10 +507,10 @@ class ProtobufDecoder {
         this.#gauge();
         break;
       case 2:
-        this.#summary(end);
+        this.#summary();
         break;
       default:
-        this.#histogram(type === 5, end);
+        this.#histogram(type === 5);
     }
   }
 
@@ -794,7 +794,7 @@ class ProtobufDecoder {
     if (created === created) this.#push(CREATED, created);
   }
 
-  #summary(metricEnd: number): void {
+  #summary(): void {
     const r = this.#r;
     const end = r.end;
     let count = 0;
@@ -838,13 +838,12 @@ class ProtobufDecoder {
       }
       this.#pushBounded(QUANTILE, quantile, value);
     }
-    r.end = metricEnd;
     this.#push(SUM, sum);
     this.#push(COUNT, count);
     if (created === created) this.#push(CREATED, created);
   }
 
-  #histogram(gauge: boolean, metricEnd: number): void {
+  #histogram(gauge: boolean): void {
     const h = this.#histogramFields();
     const r = this.#r;
     const native = h.positiveSpans.length > 0 || h.negativeSpans.length > 0 ||
@@ -878,7 +877,6 @@ class ProtobufDecoder {
       }
       if (!infinite) this.#pushBounded(BUCKET, Infinity, count);
     }
-    r.end = metricEnd;
     this.#push(gauge ? GSUM : SUM, h.sum);
     this.#push(gauge ? GCOUNT : COUNT, count);
     if (h.created === h.created) this.#push(CREATED, h.created);
