@@ -77,7 +77,13 @@ import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
 import { labelsOf } from "./label_bytes.ts";
 import type { MergedFamily, MergedPart, TargetLabels } from "./merge.ts";
 import type { BucketSpan, Exemplar, LabelSet, MetricType, NativeHistogram } from "./model.ts";
-import { escapeLabelName, escapeName, type Escaping, isLegacyName } from "./names.ts";
+import {
+  escapeLabelName,
+  escapeName,
+  type Escaping,
+  isLegacyLabelName,
+  isLegacyName,
+} from "./names.ts";
 import { relabelLabels } from "./relabel.ts";
 import {
   BUCKET,
@@ -584,7 +590,7 @@ class ProtobufEncoder {
     w.uint32(tag).fork();
     for (const label of exemplar.labels) {
       w.uint32(T_EXEMPLAR_LABEL).fork();
-      w.uint32(T_LABEL_NAME).string(escapeLabelName(label.name, this.#escaping));
+      w.uint32(T_LABEL_NAME).string(this.#labelName(label.name));
       w.uint32(T_LABEL_VALUE).string(label.value);
       w.join();
     }
@@ -593,6 +599,14 @@ class ProtobufEncoder {
       this.#timestamp(T_EXEMPLAR_TIMESTAMP, exemplar.timestampMs / 1000);
     }
     w.join();
+  }
+
+  /**
+   * A label name as written: escaped when it is outside the legacy set (legacy names are kept
+   * even by `dots`, which escapes their underscores, as Prometheus's `EscapeMetricFamily` does).
+   */
+  #labelName(name: string): string {
+    return isLegacyLabelName(name) ? name : escapeLabelName(name, this.#escaping);
   }
 
   /** The `LabelPair` fields of `target`, names escaped. */
@@ -611,7 +625,7 @@ class ProtobufEncoder {
   labelPairs(w: BinaryWriter, labels: LabelSet): void {
     for (const label of labels) {
       w.uint32(T_METRIC_LABEL).fork();
-      w.uint32(T_LABEL_NAME).string(escapeLabelName(label.name, this.#escaping));
+      w.uint32(T_LABEL_NAME).string(this.#labelName(label.name));
       w.uint32(T_LABEL_VALUE).string(label.value);
       w.join();
     }
