@@ -36,6 +36,11 @@ export function generatedBody(series: number): Uint8Array {
   return new TextEncoder().encode(generatedExposition(series));
 }
 
+/** Reads the node_exporter capture as text. */
+export function nodeExporterText(): string {
+  return Deno.readTextFileSync(NODE_EXPORTER_FIXTURE);
+}
+
 /** Reads the node_exporter capture in protobuf. */
 export function nodeExporterProtobuf(): Uint8Array {
   return Deno.readFileSync(NODE_EXPORTER_PROTOBUF_FIXTURE);
