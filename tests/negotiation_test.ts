@@ -46,10 +46,12 @@ const cases: { accept: string | undefined; contentType: string }[] = [
     accept: PROMETHEUS_3,
     contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8",
   },
+  // No escaping= on the protobuf clause, which wins before the ones that have one: names are
+  // escaped (underscores), as the Go libraries answer Prometheus 3.
   {
     accept: PROMETHEUS_3_PROTOBUF,
     contentType:
-      "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8",
+      "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
   },
   {
     accept: "application/openmetrics-text;version=0.0.1",
