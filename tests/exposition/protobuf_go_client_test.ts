@@ -4,7 +4,8 @@
  * GOPATH mode), and a body captured from it for machines without Go.
  */
 import { assert, assertEquals } from "../_assert.ts";
-import { installed, tempDir } from "../_server.ts";
+import { tempDir } from "../_server.ts";
+import { buildGoExporter, missingGo, startGoExporter } from "../_go_exporter.ts";
 import {
   decodeProtobuf,
   encodeText,
@@ -19,23 +20,10 @@ import {
 } from "../../src/exposition/formats.ts";
 import { merged, NATIVE_ZERO_THRESHOLD } from "./_protobuf.ts";
 
-const GOPATH = "/usr/share/gocode";
-const CLIENT = `${GOPATH}/src/github.com/prometheus/client_golang/prometheus`;
-const SOURCE = new URL("../fixtures/go_client_exporter/main.go", import.meta.url);
-
 /** The Accept header of Prometheus asking for protobuf. */
 const PROMETHEUS_PROTOBUF_ACCEPT =
   "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
 
-async function missingGo(): Promise<string | undefined> {
-  if (!(await installed("go"))) return "go (golang-go) not installed";
-  try {
-    await Deno.stat(CLIENT);
-  } catch {
-    return "the Go client (golang-github-prometheus-client-golang-dev) not installed";
-  }
-  return undefined;
-}
 const missing = await missingGo();
 
 /** An exemplar without its timestamp, which the Go client sets to the time of observation. */
@@ -213,31 +201,11 @@ Deno.test({
   ignore: missing !== undefined,
   async fn() {
     await using dir = await tempDir();
-    await Deno.copyFile(SOURCE, `${dir.path}/main.go`);
-    // A build cache beside the temporary directories, kept from run to run (a build without
-    // one takes some 20 s on 2 cores).
-    const cache = `${dir.path.slice(0, dir.path.lastIndexOf("/"))}/reverse_exporter_go_cache`;
-    const env = { GO111MODULE: "off", GOPATH, GOCACHE: cache };
-    const build = await new Deno.Command("go", {
-      args: ["build", "-o", "exporter", "."],
-      cwd: dir.path,
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert(build.success, `go build: ${new TextDecoder().decode(build.stderr)}`);
-
+    const binary = await buildGoExporter(dir.path);
     const started = Date.now();
-    const exporter = new Deno.Command(`${dir.path}/exporter`, {
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    try {
-      const address = await firstLine(exporter.stdout, 10_000);
-      assert(address.startsWith("listening on 127.0.0.1:"), address);
-      const url = `http://${address.slice("listening on ".length)}/metrics`;
-
+    await using exporter = await startGoExporter(binary);
+    const url = exporter.url;
+    {
       const response = await fetch(url, { headers: { accept: PROMETHEUS_PROTOBUF_ACCEPT } });
       assertEquals(response.status, 200);
       assertEquals(formatOfContentType(response.headers.get("content-type")), {
@@ -258,36 +226,6 @@ Deno.test({
         familiesOf(decodeProtobuf(new Uint8Array(await ours.arrayBuffer()))),
         familiesOf(exposition),
       );
-    } finally {
-      // It stops when its standard input closes.
-      await exporter.stdin.close();
-      const status = await exporter.status;
-      assertEquals(status.code, 0);
     }
   },
 });
-
-/** The first line a process writes, waiting at most `timeoutMs`. */
-async function firstLine(stream: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (!text.includes("\n")) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no line within ${timeoutMs} ms: ${JSON.stringify(text)}`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no line within ${timeoutMs} ms`)), left);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (chunk.done) break;
-      text += chunk.value;
-    }
-  } finally {
-    await reader.cancel();
-  }
-  return text.split("\n")[0]!;
-}
