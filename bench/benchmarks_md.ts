@@ -1,7 +1,7 @@
 /** BENCHMARKS.md: the results of `deno task bench`, with the issue's targets checked. */
 import { type Stage, STAGES } from "./bench_names.ts";
 import type { ServedPayload, TargetResult } from "./end_to_end.ts";
-import type { EngineResult, ScalingResult } from "./engine_results.ts";
+import type { EngineResult, FormatResult, ScalingResult } from "./engine_results.ts";
 import { percentile } from "./load.ts";
 import { bytes, duration, num, ratio, table, verdict } from "./report.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
@@ -57,6 +57,8 @@ export interface Results {
   };
   readonly engine: readonly EngineResult[];
   readonly engineScaling: readonly ScalingResult[];
+  /** Decoding and encoding of each format. */
+  readonly formats: readonly FormatResult[];
   readonly payloads: readonly ServedPayload[];
   /** Under load: each target and payload. */
   readonly throughput: readonly TargetResult[];
@@ -121,6 +123,14 @@ export function renderBenchmarks(r: Results): string {
     "reverse_exporter below.",
     "",
     engineTable(r.engine),
+    "",
+    "### Each format",
+    "",
+    "Mean time per iteration of `Deno.bench` (`bench/formats_bench.ts`): the payloads converted",
+    "into each format by our encoders, decoded from their bytes, and the merged families (one",
+    "exporter, with `exporter_name`) encoded back in the same format.",
+    "",
+    formatsTable(r.formats),
     "",
     `## End to end: ${s.connections} concurrent connections`,
     "",
@@ -213,6 +223,21 @@ function engineTable(engine: readonly EngineResult[]): string {
       ...STAGES.map((s) => `${duration(e.stages[s].meanMs)} (${num(stageMBps(e, s), 0)} MB/s)`),
       num(stageMBps(e, "pipeline"), 1),
       num(e.series / (e.stages.pipeline.meanMs / 1000), 0),
+    ]),
+  );
+}
+
+function formatsTable(formats: readonly FormatResult[]): string {
+  const perSeriesUs = (f: FormatResult) => (f.decode.meanMs + f.encode.meanMs) * 1000 / f.series;
+  return table(
+    ["payload", "format", "body", "decode", "encode", "decode+encode per series"],
+    formats.map((f) => [
+      f.payload,
+      f.format,
+      bytes(f.bytes),
+      `${duration(f.decode.meanMs)} (${num(f.bytes / 1e3 / f.decode.meanMs, 0)} MB/s)`,
+      `${duration(f.encode.meanMs)} (${num(f.bytes / 1e3 / f.encode.meanMs, 0)} MB/s)`,
+      `${num(perSeriesUs(f), 3)} us`,
     ]),
   );
 }
@@ -386,6 +411,15 @@ function memoryTable(r: Results): string {
   ].join("\n");
 }
 
+/**
+ * The text pipeline's mean time per iteration in the BENCHMARKS.md committed before the
+ * engine was rewritten for issue 13 (with the text 0.0.4 engine of then): the bound is 1.1x.
+ */
+const COMMITTED_PIPELINE_MS: Readonly<Record<string, number>> = {
+  "node_exporter": 0.662,
+  "100k series": 55.3,
+};
+
 /** The issue's targets, each with what was measured and whether it was met. */
 function targets(r: Results): string {
   const rows: string[][] = [];
@@ -397,6 +431,31 @@ function targets(r: Results): string {
       `${num(mbps, 1)} MB/s`,
       ">= 100 MB/s",
       verdict(mbps >= 100),
+    ]);
+  }
+  for (const e of r.engine) {
+    const committed = COMMITTED_PIPELINE_MS[e.payload];
+    if (committed === undefined) continue;
+    const x = e.stages.pipeline.meanMs / committed;
+    rows.push([
+      `text pipeline, ${e.payload}, vs the committed figure before issue 13`,
+      `${duration(e.stages.pipeline.meanMs)} vs ${duration(committed)} (${num(x, 2)}x)`,
+      "<= 1.1x",
+      verdict(x <= 1.1),
+    ]);
+  }
+  for (const payload of new Set(r.formats.map((f) => f.payload))) {
+    const cost = (format: string) => {
+      const f = r.formats.find((x) => x.payload === payload && x.format === format);
+      return f === undefined ? NaN : (f.decode.meanMs + f.encode.meanMs) / f.series;
+    };
+    const x = cost("protobuf") / cost("text");
+    if (Number.isNaN(x)) continue;
+    rows.push([
+      `protobuf decode+encode per series, ${payload}`,
+      `${num(x, 2)}x text's`,
+      "<= 1x",
+      verdict(x <= 1),
     ]);
   }
   for (const payload of r.payloads) {

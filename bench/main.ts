@@ -230,6 +230,7 @@ async function main(): Promise<void> {
     }),
     settings: SETTINGS,
     engine: engine.engine,
+    formats: engine.formats,
     engineScaling: engine.scaling,
     payloads,
     throughput,
