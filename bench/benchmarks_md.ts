@@ -153,14 +153,15 @@ export function renderBenchmarks(r: Results): string {
       ratios(r.throughput.filter((t) => t.payload === p.name)),
       "",
     ]),
-    "## As Prometheus asks: gzip, node_exporter payload",
+    "## As Prometheus asks: a format, and gzip, node_exporter payload",
     "",
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s, each request with`,
-    "`Accept-Encoding: gzip`, as Prometheus sends it, and reverse_exporter asked for no",
-    "encoding, run in turn for comparison. reverse_exporter gzips its answer (at the fastest",
-    "level)" +
+    "`Accept-Encoding: gzip` and the Accept header of Prometheus 3 (OpenMetrics first) or of",
+    "Prometheus 3 with native histograms (protobuf first), as Prometheus sends them; and",
+    "reverse_exporter asked for text without encoding, run in turn for comparison.",
+    "reverse_exporter answers in the format asked for, gzipped (at the fastest level)" +
     (r.gzip.some((t) => t.target === "exporter_exporter")
-      ? "; exporter_exporter passes its backend's answer through, and the backend does not compress."
+      ? "; exporter_exporter passes its backend's text answer through, and the backend does not compress."
       : "."),
     roundsText(s.rounds),
     "",
@@ -265,10 +266,11 @@ function throughputTable(rows: readonly TargetResult[], payload: ServedPayload):
 
 function gzipTable(rows: readonly TargetResult[]): string {
   return table(
-    ["target", "asks for", "requests/s", "p50", "p99", "CPU per request"],
+    ["target", "asks for", "encoding", "requests/s", "p50", "p99", "CPU per request"],
     rows.map((t) => [
       targetName(t),
-      t.gzip ? "gzip" : "no encoding",
+      t.asks,
+      t.gzip ? "gzip" : "none",
       num(t.load.requestsPerSecond, 1),
       duration(t.load.p50Ms),
       duration(t.load.p99Ms),
