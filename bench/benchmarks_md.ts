@@ -1,7 +1,7 @@
 /** BENCHMARKS.md: the results of `deno task bench`, with the issue's targets checked. */
 import { type Stage, STAGES } from "./bench_names.ts";
 import type { ServedPayload, TargetResult } from "./end_to_end.ts";
-import type { EngineResult, ScalingResult } from "./engine_results.ts";
+import type { EngineResult, FormatResult, ScalingResult } from "./engine_results.ts";
 import { percentile } from "./load.ts";
 import { bytes, duration, num, ratio, table, verdict } from "./report.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
@@ -57,6 +57,8 @@ export interface Results {
   };
   readonly engine: readonly EngineResult[];
   readonly engineScaling: readonly ScalingResult[];
+  /** Decoding and encoding of each format. */
+  readonly formats: readonly FormatResult[];
   readonly payloads: readonly ServedPayload[];
   /** Under load: each target and payload. */
   readonly throughput: readonly TargetResult[];
@@ -122,6 +124,14 @@ export function renderBenchmarks(r: Results): string {
     "",
     engineTable(r.engine),
     "",
+    "### Each format",
+    "",
+    "Mean time per iteration of `Deno.bench` (`bench/formats_bench.ts`): the payloads converted",
+    "into each format by our encoders, decoded from their bytes, and the merged families (one",
+    "exporter, with `exporter_name`) encoded back in the same format.",
+    "",
+    formatsTable(r.formats),
+    "",
     `## End to end: ${s.connections} concurrent connections`,
     "",
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s (node_exporter payload)`,
@@ -143,14 +153,15 @@ export function renderBenchmarks(r: Results): string {
       ratios(r.throughput.filter((t) => t.payload === p.name)),
       "",
     ]),
-    "## As Prometheus asks: gzip, node_exporter payload",
+    "## As Prometheus asks: a format, and gzip, node_exporter payload",
     "",
     `${load} with ${s.connections} connections for ${s.nodeSeconds} s, each request with`,
-    "`Accept-Encoding: gzip`, as Prometheus sends it, and reverse_exporter asked for no",
-    "encoding, run in turn for comparison. reverse_exporter gzips its answer (at the fastest",
-    "level)" +
+    "`Accept-Encoding: gzip` and the Accept header of Prometheus 3 (OpenMetrics first) or of",
+    "Prometheus 3 with native histograms (protobuf first), as Prometheus sends them; and",
+    "reverse_exporter asked for text without encoding, run in turn for comparison.",
+    "reverse_exporter answers in the format asked for, gzipped (at the fastest level)" +
     (r.gzip.some((t) => t.target === "exporter_exporter")
-      ? "; exporter_exporter passes its backend's answer through, and the backend does not compress."
+      ? "; exporter_exporter passes its backend's text answer through, and the backend does not compress."
       : "."),
     roundsText(s.rounds),
     "",
@@ -217,6 +228,21 @@ function engineTable(engine: readonly EngineResult[]): string {
   );
 }
 
+function formatsTable(formats: readonly FormatResult[]): string {
+  const perSeriesUs = (f: FormatResult) => (f.decode.meanMs + f.encode.meanMs) * 1000 / f.series;
+  return table(
+    ["payload", "format", "body", "decode", "encode", "decode+encode per series"],
+    formats.map((f) => [
+      f.payload,
+      f.format,
+      bytes(f.bytes),
+      `${duration(f.decode.meanMs)} (${num(f.bytes / 1e3 / f.decode.meanMs, 0)} MB/s)`,
+      `${duration(f.encode.meanMs)} (${num(f.bytes / 1e3 / f.encode.meanMs, 0)} MB/s)`,
+      `${num(perSeriesUs(f), 3)} us`,
+    ]),
+  );
+}
+
 function targetName(t: TargetResult): string {
   if (t.target === "direct") return "direct (backend)";
   if (t.exporters === 0) return t.target;
@@ -240,10 +266,11 @@ function throughputTable(rows: readonly TargetResult[], payload: ServedPayload):
 
 function gzipTable(rows: readonly TargetResult[]): string {
   return table(
-    ["target", "asks for", "requests/s", "p50", "p99", "CPU per request"],
+    ["target", "asks for", "encoding", "requests/s", "p50", "p99", "CPU per request"],
     rows.map((t) => [
       targetName(t),
-      t.gzip ? "gzip" : "no encoding",
+      t.asks,
+      t.gzip ? "gzip" : "none",
       num(t.load.requestsPerSecond, 1),
       duration(t.load.p50Ms),
       duration(t.load.p99Ms),
@@ -388,6 +415,15 @@ function memoryTable(r: Results): string {
 }
 
 /**
+ * The text pipeline's mean time per iteration in the BENCHMARKS.md committed before the
+ * engine was rewritten for issue 13 (with the text 0.0.4 engine of then): the bound is 1.1x.
+ */
+const COMMITTED_PIPELINE_MS: Readonly<Record<string, number>> = {
+  "node_exporter": 0.662,
+  "100k series": 55.3,
+};
+
+/**
  * The measurements behind choices in the code, whose comments point here. Each was measured
  * once, when the choice was made; the benchmark keeps them as they are.
  */
@@ -435,6 +471,31 @@ function targets(r: Results): string {
       `${num(mbps, 1)} MB/s`,
       ">= 100 MB/s",
       verdict(mbps >= 100),
+    ]);
+  }
+  for (const e of r.engine) {
+    const committed = COMMITTED_PIPELINE_MS[e.payload];
+    if (committed === undefined) continue;
+    const x = e.stages.pipeline.meanMs / committed;
+    rows.push([
+      `text pipeline, ${e.payload}, vs the committed figure before issue 13`,
+      `${duration(e.stages.pipeline.meanMs)} vs ${duration(committed)} (${num(x, 2)}x)`,
+      "<= 1.1x",
+      verdict(x <= 1.1),
+    ]);
+  }
+  for (const payload of new Set(r.formats.map((f) => f.payload))) {
+    const cost = (format: string) => {
+      const f = r.formats.find((x) => x.payload === payload && x.format === format);
+      return f === undefined ? NaN : (f.decode.meanMs + f.encode.meanMs) / f.series;
+    };
+    const x = cost("protobuf") / cost("text");
+    if (Number.isNaN(x)) continue;
+    rows.push([
+      `protobuf decode+encode per series, ${payload}`,
+      `${num(x, 2)}x text's`,
+      "<= 1x",
+      verdict(x <= 1),
     ]);
   }
   for (const payload of r.payloads) {

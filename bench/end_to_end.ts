@@ -27,6 +27,8 @@ export interface TargetResult {
   readonly exporters: number;
   /** Whether the requests asked for gzip. */
   readonly gzip: boolean;
+  /** The format the requests asked for (see `ASKS`). */
+  readonly asks: Asks;
   readonly load: LoadResult;
   /** Memory of the target's process after the run; undefined when not measured. */
   readonly memory: Memory | undefined;
@@ -36,6 +38,26 @@ export interface TargetResult {
    */
   readonly cpuMsPerRequest: number | undefined;
 }
+
+/** What a run's requests ask for, as Prometheus asks: the Accept header of each. */
+export const ASKS = {
+  /** No Accept header, as wrk sends: text 0.0.4. */
+  "text": undefined,
+  /** Prometheus 3 by default: OpenMetrics first. */
+  "OpenMetrics (Prometheus 3)":
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
+    "application/openmetrics-text;version=0.0.1;q=0.5," +
+    "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+  /** Prometheus 3 with native histograms: protobuf first. */
+  "protobuf (Prometheus 3, native histograms)":
+    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6," +
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5," +
+    "application/openmetrics-text;version=0.0.1;q=0.4," +
+    "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1",
+} as const;
+
+/** One of `ASKS`. */
+export type Asks = keyof typeof ASKS;
 
 /** How a reverse_exporter under test is configured: its paths and their exporters' URLs. */
 export interface ReverseExporterPaths {
@@ -161,6 +183,8 @@ export interface RunOptions {
   readonly warmupRequests: number;
   /** Whether the requests ask for gzip, as Prometheus's do. */
   readonly gzip: boolean;
+  /** The format they ask for; text (no Accept header) when absent. */
+  readonly asks?: Asks;
 }
 
 /** One target of a comparison, started afresh for each of its runs. */
@@ -219,6 +243,7 @@ export async function compare(
         requests: options.warmupRequests,
         wrk: false,
         gzip: options.gzip,
+        accept: ASKS[options.asks ?? "text"],
       });
       const service = options.target === "direct" ? undefined : target.service;
       const cpuBefore = await service?.cpuSeconds();
@@ -227,6 +252,7 @@ export async function compare(
         seconds: options.seconds,
         wrk: options.wrk,
         gzip: options.gzip,
+        accept: ASKS[options.asks ?? "text"],
       });
       const cpuAfter = await service?.cpuSeconds();
       if (load.errors > 0) {
@@ -252,6 +278,7 @@ export async function compare(
       payload: options.payload.name,
       exporters: options.exporters,
       gzip: options.gzip,
+      asks: options.asks ?? "text",
       load,
       memory: memory[i],
       cpuMsPerRequest: Number.isNaN(cpu) || load.requests === 0

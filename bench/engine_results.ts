@@ -5,6 +5,7 @@
 import { decodeExposition, sampleCountOf } from "../src/exposition/mod.ts";
 import { V8_FLAGS } from "../src/v8_flags.ts";
 import { benchName, SCALING_SERIES, scalingBenchName, type Stage, STAGES } from "./bench_names.ts";
+import { BENCH_FORMATS, type BenchFormat, formatBenchName, payloadIn } from "./formats.ts";
 import { ENGINE_PAYLOADS, generatedBody } from "./payloads.ts";
 
 /** The time of one benchmark, in ms per iteration. */
@@ -30,9 +31,21 @@ export interface ScalingResult {
   readonly time: BenchTime;
 }
 
+/** Decoding and encoding one payload in one format. */
+export interface FormatResult {
+  readonly payload: string;
+  readonly format: BenchFormat;
+  /** Bytes of the body in this format. */
+  readonly bytes: number;
+  readonly series: number;
+  readonly decode: BenchTime;
+  readonly encode: BenchTime;
+}
+
 /** Everything the engine benchmarks measured, and where. */
 export interface EngineResults {
   readonly engine: EngineResult[];
+  readonly formats: FormatResult[];
   readonly scaling: ScalingResult[];
   /** The CPU and runtime `deno bench` reports. */
   readonly cpu: string;
@@ -63,6 +76,7 @@ export async function runEngineBenchmarks(): Promise<EngineResults> {
       "--allow-read=tests/fixtures",
       "--json",
       "bench/engine_bench.ts",
+      "bench/formats_bench.ts",
       "bench/scaling_bench.ts",
     ],
     cwd: REPO,
@@ -96,12 +110,24 @@ export async function runEngineBenchmarks(): Promise<EngineResults> {
       stages,
     };
   });
+  const formats = ENGINE_PAYLOADS.flatMap((payload) => {
+    const text = payload.bytes();
+    const series = seriesOf(text);
+    return BENCH_FORMATS.map((format): FormatResult => ({
+      payload: payload.name,
+      format,
+      bytes: payloadIn(text, format).body.length,
+      series,
+      decode: time(formatBenchName("decode", format, payload.name)),
+      encode: time(formatBenchName("encode", format, payload.name)),
+    }));
+  });
   const scaling = SCALING_SERIES.map((series): ScalingResult => ({
     series,
     bytes: generatedBody(series).length,
     time: time(scalingBenchName(series)),
   }));
-  return { engine, scaling, cpu: json.cpu, runtime: json.runtime };
+  return { engine, formats, scaling, cpu: json.cpu, runtime: json.runtime };
 }
 
 /** The number of samples (lines) of an exposition. */

@@ -25,6 +25,8 @@ export interface LoadOptions {
    * both load generators measure the same work.
    */
   readonly gzip?: boolean;
+  /** The Accept header sent (the format asked for); none by default, as wrk sends none. */
+  readonly accept?: string | undefined;
 }
 
 /** The longest a single request may take before it counts as failed. */
@@ -50,6 +52,7 @@ async function runWrk(url: string, options: LoadOptions): Promise<LoadResult> {
       `${REQUEST_TIMEOUT_S}s`,
       "--latency",
       ...(options.gzip ? ["-H", "Accept-Encoding: gzip"] : []),
+      ...(options.accept === undefined ? [] : ["-H", `Accept: ${options.accept}`]),
       url,
     ],
     stdout: "piped",
@@ -95,7 +98,8 @@ async function runBuiltin(url: string, options: LoadOptions): Promise<LoadResult
   const deadline = begin + (options.seconds ?? Infinity) * 1000;
   const client = Deno.createHttpClient({});
   // Deno's fetch asks for gzip unless told otherwise, and decompresses the answer.
-  const headers = options.gzip ? {} : { "Accept-Encoding": "identity" };
+  const headers: Record<string, string> = options.gzip ? {} : { "Accept-Encoding": "identity" };
+  if (options.accept !== undefined) headers["Accept"] = options.accept;
   const worker = async () => {
     // Bounded by the request count or the deadline, whichever comes first.
     while (started < limit && performance.now() < deadline) {

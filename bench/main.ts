@@ -14,6 +14,7 @@ import {
   type RssCheckpoint,
 } from "./benchmarks_md.ts";
 import {
+  type Asks,
   compare,
   type Contender,
   EXPORTER_EXPORTER,
@@ -119,8 +120,13 @@ async function main(): Promise<void> {
   const backendAt = (url: string) => () =>
     Promise.resolve({ url, service: backend.service, async [Symbol.asyncDispose]() {} });
 
-  /** A throughput run of `target` on `payload`, asking for gzip or not. */
-  const loaded = (payload: ServedPayload, target: string, exporters: number, gzip = false) => ({
+  /** A throughput run of `target` on `payload`, asking for gzip or not, and for a format. */
+  const loaded = (
+    payload: ServedPayload,
+    target: string,
+    exporters: number,
+    asked: { gzip?: boolean; asks?: Asks } = {},
+  ) => ({
     target,
     payload,
     exporters,
@@ -128,7 +134,8 @@ async function main(): Promise<void> {
     seconds: payload === node ? SETTINGS.nodeSeconds : SETTINGS.bigSeconds,
     wrk,
     warmupRequests: payload === node ? SETTINGS.warmupRequests.node : SETTINGS.warmupRequests.big,
-    gzip,
+    gzip: asked.gzip ?? false,
+    asks: asked.asks ?? "text",
   });
   const throughput: TargetResult[] = [];
   for (const payload of payloads) {
@@ -151,16 +158,24 @@ async function main(): Promise<void> {
     throughput.push(...await compare(contenders, SETTINGS.rounds));
   }
 
-  say("end to end, node_exporter payload, asked for gzip ...");
+  say("end to end, node_exporter payload, asked as Prometheus asks ...");
+  const prometheusAsks: Asks[] = [
+    "OpenMetrics (Prometheus 3)",
+    "protobuf (Prometheus 3, native histograms)",
+  ];
   const gzip = await compare([
     ...(exporterExporter
-      ? [{
-        options: loaded(node, EE, 1, true),
+      ? prometheusAsks.map((asks) => ({
+        options: loaded(node, EE, 1, { gzip: true, asks }),
         start: startExporterExporterOn(`/proxy?module=${moduleName(node)}`),
-      }]
+      }))
       : []),
-    ...[false, true].map((gzip) => ({
-      options: loaded(node, "reverse_exporter", 1, gzip),
+    {
+      options: loaded(node, "reverse_exporter", 1),
+      start: async () => running(await reverse(), "/node1"),
+    },
+    ...(["text", ...prometheusAsks] as Asks[]).map((asks) => ({
+      options: loaded(node, "reverse_exporter", 1, { gzip: true, asks }),
       start: async () => running(await reverse(), "/node1"),
     })),
   ], SETTINGS.rounds);
@@ -230,6 +245,7 @@ async function main(): Promise<void> {
     }),
     settings: SETTINGS,
     engine: engine.engine,
+    formats: engine.formats,
     engineScaling: engine.scaling,
     payloads,
     throughput,

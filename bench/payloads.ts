@@ -6,6 +6,15 @@ export const NODE_EXPORTER_FIXTURE = new URL(
   import.meta.url,
 );
 
+/**
+ * The same capture in protobuf, converted once with `encodeProtobuf` (checked against it and
+ * by `protoc --decode_raw` in tests/exposition/encode_protobuf_test.ts).
+ */
+export const NODE_EXPORTER_PROTOBUF_FIXTURE = new URL(
+  "../tests/fixtures/node_exporter_1.5.pb",
+  import.meta.url,
+);
+
 /** Series per family in a generated exposition. */
 export const SERIES_PER_FAMILY = 100;
 
@@ -25,6 +34,16 @@ export const ENGINE_PAYLOADS: readonly Payload[] = [
 /** `generatedExposition(series)` as UTF-8 bytes. */
 export function generatedBody(series: number): Uint8Array {
   return new TextEncoder().encode(generatedExposition(series));
+}
+
+/** Reads the node_exporter capture as text. */
+export function nodeExporterText(): string {
+  return Deno.readTextFileSync(NODE_EXPORTER_FIXTURE);
+}
+
+/** Reads the node_exporter capture in protobuf. */
+export function nodeExporterProtobuf(): Uint8Array {
+  return Deno.readFileSync(NODE_EXPORTER_PROTOBUF_FIXTURE);
 }
 
 /**

@@ -218,7 +218,9 @@ export class PathScraper {
     const key = `${c.kind}\u0000${c.family}\u0000${c.exporterName}`;
     if (this.#loggedConflicts.has(key)) return;
     this.#loggedConflicts.add(key);
-    this.#logger.warning("merge conflict", {
+    // A reserved name renamed loses nothing: said once, at info level.
+    const level = c.kind === "reserved" ? "info" : "warning";
+    this.#logger.log(level, "merge conflict", {
       path: this.config.path,
       family: c.family,
       exporter: c.exporterName,
