@@ -9,8 +9,10 @@ import { I64, LEN, VARINT } from "./_protobuf_schema.ts";
 
 /** A malformed field: why, and the byte offset where its read started. */
 export class WireError extends Error {
+  /** The byte offset where the field's read started. */
   readonly at: number;
 
+  /** A malformed field at `at`, for `reason`. */
   constructor(reason: string, at: number) {
     super(reason);
     this.name = "WireError";
@@ -59,6 +61,7 @@ export class BoundedReader implements WireReader {
   #lo = 0;
   #hi = 0;
 
+  /** A reader of `b`, from its start. */
   constructor(b: Uint8Array) {
     this.#b = b;
     this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);

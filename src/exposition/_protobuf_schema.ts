@@ -17,7 +17,9 @@ export type WireType = typeof VARINT | typeof I64 | typeof LEN;
 
 /** One field of a message: its number and wire type, and whether it may repeat. */
 export interface Field {
+  /** Its field number. */
   readonly number: number;
+  /** The wire type it is written with. */
   readonly wire: WireType;
   /** Repeated scalars may also come packed (one LEN field), as every parser must accept. */
   readonly repeated?: boolean;
@@ -165,58 +167,113 @@ export function wireTypesOf(message: Readonly<Record<string, Field>>): Uint8Arra
 
 // Tags of the fields, as written before their values (a repeated scalar may also come
 // packed, with its tag for wire type LEN).
-export const T_FAMILY_NAME = tagOf(METRIC_FAMILY.name);
-export const T_FAMILY_HELP = tagOf(METRIC_FAMILY.help);
-export const T_FAMILY_TYPE = tagOf(METRIC_FAMILY.type);
-export const T_FAMILY_METRIC = tagOf(METRIC_FAMILY.metric);
-export const T_FAMILY_UNIT = tagOf(METRIC_FAMILY.unit);
-export const T_METRIC_LABEL = tagOf(METRIC.label);
-export const T_METRIC_GAUGE = tagOf(METRIC.gauge);
-export const T_METRIC_COUNTER = tagOf(METRIC.counter);
-export const T_METRIC_SUMMARY = tagOf(METRIC.summary);
-export const T_METRIC_UNTYPED = tagOf(METRIC.untyped);
-export const T_METRIC_HISTOGRAM = tagOf(METRIC.histogram);
-export const T_METRIC_TIMESTAMP = tagOf(METRIC.timestampMs);
-export const T_LABEL_NAME = tagOf(LABEL_PAIR.name);
-export const T_LABEL_VALUE = tagOf(LABEL_PAIR.value);
-export const T_GAUGE_VALUE = tagOf(GAUGE.value);
-export const T_COUNTER_VALUE = tagOf(COUNTER.value);
-export const T_COUNTER_EXEMPLAR = tagOf(COUNTER.exemplar);
-export const T_COUNTER_CREATED = tagOf(COUNTER.createdTimestamp);
-export const T_QUANTILE_QUANTILE = tagOf(QUANTILE.quantile);
-export const T_QUANTILE_VALUE = tagOf(QUANTILE.value);
-export const T_SUMMARY_COUNT = tagOf(SUMMARY.sampleCount);
-export const T_SUMMARY_SUM = tagOf(SUMMARY.sampleSum);
-export const T_SUMMARY_QUANTILE = tagOf(SUMMARY.quantile);
-export const T_SUMMARY_CREATED = tagOf(SUMMARY.createdTimestamp);
-export const T_HISTOGRAM_COUNT = tagOf(HISTOGRAM.sampleCount);
-export const T_HISTOGRAM_SUM = tagOf(HISTOGRAM.sampleSum);
-export const T_HISTOGRAM_BUCKET = tagOf(HISTOGRAM.bucket);
-export const T_HISTOGRAM_COUNT_FLOAT = tagOf(HISTOGRAM.sampleCountFloat);
-export const T_HISTOGRAM_SCHEMA = tagOf(HISTOGRAM.schema);
-export const T_HISTOGRAM_ZERO_THRESHOLD = tagOf(HISTOGRAM.zeroThreshold);
-export const T_HISTOGRAM_ZERO_COUNT = tagOf(HISTOGRAM.zeroCount);
-export const T_HISTOGRAM_ZERO_COUNT_FLOAT = tagOf(HISTOGRAM.zeroCountFloat);
-export const T_HISTOGRAM_NEGATIVE_SPAN = tagOf(HISTOGRAM.negativeSpan);
-export const T_HISTOGRAM_NEGATIVE_DELTA = tagOf(HISTOGRAM.negativeDelta);
-export const T_HISTOGRAM_NEGATIVE_COUNT = tagOf(HISTOGRAM.negativeCount);
-export const T_HISTOGRAM_POSITIVE_SPAN = tagOf(HISTOGRAM.positiveSpan);
-export const T_HISTOGRAM_POSITIVE_DELTA = tagOf(HISTOGRAM.positiveDelta);
-export const T_HISTOGRAM_POSITIVE_COUNT = tagOf(HISTOGRAM.positiveCount);
-export const T_HISTOGRAM_NEGATIVE_DELTA_PACKED = packedTagOf(HISTOGRAM.negativeDelta);
-export const T_HISTOGRAM_NEGATIVE_COUNT_PACKED = packedTagOf(HISTOGRAM.negativeCount);
-export const T_HISTOGRAM_POSITIVE_DELTA_PACKED = packedTagOf(HISTOGRAM.positiveDelta);
-export const T_HISTOGRAM_POSITIVE_COUNT_PACKED = packedTagOf(HISTOGRAM.positiveCount);
-export const T_HISTOGRAM_CREATED = tagOf(HISTOGRAM.createdTimestamp);
-export const T_HISTOGRAM_EXEMPLARS = tagOf(HISTOGRAM.exemplars);
-export const T_BUCKET_COUNT = tagOf(BUCKET.cumulativeCount);
-export const T_BUCKET_BOUND = tagOf(BUCKET.upperBound);
-export const T_BUCKET_EXEMPLAR = tagOf(BUCKET.exemplar);
-export const T_BUCKET_COUNT_FLOAT = tagOf(BUCKET.cumulativeCountFloat);
-export const T_SPAN_OFFSET = tagOf(BUCKET_SPAN.offset);
-export const T_SPAN_LENGTH = tagOf(BUCKET_SPAN.length);
-export const T_EXEMPLAR_LABEL = tagOf(EXEMPLAR.label);
-export const T_EXEMPLAR_VALUE = tagOf(EXEMPLAR.value);
-export const T_EXEMPLAR_TIMESTAMP = tagOf(EXEMPLAR.timestamp);
-export const T_TIMESTAMP_SECONDS = tagOf(TIMESTAMP.seconds);
-export const T_TIMESTAMP_NANOS = tagOf(TIMESTAMP.nanos);
+/** The tag of `MetricFamily.name`. */
+export const T_FAMILY_NAME: number = tagOf(METRIC_FAMILY.name);
+/** The tag of `MetricFamily.help`. */
+export const T_FAMILY_HELP: number = tagOf(METRIC_FAMILY.help);
+/** The tag of `MetricFamily.type`. */
+export const T_FAMILY_TYPE: number = tagOf(METRIC_FAMILY.type);
+/** The tag of `MetricFamily.metric`. */
+export const T_FAMILY_METRIC: number = tagOf(METRIC_FAMILY.metric);
+/** The tag of `MetricFamily.unit`. */
+export const T_FAMILY_UNIT: number = tagOf(METRIC_FAMILY.unit);
+/** The tag of `Metric.label`. */
+export const T_METRIC_LABEL: number = tagOf(METRIC.label);
+/** The tag of `Metric.gauge`. */
+export const T_METRIC_GAUGE: number = tagOf(METRIC.gauge);
+/** The tag of `Metric.counter`. */
+export const T_METRIC_COUNTER: number = tagOf(METRIC.counter);
+/** The tag of `Metric.summary`. */
+export const T_METRIC_SUMMARY: number = tagOf(METRIC.summary);
+/** The tag of `Metric.untyped`. */
+export const T_METRIC_UNTYPED: number = tagOf(METRIC.untyped);
+/** The tag of `Metric.histogram`. */
+export const T_METRIC_HISTOGRAM: number = tagOf(METRIC.histogram);
+/** The tag of `Metric.timestampMs`. */
+export const T_METRIC_TIMESTAMP: number = tagOf(METRIC.timestampMs);
+/** The tag of `LabelPair.name`. */
+export const T_LABEL_NAME: number = tagOf(LABEL_PAIR.name);
+/** The tag of `LabelPair.value`. */
+export const T_LABEL_VALUE: number = tagOf(LABEL_PAIR.value);
+/** The tag of `Gauge.value`. */
+export const T_GAUGE_VALUE: number = tagOf(GAUGE.value);
+/** The tag of `Counter.value`. */
+export const T_COUNTER_VALUE: number = tagOf(COUNTER.value);
+/** The tag of `Counter.exemplar`. */
+export const T_COUNTER_EXEMPLAR: number = tagOf(COUNTER.exemplar);
+/** The tag of `Counter.createdTimestamp`. */
+export const T_COUNTER_CREATED: number = tagOf(COUNTER.createdTimestamp);
+/** The tag of `Quantile.quantile`. */
+export const T_QUANTILE_QUANTILE: number = tagOf(QUANTILE.quantile);
+/** The tag of `Quantile.value`. */
+export const T_QUANTILE_VALUE: number = tagOf(QUANTILE.value);
+/** The tag of `Summary.sampleCount`. */
+export const T_SUMMARY_COUNT: number = tagOf(SUMMARY.sampleCount);
+/** The tag of `Summary.sampleSum`. */
+export const T_SUMMARY_SUM: number = tagOf(SUMMARY.sampleSum);
+/** The tag of `Summary.quantile`. */
+export const T_SUMMARY_QUANTILE: number = tagOf(SUMMARY.quantile);
+/** The tag of `Summary.createdTimestamp`. */
+export const T_SUMMARY_CREATED: number = tagOf(SUMMARY.createdTimestamp);
+/** The tag of `Histogram.sampleCount`. */
+export const T_HISTOGRAM_COUNT: number = tagOf(HISTOGRAM.sampleCount);
+/** The tag of `Histogram.sampleSum`. */
+export const T_HISTOGRAM_SUM: number = tagOf(HISTOGRAM.sampleSum);
+/** The tag of `Histogram.bucket`. */
+export const T_HISTOGRAM_BUCKET: number = tagOf(HISTOGRAM.bucket);
+/** The tag of `Histogram.sampleCountFloat`. */
+export const T_HISTOGRAM_COUNT_FLOAT: number = tagOf(HISTOGRAM.sampleCountFloat);
+/** The tag of `Histogram.schema`. */
+export const T_HISTOGRAM_SCHEMA: number = tagOf(HISTOGRAM.schema);
+/** The tag of `Histogram.zeroThreshold`. */
+export const T_HISTOGRAM_ZERO_THRESHOLD: number = tagOf(HISTOGRAM.zeroThreshold);
+/** The tag of `Histogram.zeroCount`. */
+export const T_HISTOGRAM_ZERO_COUNT: number = tagOf(HISTOGRAM.zeroCount);
+/** The tag of `Histogram.zeroCountFloat`. */
+export const T_HISTOGRAM_ZERO_COUNT_FLOAT: number = tagOf(HISTOGRAM.zeroCountFloat);
+/** The tag of `Histogram.negativeSpan`. */
+export const T_HISTOGRAM_NEGATIVE_SPAN: number = tagOf(HISTOGRAM.negativeSpan);
+/** The tag of `Histogram.negativeDelta`. */
+export const T_HISTOGRAM_NEGATIVE_DELTA: number = tagOf(HISTOGRAM.negativeDelta);
+/** The tag of `Histogram.negativeCount`. */
+export const T_HISTOGRAM_NEGATIVE_COUNT: number = tagOf(HISTOGRAM.negativeCount);
+/** The tag of `Histogram.positiveSpan`. */
+export const T_HISTOGRAM_POSITIVE_SPAN: number = tagOf(HISTOGRAM.positiveSpan);
+/** The tag of `Histogram.positiveDelta`. */
+export const T_HISTOGRAM_POSITIVE_DELTA: number = tagOf(HISTOGRAM.positiveDelta);
+/** The tag of `Histogram.positiveCount`. */
+export const T_HISTOGRAM_POSITIVE_COUNT: number = tagOf(HISTOGRAM.positiveCount);
+/** The tag of `Histogram.negativeDelta` packed (wire type LEN). */
+export const T_HISTOGRAM_NEGATIVE_DELTA_PACKED: number = packedTagOf(HISTOGRAM.negativeDelta);
+/** The tag of `Histogram.negativeCount` packed (wire type LEN). */
+export const T_HISTOGRAM_NEGATIVE_COUNT_PACKED: number = packedTagOf(HISTOGRAM.negativeCount);
+/** The tag of `Histogram.positiveDelta` packed (wire type LEN). */
+export const T_HISTOGRAM_POSITIVE_DELTA_PACKED: number = packedTagOf(HISTOGRAM.positiveDelta);
+/** The tag of `Histogram.positiveCount` packed (wire type LEN). */
+export const T_HISTOGRAM_POSITIVE_COUNT_PACKED: number = packedTagOf(HISTOGRAM.positiveCount);
+/** The tag of `Histogram.createdTimestamp`. */
+export const T_HISTOGRAM_CREATED: number = tagOf(HISTOGRAM.createdTimestamp);
+/** The tag of `Histogram.exemplars`. */
+export const T_HISTOGRAM_EXEMPLARS: number = tagOf(HISTOGRAM.exemplars);
+/** The tag of `Bucket.cumulativeCount`. */
+export const T_BUCKET_COUNT: number = tagOf(BUCKET.cumulativeCount);
+/** The tag of `Bucket.upperBound`. */
+export const T_BUCKET_BOUND: number = tagOf(BUCKET.upperBound);
+/** The tag of `Bucket.exemplar`. */
+export const T_BUCKET_EXEMPLAR: number = tagOf(BUCKET.exemplar);
+/** The tag of `Bucket.cumulativeCountFloat`. */
+export const T_BUCKET_COUNT_FLOAT: number = tagOf(BUCKET.cumulativeCountFloat);
+/** The tag of `BucketSpan.offset`. */
+export const T_SPAN_OFFSET: number = tagOf(BUCKET_SPAN.offset);
+/** The tag of `BucketSpan.length`. */
+export const T_SPAN_LENGTH: number = tagOf(BUCKET_SPAN.length);
+/** The tag of `Exemplar.label`. */
+export const T_EXEMPLAR_LABEL: number = tagOf(EXEMPLAR.label);
+/** The tag of `Exemplar.value`. */
+export const T_EXEMPLAR_VALUE: number = tagOf(EXEMPLAR.value);
+/** The tag of `Exemplar.timestamp`. */
+export const T_EXEMPLAR_TIMESTAMP: number = tagOf(EXEMPLAR.timestamp);
+/** The tag of `Timestamp.seconds`. */
+export const T_TIMESTAMP_SECONDS: number = tagOf(TIMESTAMP.seconds);
+/** The tag of `Timestamp.nanos`. */
+export const T_TIMESTAMP_NANOS: number = tagOf(TIMESTAMP.nanos);
