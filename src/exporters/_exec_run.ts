@@ -5,7 +5,13 @@
  */
 import type { ExporterConfig } from "../config/types.ts";
 import type { Fields, Mapping } from "../config/fields.ts";
-import { type ExporterContext, type Payload, ScrapeFailure } from "./exporter.ts";
+import {
+  type Exporter,
+  type ExporterContext,
+  type ExporterKind,
+  type Payload,
+  ScrapeFailure,
+} from "./exporter.ts";
 import { canSignalGroups, runCommand, withStderr } from "./command.ts";
 import type { Logger } from "../log.ts";
 
@@ -49,15 +55,42 @@ export function parseCommand(
   };
 }
 
+/**
+ * A kind of command exporter: its own name, keys, parsing and reload behaviour, with what
+ * `exec` and `exec_cached` share (permissions, target, timeout, making it).
+ */
+export function commandKind<Settings extends CommandSettings>(
+  own: Pick<ExporterKind<Settings>, "name" | "keys" | "standIns" | "parse" | "survivesReload"> & {
+    /** Makes the running exporter. */
+    make(config: ExporterConfig<Settings>, context: ExporterContext): Exporter;
+  },
+): ExporterKind<Settings> {
+  return {
+    name: own.name,
+    keys: own.keys,
+    standIns: own.standIns,
+    parse: own.parse,
+    permissions: commandPermissions,
+    target: commandLine,
+    timeoutMs: ({ settings }) => settings.timeoutMs,
+    forwardsQuery: () => false,
+    survivesReload: own.survivesReload,
+    create(config, context) {
+      noteWithoutGroupSignals(context.logger);
+      return Promise.resolve(own.make(config, context));
+    },
+  };
+}
+
 /** The Deno permissions a command exporter needs: running its command. */
-export function commandPermissions(
+function commandPermissions(
   { settings }: CommandExporterConfig,
 ): Deno.PermissionDescriptor[] {
   return [{ name: "run", command: settings.command }];
 }
 
 /** The command line of a command exporter. */
-export function commandLine({ settings }: CommandExporterConfig): string {
+function commandLine({ settings }: CommandExporterConfig): string {
   return [settings.command, ...settings.args].join(" ");
 }
 
@@ -69,7 +102,7 @@ const warnedLeftBehind = new Set<string>();
  * Says, once per process and at info level, that commands' children may outlive them
  * without unscoped `run`; a command that really leaves processes behind is warned about.
  */
-export function noteWithoutGroupSignals(logger: Logger): void {
+function noteWithoutGroupSignals(logger: Logger): void {
   if (toldAboutGroups || canSignalGroups()) return;
   toldAboutGroups = true;
   logger.info(

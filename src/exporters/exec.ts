@@ -17,23 +17,21 @@ import {
 } from "./exporter.ts";
 import {
   COMMAND_KEYS,
-  commandLine,
-  commandPermissions,
+  commandKind,
   type CommandSettings,
-  noteWithoutGroupSignals,
   parseCommand,
   runExporter,
 } from "./_exec_run.ts";
 import type { ExporterConfig } from "../config/types.ts";
 
-/** The configuration of an `exec` exporter. */
 /** The keys of an `exec` exporter. */
 export type ExecSettings = CommandSettings;
 
+/** The configuration of an `exec` exporter. */
 type ExecExporterConfig = ExporterConfig<ExecSettings>;
 
 /** The `exec` kind. */
-export const execKind: ExporterKind<CommandSettings> = {
+export const execKind: ExporterKind<ExecSettings> = commandKind({
   name: "exec",
   keys: COMMAND_KEYS,
   standIns: { command: "defaults" },
@@ -41,16 +39,9 @@ export const execKind: ExporterKind<CommandSettings> = {
     ...parseCommand(fields, m, at),
     timeoutMs: readTimeout(fields, m, { at, fallback: DEFAULT_TIMEOUT_MS }),
   }),
-  permissions: commandPermissions,
-  target: commandLine,
-  timeoutMs: ({ settings }) => settings.timeoutMs,
-  forwardsQuery: () => false,
   survivesReload: false,
-  create(config, context) {
-    noteWithoutGroupSignals(context.logger);
-    return Promise.resolve(new ExecExporter(config, context));
-  },
-};
+  make: (config, context) => new ExecExporter(config, context),
+});
 
 /** A run in progress and the scrapes waiting for it. */
 interface SharedRun {

@@ -22,10 +22,8 @@ import {
 } from "./exporter.ts";
 import {
   COMMAND_KEYS,
-  commandLine,
-  commandPermissions,
+  commandKind,
   type CommandSettings,
-  noteWithoutGroupSignals,
   parseCommand,
   runExporter,
 } from "./_exec_run.ts";
@@ -42,21 +40,14 @@ export interface ExecCachedSettings extends CommandSettings {
 type ExecCachedExporterConfig = ExporterConfig<ExecCachedSettings>;
 
 /** The `exec_cached` kind. */
-export const execCachedKind: ExporterKind<ExecCachedSettings> = {
+export const execCachedKind: ExporterKind<ExecCachedSettings> = commandKind({
   name: "exec_cached",
   keys: [...COMMAND_KEYS, "exec_interval", "max_age"],
   standIns: { command: "defaults", exec_interval: "1s" },
   parse: parseExecCached,
-  permissions: commandPermissions,
-  target: commandLine,
-  timeoutMs: ({ settings }) => settings.timeoutMs,
-  forwardsQuery: () => false,
   survivesReload: true,
-  create(config, context) {
-    noteWithoutGroupSignals(context.logger);
-    return Promise.resolve(new ExecCachedExporter(config, context));
-  },
-};
+  make: (config, context) => new ExecCachedExporter(config, context),
+});
 
 /** The keys of a command, `exec_interval` (required), and `timeout` and `max_age` that follow it. */
 function parseExecCached(fields: Fields, m: Mapping, at: string): ExecCachedSettings {
