@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { assert, assertEquals } from "./_assert.ts";
 import type { AuthConfig } from "../src/config/types.ts";
 import { type BasicAuthOptions, createBasicAuth } from "../src/server/basic_auth.ts";
-import { BcryptBusy, BcryptPool } from "../src/server/bcrypt_pool.ts";
+import { BcryptBusy, BcryptPool } from "../src/server/_bcrypt_pool.ts";
 
 /** Made with Apache's `htpasswd -nbBC 4 bob hunter2` (apache2-utils 2.4, Debian 12). */
 const HTPASSWD_BOB = "$2y$04$uUQ18k/MXJ1dXBhuqYM/t.hxApv9aEeOI73zcCxVQ6F2teT7srECC";

@@ -1,7 +1,7 @@
 /** The node-to-fetch adapter, on a real `node:http` server on loopback, in this process. */
 import { createServer, type Server } from "node:http";
 import type { FetchHandler } from "../src/server/types.ts";
-import { nodeRequestListener } from "../src/server/node_adapter.ts";
+import { nodeRequestListener } from "../src/server/_node_adapter.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 
 /** Serves `handler` through the adapter; `Symbol.asyncDispose` closes every connection. */

@@ -2,7 +2,7 @@
 import process from "node:process";
 import type { MetricFamily, ValueFamily } from "../exposition/model.ts";
 import { VERSION } from "../version.ts";
-import { Counter, Gauge, Histogram, type Metric } from "./registry.ts";
+import { Counter, Gauge, Histogram, type Metric } from "./_registry.ts";
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -11,7 +11,7 @@ import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import { type BasicAuthGuard, createBasicAuth } from "./basic_auth.ts";
-import { landingPage, renderLandingPage } from "./landing_page.ts";
+import { landingPage, renderLandingPage } from "./_landing_page.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
 export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";

@@ -1,7 +1,7 @@
 /** HTTP basic authentication against a `basic_auth` list: plain passwords and bcrypt hashes. */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AuthConfig } from "../config/types.ts";
-import { BcryptBusy, sharedBcryptPool } from "./bcrypt_pool.ts";
+import { BcryptBusy, sharedBcryptPool } from "./_bcrypt_pool.ts";
 
 /** A bcrypt hash that bcryptjs verifies: `$2a$`, `$2b$` or `$2y$`, cost (captured), salt, digest. */
 export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
@@ -23,7 +23,7 @@ export interface BasicAuthOptions {
   readonly now?: () => number;
   /**
    * Compares a password with a bcrypt hash; rejects with `BcryptBusy` to turn the request
-   * away. Default: bcryptjs in the shared worker (see bcrypt_pool.ts).
+   * away. Default: bcryptjs in the shared worker (see _bcrypt_pool.ts).
    */
   readonly compareHash?: (password: string, hash: string) => Promise<boolean>;
 }

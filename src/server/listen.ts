@@ -1,14 +1,14 @@
 /**
  * Listeners: each serves the same fetch handler on one `web.listen` address.
  *
- * All are served by Deno's `node:http` and `node:https` (see node_listener.ts): unlike
+ * All are served by Deno's `node:http` and `node:https` (see _node_listener.ts): unlike
  * `Deno.serve`, they enforce a header read timeout and can verify client certificates.
  *
  * Permissions: `net` to each TCP address it listens on; `read`, `write` and `net`
  * (`unix:<path>`) of each Unix socket; `read` of TLS files.
  */
 import type { ListenAddress } from "../config/types.ts";
-import { listenNode } from "./node_listener.ts";
+import { listenNode } from "./_node_listener.ts";
 import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
 
 /** A listener that cannot start; the message names the listen URL and what is wrong. */

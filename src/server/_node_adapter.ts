@@ -47,7 +47,7 @@ export function nodeRequestListener(
         response = new Response("Internal Server Error\n", { status: 500 });
       }
       // Only a client that was served keeps its connection: an idle one may stay open for
-      // minutes (see node_listener.ts), and a client refused or lost should not hold one that long.
+      // minutes (see _node_listener.ts), and a client refused or lost should not hold one that long.
       return options.closing() || response.status >= 400 ? closingConnection(response) : response;
     },
     {

@@ -4,7 +4,7 @@
  * longer than `read_header_timeout` (answering 408), and `node:https` can ask for and
  * verify client certificates (`tlsclientca=`).
  *
- * With a client CA, only a client presenting a certificate that client_certificate.ts accepts
+ * With a client CA, only a client presenting a certificate that _client_certificate.ts accepts
  * is served; without one, no client certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
@@ -16,15 +16,15 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ListenAddress } from "../config/types.ts";
 import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
-import { nodeRequestListener } from "./node_adapter.ts";
+import { nodeRequestListener } from "./_node_adapter.ts";
 import {
   claimSocketPath,
   removeSocket,
   restrictSocket,
   type SocketIdentity,
-} from "./socket_file.ts";
-import { readTlsMaterial } from "./tls_material.ts";
-import { clientCertificateRefusal, peerChain } from "./client_certificate.ts";
+} from "./_socket_file.ts";
+import { readTlsMaterial } from "./_tls_material.ts";
+import { clientCertificateRefusal, peerChain } from "./_client_certificate.ts";
 import { errorMessage } from "../error_message.ts";
 
 /**
