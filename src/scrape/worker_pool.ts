@@ -135,6 +135,7 @@ class WorkerSession implements EngineSession {
 /** The engine in `size` workers. */
 export class WorkerPool implements ScrapeEngine {
   readonly #workers: PoolWorker[];
+  #next = 0;
 
   /** A pool of `size` workers, started at once. */
   constructor(size: number) {
@@ -142,8 +143,15 @@ export class WorkerPool implements ScrapeEngine {
   }
 
   open(): EngineSession {
-    let least = this.#workers[0]!;
-    for (const w of this.#workers) if (w.sessions < least.sessions) least = w;
+    // The least busy worker, the search starting after the last one chosen, so that scrapes
+    // one after another go to every worker in turn.
+    const n = this.#workers.length;
+    let least = this.#workers[this.#next % n]!;
+    for (let k = 1; k < n; k++) {
+      const w = this.#workers[(this.#next + k) % n]!;
+      if (w.sessions < least.sessions) least = w;
+    }
+    this.#next = this.#workers.indexOf(least) + 1;
     return new WorkerSession(least);
   }
 
