@@ -456,7 +456,9 @@ const DESIGN_MEASUREMENTS: readonly string[] = [
   "- **`@hono/node-server`** (`src/server/_node_adapter.ts`): against the hand-made adapter it",
   "  replaced, on the node_exporter payload (one file exporter, `wrk -c4 -d5s`, the two in turn, 3",
   "  runs each): 1,705 against 1,567 requests/s and 0.57 against 0.64 ms of CPU per request",
-  "  (medians); asked for gzip, 1,822 against 1,776 requests/s and 0.55 against 0.57 ms.",
+  "  (medians); asked for gzip, 1,822 against 1,776 requests/s and 0.55 against 0.57 ms. An",
+  "  earlier set, without CPU figures, had 1,595 against 1,631 requests/s: requests/s vary more than",
+  "  that from set to set on shared cores, CPU per request much less.",
   "",
 ];
 
