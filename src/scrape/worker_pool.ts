@@ -6,12 +6,13 @@
  * @module
  */
 import type { Answer, AnswerFormat } from "./answer.ts";
-import type {
-  AnswerSource,
-  DecodeOutcome,
-  EngineSession,
-  Payload,
-  ScrapeEngine,
+import {
+  type AnswerSource,
+  type DecodeOutcome,
+  type EngineSession,
+  InlineSession,
+  type Payload,
+  type ScrapeEngine,
 } from "./engine.ts";
 import type { AnswerJob, DecodeJob, WorkerReply, WorkerRequest } from "./_worker_protocol.ts";
 import { ENGINE_WORKER_CODE } from "./_engine_worker_code.ts";
@@ -132,7 +133,71 @@ class WorkerSession implements EngineSession {
   }
 }
 
-/** The engine in `size` workers. */
+/**
+ * The most bytes of body a scrape may have for its decoding and its answers to be done in this
+ * thread (and a compressed body's most, a tenth of it): at most a few milliseconds of work.
+ * Handing a body to a worker and its answer back costs more than the work itself for small
+ * bodies (see BENCHMARKS.md, "Measurements behind the code"), and it is what the thread that
+ * accepts connections must never wait on that the workers are for: large bodies.
+ */
+export const INLINE_BYTES = 256 * 1024;
+
+/** Whether a payload is small enough to be decoded in this thread. */
+function small(payload: Payload): boolean {
+  const limit = payload.contentEncoding === undefined ? INLINE_BYTES : INLINE_BYTES / 10;
+  return payload.body.byteLength <= limit;
+}
+
+/**
+ * A scrape's session: small bodies decoded in this thread, each large one in a worker (the
+ * first large body chooses it). Its answers are built in this thread while every body is
+ * small; once one is large, in the worker, where the small ones are decoded again (their bytes
+ * are kept for it: they are small).
+ */
+class HybridSession implements EngineSession {
+  readonly #inline = new InlineSession();
+  readonly #open: () => EngineSession;
+  #worker: EngineSession | undefined;
+  /** The small payloads decoded here, should the answers have to be built in the worker. */
+  readonly #small = new Map<number, Payload>();
+  /** Small payloads already given to the worker. */
+  readonly #sent = new Set<number>();
+
+  constructor(open: () => EngineSession) {
+    this.#open = open;
+  }
+
+  decode(slot: number, payload: Payload): Promise<DecodeOutcome> {
+    if (small(payload)) {
+      this.#small.set(slot, payload);
+      return this.#inline.decode(slot, payload);
+    }
+    this.#worker ??= this.#open();
+    return this.#worker.decode(slot, payload);
+  }
+
+  async answer(sources: readonly AnswerSource[], how: AnswerFormat): Promise<Answer> {
+    const worker = this.#worker;
+    if (worker === undefined) return this.#inline.answerNow(sources, how);
+    for (const source of sources) {
+      const slot = source.slot;
+      if (slot === undefined || this.#sent.has(slot)) continue;
+      const payload = this.#small.get(slot);
+      if (payload === undefined) continue;
+      this.#sent.add(slot);
+      await worker.decode(slot, { ...payload, body: payload.body.slice() });
+    }
+    return await worker.answer(sources, how);
+  }
+
+  close(): void {
+    this.#inline.close();
+    this.#worker?.close();
+    this.#small.clear();
+  }
+}
+
+/** The engine in `size` workers, for large bodies; small ones in this thread. */
 export class WorkerPool implements ScrapeEngine {
   readonly #workers: PoolWorker[];
   #next = 0;
@@ -143,6 +208,11 @@ export class WorkerPool implements ScrapeEngine {
   }
 
   open(): EngineSession {
+    return new HybridSession(() => this.#openWorker());
+  }
+
+  /** A session in a worker. */
+  #openWorker(): EngineSession {
     // The least busy worker, the search starting after the last one chosen, so that scrapes
     // one after another go to every worker in turn.
     const n = this.#workers.length;

@@ -12,9 +12,14 @@
  * unstable `worker-options`, and without that flag Deno 2.9 ends the whole process instead of
  * failing the call. Its code is the fixed string below, and it does no I/O.
  */
-// Keeps bcryptjs in the program's module graph, so that `deno compile` embeds it: the
-// worker's module, a `data:` URL, is not part of the graph.
-import "bcryptjs";
+/**
+ * Keeps bcryptjs in the program's module graph, so that `deno compile` embeds it (the worker's
+ * module, a `data:` URL, is not part of the graph), without loading it in this thread: a
+ * dynamic import written out is in the graph, and this one never runs.
+ */
+export function bcryptModule(): Promise<unknown> {
+  return import("bcryptjs");
+}
 
 /** How many comparisons may wait for the worker; more are turned away. */
 export const BCRYPT_QUEUE_LIMIT = 16;

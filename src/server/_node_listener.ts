@@ -24,7 +24,6 @@ import {
   type SocketIdentity,
 } from "./_socket_file.ts";
 import { readTlsMaterial } from "./_tls_material.ts";
-import { clientCertificateRefusal, peerChain } from "./_client_certificate.ts";
 import { errorMessage } from "../error_message.ts";
 
 /**
@@ -137,6 +136,9 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     address.scheme === "unixs" ? address.path : socket.remoteAddress ??
       (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
   if (verifyClients) {
+    // Loaded only for a listener that checks client certificates: its ASN.1 library is some
+    // 15 MB of memory that other deployments do not need.
+    const { clientCertificateRefusal, peerChain } = await import("./_client_certificate.ts");
     server.prependListener("secureConnection", (socket: TLSSocket) => {
       let refusal: string | undefined;
       try {
