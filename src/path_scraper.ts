@@ -16,6 +16,7 @@ import {
   type Outcome,
   type ScrapedPath,
   type ScrapeRequest,
+  type ServedAnswer,
   SharedScrape,
 } from "./shared_scrape.ts";
 
@@ -125,7 +126,7 @@ export class PathScraper {
   }
 
   /** Scrapes every exporter (or joins a scrape in progress) and builds the answer. */
-  async scrape(request: ScrapeRequest): Promise<Answer> {
+  async scrape(request: ScrapeRequest): Promise<ServedAnswer> {
     const key = this.#forwardsQuery ? request.query.toString() : "";
     let shared = this.#inFlight.get(key);
     if (shared === undefined || !shared.joinable) {
@@ -140,12 +141,13 @@ export class PathScraper {
         if (this.#inFlight.get(key) === started) this.#inFlight.delete(key);
       });
     }
-    const answer = await shared.serve(request);
+    const served = await shared.serve(request);
+    const { answer } = served;
     for (const c of answer.conflicts) this.#countConflict(c);
     for (const [what, count] of Object.entries(answer.dropped)) {
       if (count > 0) this.#metrics.conversionDropped.inc([this.config.path, what], count);
     }
-    return answer;
+    return served;
   }
 
   /**

@@ -13,6 +13,17 @@ import type { BudgetHold } from "./exporters/byte_budget.ts";
 import type { Answer, AnswerFormat } from "./scrape/answer.ts";
 import type { AnswerSource, EngineSession, ScrapeEngine } from "./scrape/engine.ts";
 
+/** An answer for one request, and what the request calls once it has sent it (or given up). */
+export interface ServedAnswer {
+  readonly answer: Answer;
+  /**
+   * The request is done with the answer: once the scrape is over and every request given the
+   * answer has called this, its body is freed (a body waiting to be collected can take tens of
+   * MB). Calling it more than once does nothing.
+   */
+  readonly sent: () => void;
+}
+
 /** The most of a Prometheus scrape budget kept back for merging and sending the response. */
 export const MAX_SCRAPE_MARGIN_MS = 500;
 
@@ -75,6 +86,9 @@ export class SharedScrape {
   readonly #hold: BudgetHold;
   readonly #fetches: ExporterFetch[];
   readonly #answers = new Map<string, Promise<Answer>>();
+  /** How many requests were given each answer and have not sent it yet. */
+  readonly #senders = new Map<Answer, number>();
+  #over = false;
   #requests = 0;
   #settled = 0;
   readonly #done = Promise.withResolvers<void>();
@@ -115,7 +129,7 @@ export class SharedScrape {
   }
 
   /** Waits for the exporters within the request's deadlines, then answers it. */
-  async serve(options: ScrapeRequest): Promise<Answer> {
+  async serve(options: ScrapeRequest): Promise<ServedAnswer> {
     this.#requests++;
     try {
       const arrived = performance.now();
@@ -125,7 +139,17 @@ export class SharedScrape {
         ),
       );
       options.signal.throwIfAborted();
-      return await this.#answer(outcomes, options.how);
+      const answer = await this.#answer(outcomes, options.how);
+      this.#senders.set(answer, (this.#senders.get(answer) ?? 0) + 1);
+      let sent = false;
+      return {
+        answer,
+        sent: () => {
+          if (sent) return;
+          sent = true;
+          this.#sent(answer);
+        },
+      };
     } finally {
       this.#requests--;
       this.#maybeDone();
@@ -145,12 +169,43 @@ export class SharedScrape {
     return answer;
   }
 
+  #sent(answer: Answer): void {
+    const senders = this.#senders.get(answer)! - 1;
+    this.#senders.set(answer, senders);
+    if (senders === 0 && this.#over) freeAnswer(answer);
+  }
+
   #maybeDone(): void {
-    if (this.#requests > 0 || this.#settled < this.#fetches.length) return;
+    if (this.#over || this.#requests > 0 || this.#settled < this.#fetches.length) return;
+    this.#over = true;
     this.#session.close();
     this.#hold.release();
+    // No request can be given these answers any more: those nobody is sending are freed now,
+    // the others once sent.
+    for (const answer of this.#answers.values()) {
+      answer.then((a) => {
+        if ((this.#senders.get(a) ?? 0) === 0) freeAnswer(a);
+      }, () => {});
+    }
     this.#answers.clear();
     this.#done.resolve();
+  }
+}
+
+/**
+ * Buffers smaller than this are left to the collector: a small body may be a view of a pool
+ * that other buffers share (node's `Buffer` pools those under 4 KiB), and costs little.
+ */
+const FREED_BUFFER_BYTES = 64 * 1024;
+
+/** Frees a large answer's body now rather than when it is collected. */
+function freeAnswer(answer: Answer): void {
+  const buffer = answer.body.buffer;
+  if (buffer.byteLength < FREED_BUFFER_BYTES || buffer.detached) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // not detachable (held by the runtime): collected later
   }
 }
 

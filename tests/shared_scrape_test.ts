@@ -170,3 +170,58 @@ reverse_exporters:
   const slowest = Math.max(...latencies);
   assert(slowest < 500, `latencies ${latencies.map(Math.round).join(", ")} ms`);
 });
+
+Deno.test("an answer shared with a client that goes away reaches a slow reader whole, and the next scrape's too", async () => {
+  await using dir = await tempDir();
+  const body = gauges(30_000);
+  await using exporter = await serveExporter(async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
+  });
+  await using server = await startServer(
+    dir.path,
+    `
+web:
+  listen: ["tcp://127.0.0.1:0"]
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: big, address: "${exporter.url}/metrics"}]
+`,
+  );
+  const last = 'big_gauge{instance="host-26:9100",job="node",series="29999",exporter_name="big"}';
+  // Three requests share one scrape and one answer: one leaves as soon as its answer starts,
+  // one reads it slowly, one at once.
+  const leaving = fetch(server.url("/metrics")).then((r) => r.body!.cancel());
+  const slow = fetch(server.url("/metrics")).then(async (response) => {
+    let bytes = 0;
+    const reader = response.body!.getReader();
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      chunks.push(value);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const text = new TextDecoder().decode(
+      chunks.reduce((all, c) => {
+        const out = new Uint8Array(all.length + c.length);
+        out.set(all);
+        out.set(c, all.length);
+        return out;
+      }, new Uint8Array(0)),
+    );
+    return { bytes, text };
+  });
+  const quick = fetch(server.url("/metrics")).then((r) => r.text());
+  await leaving;
+  const [slowAnswer, quickText] = await Promise.all([slow, quick]);
+  assertEquals(exporter.requests.length, 1);
+  assertStringIncludes(slowAnswer.text, last);
+  assertEquals(slowAnswer.text, quickText);
+  // A scrape after that one is over gets an answer of its own, whole.
+  const again = await fetch(server.url("/metrics")).then((r) => r.text());
+  assertStringIncludes(again, last);
+  assertEquals(again.length, quickText.length);
+});

@@ -83,8 +83,25 @@ export function isLabelNameChar(c: number): boolean {
   return (CLASS[c]! & 4) !== 0;
 }
 
+/**
+ * The names `isLegacyName` was asked about: an encoder asks about each family's names several
+ * times a scrape, and the same names scrape after scrape. Emptied when it reaches its bound.
+ */
+const LEGACY_NAMES = new Map<string, boolean>();
+const LEGACY_NAMES_BOUND = 8192;
+
 /** Whether `name` is a legacy metric name, written without quotes in every format. */
 export function isLegacyName(name: string): boolean {
+  let legacy = LEGACY_NAMES.get(name);
+  if (legacy === undefined) {
+    legacy = scanLegacyName(name);
+    if (LEGACY_NAMES.size >= LEGACY_NAMES_BOUND) LEGACY_NAMES.clear();
+    LEGACY_NAMES.set(name, legacy);
+  }
+  return legacy;
+}
+
+function scanLegacyName(name: string): boolean {
   if (name.length === 0) return false;
   const first = name.charCodeAt(0);
   if (first > 0x7f || !isNameStart(first)) return false;
@@ -139,13 +156,21 @@ const INTERNED = new Array<string | undefined>(8192).fill(undefined);
 const INTERNED_MASK = INTERNED.length - 1;
 /** Longer text is not interned. */
 const INTERNED_LENGTH = 256;
+/** How many bytes at each end of a text its slot's hash reads. */
+const INTERNED_SAMPLE = 12;
 
 /** The text of valid UTF-8 bytes `b[start, end)`. */
 export function textOf(b: Uint8Array, start: number, end: number): string {
   const length = end - start;
   if (length > INTERNED_LENGTH) return UTF8.decode(b.subarray(start, end));
-  let h = HASH_START;
-  for (let p = start; p < end; p++) h = Math.imul(h ^ b[p]!, 0x01000193);
+  // A hash of the length and of the first and last bytes: text that differs only in the
+  // middle shares a slot, and `sameAscii` tells them apart.
+  let h = Math.imul(HASH_START ^ length, 0x01000193);
+  const head = length > 2 * INTERNED_SAMPLE ? start + INTERNED_SAMPLE : end;
+  for (let p = start; p < head; p++) h = Math.imul(h ^ b[p]!, 0x01000193);
+  for (let p = Math.max(head, end - INTERNED_SAMPLE); p < end; p++) {
+    h = Math.imul(h ^ b[p]!, 0x01000193);
+  }
   const slot = (h ^ (h >>> 15)) & INTERNED_MASK;
   const cached = INTERNED[slot];
   if (cached !== undefined && cached.length <= length && sameAscii(b, start, end, cached)) {

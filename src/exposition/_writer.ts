@@ -161,11 +161,15 @@ export class ByteWriter {
     if (this.#full.length === 0) return this.bytes.subarray(0, this.length);
     const out = new Uint8Array(this.#fullLength + this.length);
     let offset = 0;
+    // The chunks are the writer's own: freed now rather than when collected.
     for (const chunk of this.#full) {
       out.set(chunk, offset);
       offset += chunk.length;
+      chunk.buffer.transfer(0);
     }
     out.set(this.bytes.subarray(0, this.length), offset);
+    this.bytes.buffer.transfer(0);
+    this.#full.length = 0;
     return out;
   }
 }

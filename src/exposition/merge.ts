@@ -249,7 +249,7 @@ class Deduplicator {
       for (let n = 0; n < indices.length; n++) {
         const i = indices[n]!;
         const hash = seriesHash(part, i);
-        const duplicate = this.#insert(hash, { parts, part: k, sample: i });
+        const duplicate = this.#insert(hash, parts, k, i);
         if (duplicate && kept === undefined) {
           kept = new Int32Array(indices.length);
           kept.set(indices.subarray(0, n));
@@ -290,23 +290,20 @@ class Deduplicator {
   }
 
   /** Adds a sample; returns true, without adding it, when its series is already there. */
-  #insert(
-    hash: number,
-    at: { parts: readonly MergedPart[]; part: number; sample: number },
-  ): boolean {
+  #insert(hash: number, parts: readonly MergedPart[], part: number, sample: number): boolean {
     const mask = this.#size - 1;
     const generation = this.#generation;
     for (let slot = hash & mask;; slot = (slot + 1) & mask) {
       if (this.#stamp[slot] !== generation) {
         this.#stamp[slot] = generation;
-        this.#part[slot] = at.part;
-        this.#sample[slot] = at.sample;
+        this.#part[slot] = part;
+        this.#sample[slot] = sample;
         this.#hash[slot] = hash;
         return false;
       }
       if (this.#hash[slot] !== hash) continue;
-      const other = at.parts[this.#part[slot]!]!;
-      if (sameSeries(other, this.#sample[slot]!, at.parts[at.part]!, at.sample)) return true;
+      const other = parts[this.#part[slot]!]!;
+      if (sameSeries(other, this.#sample[slot]!, parts[part]!, sample)) return true;
     }
   }
 }

@@ -126,6 +126,8 @@ export class SampleStore {
   family: Int32Array;
   /** How many metrics there are; the next metric's number. */
   metrics = 0;
+  /** The samples of every family, in family order (`takeFamilies`). */
+  #indices: Int32Array | undefined;
 
   /** A store for the decoding of `input`, sized for about `expectedSamples` samples. */
   constructor(input: Uint8Array, expectedSamples: number) {
@@ -254,6 +256,7 @@ export class SampleStore {
     for (let f = 0; f < families.length; f++) offsets[f + 1] = families[f]!.count;
     for (let f = 0; f < families.length; f++) offsets[f + 1]! += offsets[f]!;
     const indices = new Int32Array(this.length);
+    this.#indices = indices;
     const next = offsets.slice(0, families.length);
     const familyOf = this.family;
     for (let i = 0; i < this.length; i++) indices[next[familyOf[i]!]!++] = i;
@@ -272,6 +275,23 @@ export class SampleStore {
       });
     }
     return { families: out, store: this };
+  }
+
+  /**
+   * Frees the store's memory now, rather than when it is collected: its arrays, and its input
+   * when the input is a buffer of its own. The store, and its exposition, are then empty.
+   */
+  release(): void {
+    const input = this.input;
+    if (input.byteOffset === 0 && input.byteLength === input.buffer.byteLength) free(input);
+    for (
+      const array of [this.aux, this.metric, this.role, this.start, this.end, this.value, this.hash]
+    ) free(array);
+    if (this.bound !== undefined) free(this.bound);
+    if (this.timestamp !== undefined) free(this.timestamp);
+    if (this.exemplar !== undefined) free(this.exemplar);
+    if (this.#indices !== undefined) free(this.#indices);
+    this.length = 0;
   }
 }
 

@@ -173,6 +173,10 @@ export class InlineSession implements EngineSession {
   }
 
   close(): void {
+    // Each exposition's store holds its exporter's body and arrays of its samples: freed now,
+    // not when collected, so that a scrape's memory is given back when it ends (the answers
+    // are built by then, in buffers of their own).
+    for (const exposition of this.#decoded.values()) exposition.store.release();
     this.#decoded.clear();
   }
 }

@@ -155,12 +155,15 @@ async function servePath(
   const request = c.req.raw;
   const { negotiated, how } = answerFormat(request);
   const started = performance.now();
-  const answer = await scraper.scrape({
+  const { answer, sent } = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
     query: new URL(request.url).searchParams,
     how,
   });
+  // Once the response is written (or given up), the answer's body may be freed.
+  const info = c.env as Partial<Deno.ServeHandlerInfo<Deno.Addr>> | undefined;
+  info?.completed?.then(sent, sent);
   if (logger.enabled("debug")) {
     logger.debug("path scraped", {
       path: scraper.config.path,
