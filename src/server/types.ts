@@ -1,5 +1,6 @@
 /** What listeners, the node adapter and the program share: handlers, options, listeners. */
 import type { ListenAddress } from "../config/types.ts";
+import type { RenewalReport } from "../renewal.ts";
 
 /** A request handler, as `app.fetch`. */
 export type FetchHandler = (
@@ -19,6 +20,8 @@ export interface ListenOptions {
   readonly onConnections?: (open: number) => void;
   /** Called when a TLS handshake fails. */
   readonly onTlsFailure?: (failure: TlsFailure) => void;
+  /** Called when the TLS files are read anew: renewed, refused, or not watched. */
+  readonly onTlsRenewal?: (report: RenewalReport) => void;
 }
 
 /** A TLS handshake that failed. */
