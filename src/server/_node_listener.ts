@@ -5,14 +5,15 @@
  * verify client certificates (`tlsclientca=`).
  *
  * With a client CA, only a client presenting a certificate that _client_certificate.ts accepts
- * is served; without one, no client certificate is asked for. The TLS handshake, too, must end within
+ * is served, and its SANs are handed to the application with each request; without one, no
+ * client certificate is asked for. The TLS handshake, too, must end within
  * `read_header_timeout`. The certificate, key and client CA renew themselves (see
  * renewal.ts): new connections get the new ones, open connections keep theirs.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
  * the socket; `read` of the TLS files and their folders.
  */
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -56,6 +57,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 6 * 60_000;
 /** A node server, and what a TLS one adds. */
 interface NodeServer {
   readonly server: Server;
+  /** The SANs of the client certificate verified on a request's connection. */
+  readonly clientSans?: (request: IncomingMessage) => readonly string[] | undefined;
   /** Follows the TLS files. */
   readonly renewal?: Renewal;
 }
@@ -66,7 +69,7 @@ export async function listenNode(
   handler: FetchHandler,
   options: ListenOptions,
 ): Promise<Listener> {
-  const { server, renewal } = await createServer(address, options);
+  const { server, clientSans, renewal } = await createServer(address, options);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const connections = new ConnectionSet(options);
   // First, so that a connection refused is closed before the server sets it up.
@@ -81,6 +84,7 @@ export async function listenNode(
           hostname: request.socket.remoteAddress ?? "",
           port: request.socket.remotePort ?? 0,
         }),
+      ...(clientSans === undefined ? {} : { clientSans }),
       closing: () => connections.closing,
       onRequest: (event) => connections.request(event),
     }),
@@ -162,14 +166,15 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
       refused: typeof code === "string" && code.startsWith("ERR_SSL"),
     });
   });
+  /** The SANs of the client certificate verified on each connection. */
+  const verified = new WeakMap<object, readonly string[]>();
   if (checker !== undefined) {
     server.prependListener("secureConnection", (socket: TLSSocket) => {
       let refusal: string | undefined;
       try {
-        refusal = checker.clientCertificateRefusal(
-          checker.peerChain(socket),
-          material.clientCaCertificates,
-        );
+        const chain = checker.peerChain(socket);
+        refusal = checker.clientCertificateRefusal(chain, material.clientCaCertificates);
+        if (refusal === undefined) verified.set(socket, checker.subjectAltNames(chain[0]!));
       } catch (error) {
         refusal = `it cannot be checked: ${errorMessage(error)}`;
       }
@@ -192,7 +197,7 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     },
     report: (report) => options.onTlsRenewal?.(report),
   });
-  return { server, renewal };
+  return { server, clientSans: (request) => verified.get(request.socket), renewal };
 }
 
 /** The TLS files of a listener. */

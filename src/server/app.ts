@@ -10,7 +10,9 @@ import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { type BasicAuthGuard, createBasicAuth } from "./basic_auth.ts";
+import { createBasicAuth } from "./basic_auth.ts";
+import { sanRefusal } from "./client_sans.ts";
+import type { RequestInfo } from "./types.ts";
 import { landingPage, renderLandingPage } from "./_landing_page.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
@@ -44,13 +46,16 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 /** The HTTP application, as the listeners use it. */
 export interface App {
   /** Answers a request. */
-  fetch(request: Request, info: Deno.ServeHandlerInfo<Deno.Addr>): Response | Promise<Response>;
+  fetch(request: Request, info: RequestInfo): Response | Promise<Response>;
 }
+
+/** The application's environment: what the listener knows of each request's connection. */
+type AppEnv = { Bindings: RequestInfo };
 
 /** Builds the application (a Hono one). */
 export function createApp(options: AppOptions): App {
   const { contextPath, metrics } = options;
-  const root = new Hono({ strict: true });
+  const root = new Hono<AppEnv>({ strict: true });
   root.onError((error, c) => {
     options.logger.error("request failed", { path: c.req.path, error: String(error) });
     return c.text("Internal Server Error\n", 500);
@@ -67,14 +72,14 @@ export function createApp(options: AppOptions): App {
   // Guards next: Hono runs middleware in the order it is registered. /-/healthy and
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
-    const guard = guarding(createBasicAuth(options.webAuth));
+    const guard = guarding(options.webAuth);
     for (const route of ["/", "/-/metrics", "/-/reload"]) app.use(route, guard);
     // The landing page answers at the context path without its final "/" too.
     if (contextPath !== "") root.use(contextPath, guard);
   }
   for (const scraper of options.scrapers) {
     if (scraper.config.auth !== undefined) {
-      app.use(scraper.config.path, guarding(createBasicAuth(scraper.config.auth)));
+      app.use(scraper.config.path, guarding(scraper.config.auth));
     }
   }
   for (const scraper of options.scrapers) {
@@ -120,17 +125,26 @@ export function createApp(options: AppOptions): App {
   return root;
 }
 
-/** Middleware that answers with the guard's refusal, or lets the request through. */
-function guarding(guard: BasicAuthGuard): MiddlewareHandler {
+/**
+ * Middleware that lets a request through only when it passes every check of `auth`: first
+ * its client certificate's SANs (403), then its credentials (401).
+ */
+function guarding(auth: AuthConfig): MiddlewareHandler<AppEnv> {
+  const allowedSans = auth.tlsClientAllowedSans === undefined
+    ? undefined
+    : new Set(auth.tlsClientAllowedSans);
+  const basicAuth = auth.basicAuth.length > 0 ? createBasicAuth(auth) : undefined;
   return async (c, next) => {
-    const refusal = await guard(c.req.raw);
+    const refusal =
+      (allowedSans === undefined ? undefined : sanRefusal(allowedSans, c.env.clientSans)) ??
+        await basicAuth?.(c.req.raw);
     if (refusal !== undefined) return refusal;
     await next();
     return undefined;
   };
 }
 
-function methodNotAllowed(c: Context): Response {
+function methodNotAllowed(c: Context<AppEnv>): Response {
   c.header("Allow", "GET, HEAD");
   return c.text("Method Not Allowed\n", 405);
 }

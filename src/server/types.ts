@@ -2,10 +2,19 @@
 import type { ListenAddress } from "../config/types.ts";
 import type { RenewalReport } from "../renewal.ts";
 
+/** What a handler knows of a request's connection. */
+export interface RequestInfo extends Deno.ServeHandlerInfo<Deno.Addr> {
+  /**
+   * The subject alternative names of the client certificate verified on the connection, as
+   * Go writes them (see client_sans.ts); undefined when none was (no `tlsclientca=`).
+   */
+  readonly clientSans?: readonly string[] | undefined;
+}
+
 /** A request handler, as `app.fetch`. */
 export type FetchHandler = (
   request: Request,
-  info: Deno.ServeHandlerInfo<Deno.Addr>,
+  info: RequestInfo,
 ) => Response | Promise<Response>;
 
 /** Options of {@linkcode listen}. */
