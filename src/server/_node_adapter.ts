@@ -143,8 +143,10 @@ function normalizeTarget(
   const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
   if (!target.startsWith("/")) return BAD_REQUEST;
   if (hasDotSegment(target)) return NOT_FOUND;
-  // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path.
-  const origin = new URL("http://localhost");
+  // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path. The URL
+  // is of the connection's scheme, so that only that scheme's default port is dropped.
+  const encrypted = (incoming.socket as { encrypted?: boolean } | null)?.encrypted === true;
+  const origin = new URL(encrypted ? "https://localhost" : "http://localhost");
   const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
   incoming.url = target;

@@ -14,6 +14,7 @@ import { createBasicAuth } from "./basic_auth.ts";
 import { sanRefusal } from "./client_sans.ts";
 import type { RequestInfo } from "./types.ts";
 import { landingPage, renderLandingPage } from "./_landing_page.ts";
+import { targetGroups } from "./_service_discovery.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
 export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
@@ -36,7 +37,7 @@ export interface AppOptions {
   readonly reload: (() => Promise<ReloadResult>) | undefined;
   /** The configuration file served, for the landing page; undefined for the embedded default. */
   readonly configFile: string | undefined;
-  /** `web.auth`: guards the landing page, `/-/metrics` and `/-/reload`. */
+  /** `web.auth`: guards the landing page, `/-/metrics`, `/-/sd` and `/-/reload`. */
   readonly webAuth: AuthConfig | undefined;
 }
 
@@ -73,7 +74,7 @@ export function createApp(options: AppOptions): App {
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
     const guard = guarding(options.webAuth);
-    for (const route of ["/", "/-/metrics", "/-/reload"]) app.use(route, guard);
+    for (const route of ["/", "/-/metrics", "/-/sd", "/-/reload"]) app.use(route, guard);
     // The landing page answers at the context path without its final "/" too.
     if (contextPath !== "") root.use(contextPath, guard);
   }
@@ -108,6 +109,18 @@ export function createApp(options: AppOptions): App {
     );
     return exposition(c, { negotiated, answer });
   });
+  app.on(["GET", "HEAD"], "/-/sd", (c) => {
+    const perExporter = c.req.query("per_exporter");
+    if (perExporter !== undefined && perExporter !== "true" && perExporter !== "false") {
+      return c.text("Bad Request: per_exporter must be true or false\n", 400);
+    }
+    const groups = targetGroups(options.scrapers.map((s) => s.config), {
+      contextPath,
+      url: new URL(c.req.url),
+      perExporter: perExporter === "true",
+    });
+    return c.json(groups);
+  });
   app.post("/-/reload", async (c) => {
     if (options.reload === undefined) {
       return c.text("Lifecycle API is not enabled (start with --web.enable-lifecycle).\n", 403);
@@ -117,7 +130,9 @@ export function createApp(options: AppOptions): App {
       ? c.text("Configuration reloaded.\n")
       : c.text(`Configuration refused, the running one stays: ${result.error}\n`, 500);
   });
-  for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) app.all(route, methodNotAllowed);
+  for (const route of ["/-/healthy", "/-/ready", "/-/metrics", "/-/sd"]) {
+    app.all(route, methodNotAllowed);
+  }
   app.all("/-/reload", (c) => {
     c.header("Allow", "POST");
     return c.text("Method Not Allowed\n", 405);
