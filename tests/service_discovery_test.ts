@@ -6,7 +6,7 @@
 import { request } from "node:http";
 import { assert, assertEquals } from "./_assert.ts";
 import { makeCertificates } from "./_certs.ts";
-import { Daemon, freePort, queryOne, waitForHttp } from "./_prometheus.ts";
+import { queryOne, startPrometheus } from "./_prometheus.ts";
 import { eventually, installed, startServer, tempDir } from "./_server.ts";
 
 const hasOpenssl = await installed("openssl");
@@ -189,11 +189,9 @@ Deno.test({
       await writeConfig(dir.path, ["tcp://127.0.0.1:0"]),
     );
     const target = server.bound[0]!;
-    const prometheusAddress = `127.0.0.1:${freePort()}`;
-    const prometheus = `http://${prometheusAddress}`;
     // The snippet of README.md ("Service discovery"), with this test's address and intervals.
-    await Deno.writeTextFile(
-      `${dir.path}/prometheus.yml`,
+    await using prometheusServer = await startPrometheus(
+      dir.path,
       `
 global: {scrape_interval: 1s, scrape_timeout: 900ms}
 scrape_configs:
@@ -210,12 +208,7 @@ scrape_configs:
         basic_auth: {username: sd, password: secret}
 `,
     );
-    await using prometheusProcess = new Daemon("prometheus", [
-      `--config.file=${dir.path}/prometheus.yml`,
-      `--storage.tsdb.path=${dir.path}/prometheus-data`,
-      `--web.listen-address=${prometheusAddress}`,
-    ], dir.path);
-    await waitForHttp(prometheusProcess, `${prometheus}/-/ready`);
+    const prometheus = prometheusServer.url;
 
     let targets: ActiveTarget[] = [];
     await eventually("Prometheus has discovered and scraped 5 targets", async () => {

@@ -14,7 +14,7 @@ import {
   eventually,
   installed,
   type LogLine,
-  runProgram,
+  printedFlags,
   scrape,
   ServerProcess,
   startServer,
@@ -121,20 +121,41 @@ function renewalLogs(server: ServerProcess): LogLine[] {
 
 const LISTENER = "tcps://127.0.0.1:0?tlscert=tls/server.crt&tlskey=tls/server.key";
 
+/**
+ * Certificate sets A and B, and the server on {@linkcode LISTENER} with A's certificate and key
+ * (and CA as `tlsclientca`, with `clientCa`) in tls/; with `linked`, tls/ has links to them in
+ * store/, a folder that is not watched.
+ */
+async function startListener(dir: string, options: { clientCa?: boolean; linked?: boolean } = {}) {
+  const sets = await makeSets(dir);
+  const files = options.linked ? `${dir}/store` : sets.tls;
+  if (options.linked) await Deno.mkdir(files);
+  const names = ["server.crt", "server.key", ...(options.clientCa ? ["ca.crt"] : [])];
+  const sources = [sets.a.serverCert, sets.a.serverKey, sets.a.caCert];
+  for (const [i, name] of names.entries()) {
+    await Deno.copyFile(sources[i]!, `${files}/${name}`);
+    if (options.linked) await Deno.symlink(`${files}/${name}`, `${sets.tls}/${name}`);
+  }
+  const listener = options.clientCa ? `${LISTENER}&tlsclientca=tls/ca.crt` : LISTENER;
+  const server = await startServer(dir, `web: {listen: ["${listener}"]}\nreverse_exporters: []\n`);
+  return {
+    ...sets,
+    /** Where the files are: tls/, or store/ when linked. */
+    files,
+    server,
+    bound: server.bound[0]!,
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
+  };
+}
+
 Deno.test({
   name:
     `a listener's certificate renewed by rename: new connections get it, open ones go on${SKIP}`,
   ignore: !hasOpenssl,
   async fn(t) {
     await using dir = await tempDir();
-    const { a, b, tls } = await makeSets(dir.path);
-    await Deno.copyFile(a.serverCert, `${tls}/server.crt`);
-    await Deno.copyFile(a.serverKey, `${tls}/server.key`);
-    await using server = await startServer(
-      dir.path,
-      `web: {listen: ["${LISTENER}"]}\nreverse_exporters: []\n`,
-    );
-    const bound = server.bound[0]!;
+    await using listener = await startListener(dir.path);
+    const { a, b, tls, server, bound } = listener;
     assertEquals(await servedFingerprint(bound), fingerprint(a.serverCert));
     using open = await KeepAliveClient.open(bound, a.caCert);
     assertStringIncludes(await open.healthy(), "HTTP/1.1 200 OK");
@@ -170,14 +191,8 @@ Deno.test({
   ignore: !hasOpenssl,
   async fn(t) {
     await using dir = await tempDir();
-    const { a, b, tls } = await makeSets(dir.path);
-    await Deno.copyFile(a.serverCert, `${tls}/server.crt`);
-    await Deno.copyFile(a.serverKey, `${tls}/server.key`);
-    await using server = await startServer(
-      dir.path,
-      `web: {listen: ["${LISTENER}"]}\nreverse_exporters: []\n`,
-    );
-    const bound = server.bound[0]!;
+    await using listener = await startListener(dir.path);
+    const { a, b, tls, server, bound } = listener;
     const warnings = () =>
       renewalLogs(server).filter((l) => l.level === "warning").map((l) => String(l["error"]));
 
@@ -219,19 +234,9 @@ Deno.test({
   ignore: !hasOpenssl,
   async fn() {
     await using dir = await tempDir();
-    const { a, b, tls } = await makeSets(dir.path);
     // The files are links into a folder that is not watched: only SIGHUP sees them change.
-    const store = `${dir.path}/store`;
-    await Deno.mkdir(store);
-    await Deno.copyFile(a.serverCert, `${store}/server.crt`);
-    await Deno.copyFile(a.serverKey, `${store}/server.key`);
-    await Deno.symlink(`${store}/server.crt`, `${tls}/server.crt`);
-    await Deno.symlink(`${store}/server.key`, `${tls}/server.key`);
-    await using server = await startServer(
-      dir.path,
-      `web: {listen: ["${LISTENER}"]}\nreverse_exporters: []\n`,
-    );
-    const bound = server.bound[0]!;
+    await using listener = await startListener(dir.path, { linked: true });
+    const { a, b, files: store, server, bound } = listener;
     await renameOver(`${store}/server.crt`, b.serverCert);
     await renameOver(`${store}/server.key`, b.serverKey);
     // Twice the settling time: a change the watcher saw would have been read by then.
@@ -253,15 +258,9 @@ Deno.test({
   ignore: !hasOpenssl,
   async fn() {
     await using dir = await tempDir();
-    const { a, b, tls } = await makeSets(dir.path);
-    await Deno.copyFile(a.serverCert, `${tls}/server.crt`);
-    await Deno.copyFile(a.serverKey, `${tls}/server.key`);
-    await Deno.copyFile(a.caCert, `${tls}/ca.crt`);
-    await using server = await startServer(
-      dir.path,
-      `web: {listen: ["${LISTENER}&tlsclientca=tls/ca.crt"]}\nreverse_exporters: []\n`,
-    );
-    const url = `https://${server.bound[0]}/-/healthy`;
+    await using listener = await startListener(dir.path, { clientCa: true });
+    const { a, b, tls, server, bound } = listener;
+    const url = `https://${bound}/-/healthy`;
     const statusAs = async (client: Certificates): Promise<number | string> => {
       using http = Deno.createHttpClient({
         caCerts: [Deno.readTextFileSync(a.caCert)],
@@ -354,12 +353,7 @@ reverse_exporters:
 `,
     );
     // Exactly the printed flags: reading the files, and watching their folder.
-    const printed = await runProgram(["--config-file", file, "--print-permissions"], {
-      cwd: dir.path,
-      permissions: ["--no-prompt", `--allow-read=${dir.path}`, "--allow-env"],
-    });
-    assertEquals(printed.code, 0, printed.stderr);
-    const flags = printed.stdout.trim().split(" ");
+    const flags = await printedFlags(file, dir.path, { permissions: ["--allow-env"] });
     assertStringIncludes(
       flags[1]!,
       `${tls}/ca.crt,${tls}/client.crt,${tls}/client.key,${tls},`,
