@@ -15,6 +15,7 @@ import { createEngine } from "./scrape/mod.ts";
 import type { ReloadResult } from "./server/app.ts";
 import { listen } from "./server/listen.ts";
 import type { Listener } from "./server/types.ts";
+import { logRenewal } from "./renewal.ts";
 import {
   configPermissions,
   describeMissing,
@@ -133,6 +134,7 @@ export async function run(command: RunCommand): Promise<number> {
             client,
             error: reason,
           }),
+        onTlsRenewal: (report) => logRenewal(logger, report, { listener: address.url }),
       });
       listeners.push(listener);
       metrics.connections.set([address.url], 0);

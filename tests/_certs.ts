@@ -128,6 +128,29 @@ export async function makeCertificates(dir: string): Promise<Certificates> {
   };
 }
 
+/** Serial numbers of the certificates {@linkcode signClient} makes. */
+let serial = 1000;
+
+/**
+ * Signs, in a `dir` where {@linkcode makeCertificates} made its certificates, the client's
+ * request (its key: `clientKey`) with `issuer` (`ca` or `other_ca`) and the extensions of
+ * `extensions` (an openssl extensions file's lines) into `name`.crt; returns its path.
+ */
+export async function signClient(
+  dir: string,
+  name: string,
+  options: { extensions: string; issuer?: "ca" | "other_ca" },
+): Promise<string> {
+  const issuer = options.issuer ?? "ca";
+  await Deno.writeTextFile(`${dir}/${name}.ext`, options.extensions);
+  await openssl([
+    ...["x509", "-req", "-in", `${dir}/client.csr`, "-out", `${dir}/${name}.crt`, "-days", "2"],
+    ...["-CA", `${dir}/${issuer}.crt`, "-CAkey", `${dir}/${issuer}.key`],
+    ...["-set_serial", String(serial++), "-extfile", `${dir}/${name}.ext`],
+  ]);
+  return `${dir}/${name}.crt`;
+}
+
 /**
  * Signs the client's request (clientAuth) for the dates `[start, end]` only, into `out`.
  * `openssl x509` (3.0) cannot set a start date, `openssl ca` can: it wants a CA directory.

@@ -84,6 +84,41 @@ export async function waitForHttp(daemon: Daemon, url: string, timeoutMs = 15_00
   }, timeoutMs);
 }
 
+/** A Prometheus server started by {@linkcode startPrometheus}. */
+export interface Prometheus extends AsyncDisposable {
+  /** Its base URL, `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Its process: what it wrote. */
+  readonly daemon: Daemon;
+}
+
+/**
+ * Starts Debian's `prometheus` on a free port of 127.0.0.1 with the configuration `config`
+ * (written to `dir`/prometheus.yml, its data in `dir`) and `flags`; resolves once it is ready.
+ */
+export async function startPrometheus(
+  dir: string,
+  config: string,
+  options: { flags?: readonly string[] } = {},
+): Promise<Prometheus> {
+  await Deno.writeTextFile(`${dir}/prometheus.yml`, config);
+  const address = `127.0.0.1:${freePort()}`;
+  const daemon = new Daemon("prometheus", [
+    `--config.file=${dir}/prometheus.yml`,
+    `--storage.tsdb.path=${dir}/prometheus-data`,
+    `--web.listen-address=${address}`,
+    ...(options.flags ?? []),
+  ], dir);
+  const url = `http://${address}`;
+  try {
+    await waitForHttp(daemon, `${url}/-/ready`);
+  } catch (error) {
+    await daemon[Symbol.asyncDispose]();
+    throw error;
+  }
+  return { url, daemon, [Symbol.asyncDispose]: () => daemon[Symbol.asyncDispose]() };
+}
+
 /** One element of the result of an instant query. */
 export interface VectorSample {
   metric: Record<string, string>;

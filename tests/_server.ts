@@ -78,6 +78,24 @@ export async function runProgram(
   };
 }
 
+/**
+ * The flags `--print-permissions` prints for the configuration `file` in `dir`, as arguments;
+ * `permissions` are more flags for that run (`--allow-env`, so that the variables' places are
+ * printed).
+ */
+export async function printedFlags(
+  file: string,
+  dir: string,
+  options: { permissions?: readonly string[] } = {},
+): Promise<string[]> {
+  const { code, stdout, stderr } = await runProgram(
+    ["--config-file", file, "--print-permissions"],
+    { cwd: dir, permissions: ["--no-prompt", `--allow-read=${dir}`, ...options.permissions ?? []] },
+  );
+  if (code !== 0) throw new Error(`--print-permissions: exit ${code}: ${stderr}`);
+  return stdout.trim().split(" ");
+}
+
 /** A running server subprocess. */
 export class ServerProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;

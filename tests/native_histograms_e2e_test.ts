@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "./_assert.ts";
 import { buildGoExporter, missingGo, startGoExporter } from "./_go_exporter.ts";
-import { Daemon, freePort, query, queryOne, waitForHttp } from "./_prometheus.ts";
+import { query, queryOne, startPrometheus } from "./_prometheus.ts";
 import {
   eventually,
   installed,
@@ -52,10 +52,8 @@ reverse_exporters:
 `,
     );
     const target = new URL(server.url("/")).host;
-    const prometheusAddress = `127.0.0.1:${freePort()}`;
-    const prometheus = `http://${prometheusAddress}`;
-    await Deno.writeTextFile(
-      `${dir.path}/prometheus.yml`,
+    await using prometheusServer = await startPrometheus(
+      dir.path,
       `
 global: {scrape_interval: 1s, scrape_timeout: 900ms}
 scrape_configs:
@@ -65,14 +63,9 @@ scrape_configs:
     metrics_path: /go
     static_configs: [{targets: ["${target}"]}]
 `,
+      { flags: ["--enable-feature=native-histograms,exemplar-storage"] },
     );
-    await using prometheusProcess = new Daemon("prometheus", [
-      `--config.file=${dir.path}/prometheus.yml`,
-      `--storage.tsdb.path=${dir.path}/prometheus-data`,
-      `--web.listen-address=${prometheusAddress}`,
-      "--enable-feature=native-histograms,exemplar-storage",
-    ], dir.path);
-    await waitForHttp(prometheusProcess, `${prometheus}/-/ready`);
+    const prometheus = prometheusServer.url;
     await eventually("Prometheus has scraped both jobs twice", async () => {
       const scrapes = await query(prometheus, "count_over_time(up[1m])");
       return ["direct", "reverse"].every((job) =>
@@ -155,7 +148,7 @@ scrape_configs:
         ) {
           assertEquals(valueOf(own, counter), 0, counter);
         }
-        const problems = prometheusProcess.output.split("\n").filter((line) =>
+        const problems = prometheusServer.daemon.output.split("\n").filter((line) =>
           /level=(warn|error)/.test(line) && line.includes("target=")
         );
         assertEquals(problems, []);

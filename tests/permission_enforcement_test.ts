@@ -1,7 +1,7 @@
 /** The server under exactly the permissions --print-permissions gives, and less. */
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import {
-  runProgram,
+  printedFlags,
   scrape,
   serveExporter,
   ServerProcess,
@@ -32,19 +32,6 @@ reverse_exporters:
 `,
   );
   return file;
-}
-
-/** The flags `--print-permissions` prints for `file`, as arguments. */
-async function printedFlags(file: string, dir: string): Promise<string[]> {
-  const { code, stdout, stderr } = await runProgram(
-    ["--config-file", file, "--print-permissions"],
-    {
-      cwd: dir,
-      permissions: ["--no-prompt", `--allow-read=${dir}`],
-    },
-  );
-  assertEquals(code, 0, stderr);
-  return stdout.trim().split(" ");
 }
 
 Deno.test("started with exactly the printed flags, every kind of exporter is scraped", async () => {

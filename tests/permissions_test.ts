@@ -45,9 +45,10 @@ reverse_exporters:
     "--allow-net=0.0.0.0:9998,[::1]:9998,127.0.0.1:9443,unix:/run/re/plain.sock," +
     "unix:/etc/re/secure.sock,127.0.0.1:9100,exporter.example:8443,[::1]:80,localhost:80," +
     "unix:/run/node.sock",
+    // TLS files, and their folders, watched for renewals.
     "--allow-read=/etc/re/config.yml,/etc/re/tls/server.crt,/etc/re/tls/server.key,/etc/re/tls/ca.crt," +
-    "/run/re/plain.sock,/etc/re/secure.sock,/etc/tls/s.crt,/etc/tls/s.key,/etc/re/ca.crt,/etc/re/c.crt," +
-    "/etc/re/c.key," +
+    "/etc/re/tls,/run/re/plain.sock,/etc/re/secure.sock,/etc/tls/s.crt,/etc/tls/s.key,/etc/tls," +
+    "/etc/re/ca.crt,/etc/re/c.crt,/etc/re/c.key,/etc/re," +
     // The system's CA certificates, for the https exporter: where Go looks for them on Linux.
     "/etc/ssl/certs/ca-certificates.crt,/etc/pki/tls/certs/ca-bundle.crt,/etc/ssl/ca-bundle.pem," +
     "/etc/pki/tls/cacert.pem,/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem,/etc/ssl/cert.pem," +

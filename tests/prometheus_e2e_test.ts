@@ -5,7 +5,15 @@
  * `prometheus-node-exporter` are installed.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { countBy, Daemon, freePort, query, queryOne, waitForHttp } from "./_prometheus.ts";
+import {
+  countBy,
+  Daemon,
+  freePort,
+  query,
+  queryOne,
+  startPrometheus,
+  waitForHttp,
+} from "./_prometheus.ts";
 import {
   eventually,
   installed,
@@ -125,10 +133,8 @@ reverse_exporters:
     );
     const target = new URL(server.url("/")).host;
 
-    const prometheusAddress = `127.0.0.1:${freePort()}`;
-    const prometheus = `http://${prometheusAddress}`;
-    await Deno.writeTextFile(
-      `${dir.path}/prometheus.yml`,
+    await using prometheusServer = await startPrometheus(
+      dir.path,
       `
 global: {scrape_interval: 1s, scrape_timeout: 900ms}
 scrape_configs:
@@ -140,12 +146,7 @@ scrape_configs:
     static_configs: [{targets: ["${target}"]}]
 `,
     );
-    await using prometheusProcess = new Daemon(PROMETHEUS, [
-      `--config.file=${dir.path}/prometheus.yml`,
-      `--storage.tsdb.path=${dir.path}/prometheus-data`,
-      `--web.listen-address=${prometheusAddress}`,
-    ], dir.path);
-    await waitForHttp(prometheusProcess, `${prometheus}/-/ready`);
+    const prometheus = prometheusServer.url;
 
     // Each target has been scraped at least twice, so that a series that appeared in only one
     // scrape, or a rejection on a later scrape, would show.
@@ -271,7 +272,7 @@ scrape_configs:
         assertEquals(valueOf(own, counter), 0, counter);
       }
       // Nor did it log a problem with a target (ingestion errors are logged per target).
-      const problems = prometheusProcess.output.split("\n").filter((line) =>
+      const problems = prometheusServer.daemon.output.split("\n").filter((line) =>
         /level=(warn|error)/.test(line) && line.includes("target=")
       );
       assertEquals(problems, []);

@@ -744,7 +744,8 @@ web:
     const d = dir.path;
     assertEquals(flags, [
       `--allow-net=127.0.0.1:0,unix:${plain},unix:${secure}`,
-      `--allow-read=${file},${d}/server.crt,${d}/server.key,${d}/ca.crt,${plain},${secure}`,
+      // The TLS files' folder is watched for renewals.
+      `--allow-read=${file},${d}/server.crt,${d}/server.key,${d}/ca.crt,${d},${plain},${secure}`,
       `--allow-write=${plain},${secure}`,
     ]);
     await t.step("with them all, every listener serves", async () => {

@@ -1,13 +1,30 @@
-/** `auth` sections: the credentials of basic authentication. */
+/** `auth` sections: the credentials of basic authentication, and the client SANs allowed. */
 import type { AuthConfig, BasicAuthCredential } from "./types.ts";
-import { type Fields, keyAt } from "./fields.ts";
+import { type Fields, keyAt, type Mapping } from "./fields.ts";
 import { BCRYPT_HASH } from "../server/basic_auth.ts";
+import { ipAsGoPrints } from "../server/client_sans.ts";
 
-/** An `auth` section (of `web`, or of a path) at `at`; undefined when it has no credentials. */
-export function parseAuth(fields: Fields, value: unknown, at: string): AuthConfig | undefined {
+/**
+ * An `auth` section (of `web`, or of a path) at `at`; undefined when it asks for nothing.
+ * `clientCertificates`: whether some listener asks for client certificates (`tlsclientca=`),
+ * without which `tls_client_allowed_sans` could never be met.
+ */
+export function parseAuth(
+  fields: Fields,
+  value: unknown,
+  options: { at: string; clientCertificates: boolean },
+): AuthConfig | undefined {
+  const { at } = options;
   if (value === undefined || value === null) return undefined;
-  const m = fields.mapping(value, { at, known: ["basic_auth"] });
+  const m = fields.mapping(value, { at, known: ["basic_auth", "tls_client_allowed_sans"] });
   if (m === undefined) return undefined;
+  const basicAuth = parseBasicAuth(fields, m, at);
+  const tlsClientAllowedSans = parseAllowedSans(fields, m, options);
+  if (basicAuth.length === 0 && tlsClientAllowedSans === undefined) return undefined;
+  return tlsClientAllowedSans === undefined ? { basicAuth } : { basicAuth, tlsClientAllowedSans };
+}
+
+function parseBasicAuth(fields: Fields, m: Mapping, at: string): BasicAuthCredential[] {
   const basicAuth: BasicAuthCredential[] = [];
   fields.list(m["basic_auth"], keyAt(at, "basic_auth")).forEach((entry, i) => {
     const p = `${keyAt(at, "basic_auth")}[${i}]`;
@@ -34,6 +51,35 @@ export function parseAuth(fields: Fields, value: unknown, at: string): AuthConfi
       password !== undefined ? { username, password } : { username, passwordHash: passwordHash! },
     );
   });
-  if (basicAuth.length === 0) return undefined;
-  return { basicAuth };
+  return basicAuth;
+}
+
+/** `tls_client_allowed_sans`: a list of at least one name; undefined when absent. */
+function parseAllowedSans(
+  fields: Fields,
+  m: Mapping,
+  options: { at: string; clientCertificates: boolean },
+): string[] | undefined {
+  const key = "tls_client_allowed_sans";
+  if (m[key] === undefined || m[key] === null) return undefined;
+  const at = keyAt(options.at, key);
+  const names = fields.stringList(m, { key, at: options.at });
+  if (Array.isArray(m[key]) && m[key].length === 0) {
+    fields.problem(at, "must list at least one SAN (a DNS name, IP address, email or URI)");
+  }
+  names.forEach((name, i) => {
+    const ip = ipAsGoPrints(name);
+    if (name === "") fields.problem(`${at}[${i}]`, "is empty");
+    else if (ip !== undefined && ip !== name) {
+      fields.problem(`${at}[${i}]`, `write this IP address as ${ip}, or it can never match`);
+    }
+  });
+  if (!options.clientCertificates) {
+    fields.problem(
+      at,
+      "needs a listener that asks for client certificates, and no web.listen entry has " +
+        "tlsclientca=: add one to a tcps:// or unixs:// listener",
+    );
+  }
+  return names;
 }

@@ -70,7 +70,10 @@ export function parseWeb(fields: Fields, value: unknown): WebConfig {
     listen,
     readHeaderTimeoutMs,
     contextPath,
-    auth: parseAuth(fields, m["auth"], "web.auth"),
+    auth: parseAuth(fields, m["auth"], {
+      at: "web.auth",
+      clientCertificates: asksClientCertificates(listen),
+    }),
     engineWorkers: engineWorkers(fields, m["engine_workers"]),
     maxConnections: fields.count(m, {
       key: "max_connections",
@@ -83,6 +86,11 @@ export function parseWeb(fields: Fields, value: unknown): WebConfig {
       fallback: DEFAULT_MAX_BYTES_IN_FLIGHT,
     }),
   };
+}
+
+/** Whether some listener asks for client certificates (`tlsclientca=`). */
+export function asksClientCertificates(listen: readonly ListenAddress[]): boolean {
+  return listen.some((l) => "tls" in l && l.tls.clientCaFile !== undefined);
 }
 
 /** `web.engine_workers` by default: one per core, up to 4. */

@@ -68,10 +68,15 @@ export type BasicAuthCredential =
   | { readonly username: string; readonly password: string }
   | { readonly username: string; readonly passwordHash: string };
 
-/** An `auth` section. */
+/** An `auth` section: a request must pass each check it has. */
 export interface AuthConfig {
-  /** The credentials accepted; any of them matching is enough. */
+  /** The credentials accepted; any of them matching is enough. Empty: none asked for. */
   readonly basicAuth: readonly BasicAuthCredential[];
+  /**
+   * `tls_client_allowed_sans`: only a client whose verified certificate has one of these
+   * subject alternative names (as Go prints them) is served; absent: any client.
+   */
+  readonly tlsClientAllowedSans?: readonly string[];
 }
 
 /** One entry of `reverse_exporters`: a served path and its exporters. */

@@ -1,7 +1,7 @@
 /** Validation of a parsed YAML document into a {@linkcode Config}. Pure: no I/O. */
 import { type DocumentOrigin, Fields, keyAt } from "./fields.ts";
 import type { Config, ExporterSchema, PathConfig } from "./types.ts";
-import { isCleanPath, parseWeb } from "./_web.ts";
+import { asksClientCertificates, isCleanPath, parseWeb } from "./_web.ts";
 import { parseAuth } from "./_auth.ts";
 import { type Defaults, parseDefaults, parseExporters } from "./_exporters.ts";
 
@@ -42,7 +42,12 @@ export function validateConfig(document: unknown, options: ValidateOptions): Con
   const seen = new Set<string>();
   fields.list(top["reverse_exporters"], "reverse_exporters").forEach((entry, i) => {
     const at = `reverse_exporters[${i}]`;
-    const parsed = parsePath(fields, entry, { at, kinds, defaults });
+    const parsed = parsePath(fields, entry, {
+      at,
+      kinds,
+      defaults,
+      clientCertificates: asksClientCertificates(web.listen),
+    });
     if (parsed === undefined) return;
     if (seen.has(parsed.path)) {
       fields.problem(
@@ -61,7 +66,12 @@ export function validateConfig(document: unknown, options: ValidateOptions): Con
 function parsePath(
   fields: Fields,
   value: unknown,
-  options: { at: string; kinds: readonly ExporterSchema[]; defaults: Defaults },
+  options: {
+    at: string;
+    kinds: readonly ExporterSchema[];
+    defaults: Defaults;
+    clientCertificates: boolean;
+  },
 ): PathConfig | undefined {
   const { at } = options;
   const m = fields.mapping(value, { at, known: PATH_KEYS });
@@ -87,7 +97,10 @@ function parsePath(
   return {
     path,
     backendMetrics: fields.boolean(m, { key: "backend_metrics", at, fallback: true }),
-    auth: parseAuth(fields, m["auth"], keyAt(at, "auth")),
+    auth: parseAuth(fields, m["auth"], {
+      at: keyAt(at, "auth"),
+      clientCertificates: options.clientCertificates,
+    }),
     exporters,
     ownMetrics: false,
   };

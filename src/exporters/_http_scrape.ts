@@ -53,7 +53,10 @@ const ENCODINGS: Readonly<Record<string, ContentEncoding | "identity">> = {
  */
 export class HttpExporter implements Exporter {
   readonly #config: HttpExporterConfig;
-  readonly #agents: Agents;
+  /** What new scrapes connect through. */
+  #agents: Agents;
+  /** How many scrapes in flight connect through each set of agents. */
+  readonly #users = new Map<Agents, number>();
   /** What every request sends, whatever its origin. */
   readonly #headers: Record<string, string>;
   /** What requests to its address's origin send: its `headers` and basic auth too. */
@@ -79,10 +82,35 @@ export class HttpExporter implements Exporter {
     this.#originHeaders = Object.fromEntries(originHeaders);
   }
 
+  /**
+   * Connects through `agents` from now on (its TLS files renewed); the agents before are closed
+   * once the scrapes that use them are done.
+   */
+  useAgents(agents: Agents): void {
+    const before = this.#agents;
+    this.#agents = agents;
+    if (!this.#users.has(before)) destroyAgents(before);
+  }
+
   async scrape(context: ScrapeContext): Promise<Payload> {
+    const agents = this.#agents;
+    this.#users.set(agents, (this.#users.get(agents) ?? 0) + 1);
+    try {
+      return await this.#scrape(context, agents);
+    } finally {
+      const left = this.#users.get(agents)! - 1;
+      if (left > 0) this.#users.set(agents, left);
+      else {
+        this.#users.delete(agents);
+        if (agents !== this.#agents) destroyAgents(agents);
+      }
+    }
+  }
+
+  async #scrape(context: ScrapeContext, agents: Agents): Promise<Payload> {
     const url = this.#url(context.query);
     const what = `body of GET ${url}`;
-    const response = await this.#get(url, context.signal);
+    const response = await this.#get(url, { agents, signal: context.signal });
     if (response.statusCode !== 200) {
       response.destroy();
       throw new ScrapeFailure(
@@ -130,9 +158,7 @@ export class HttpExporter implements Exporter {
   }
 
   close(): void {
-    this.#agents.origin.destroy();
-    this.#agents.elsewhere["http:"].destroy();
-    this.#agents.elsewhere["https:"].destroy();
+    for (const agents of new Set([this.#agents, ...this.#users.keys()])) destroyAgents(agents);
   }
 
   /**
@@ -141,7 +167,10 @@ export class HttpExporter implements Exporter {
    * nor its basic auth, nor its client certificate; only the address's origin is reached
    * through its `unix_socket`.
    */
-  async #get(url: string, signal: AbortSignal): Promise<IncomingMessage> {
+  async #get(
+    url: string,
+    { agents, signal }: { agents: Agents; signal: AbortSignal },
+  ): Promise<IncomingMessage> {
     const { address, unixSocket } = this.#config.settings;
     let target = new URL(url);
     for (let redirects = 0;; redirects++) {
@@ -155,7 +184,7 @@ export class HttpExporter implements Exporter {
       let response: IncomingMessage;
       try {
         response = await get(target, {
-          agent: sameOrigin ? this.#agents.origin : this.#agents.elsewhere[target.protocol],
+          agent: sameOrigin ? agents.origin : agents.elsewhere[target.protocol],
           headers: sameOrigin ? this.#originHeaders : this.#headers,
           signal,
           ...(sameOrigin && unixSocket !== undefined ? { socketPath: unixSocket } : {}),
@@ -191,6 +220,12 @@ export class HttpExporter implements Exporter {
     for (const [k, v] of query) url.searchParams.append(k, v);
     return url.href;
   }
+}
+
+function destroyAgents(agents: Agents): void {
+  agents.origin.destroy();
+  agents.elsewhere["http:"].destroy();
+  agents.elsewhere["https:"].destroy();
 }
 
 /** The response to a GET of `url` (its headers; the body still to read). */

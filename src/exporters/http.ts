@@ -1,17 +1,26 @@
 /**
  * The `http` kind: scrapes a Prometheus exporter over HTTP(S) (see _http_scrape.ts).
  *
- * Permissions: `net` to the address's host and port; `read` of its TLS files; for a
- * `unix_socket`, `net` to `unix:<path>` and `read` and `write` of it; for an https address,
- * those of the system's CA certificates (see _system_cas.ts).
+ * Permissions: `net` to the address's host and port; `read` of its TLS files and of their
+ * folders, watched for renewals; for a `unix_socket`, `net` to `unix:<path>` and `read` and
+ * `write` of it; for an https address, those of the system's CA certificates (see
+ * _system_cas.ts).
  * @module
  */
 import type { ExporterConfig } from "../config/types.ts";
 import { type Fields, keyAt, type Mapping } from "../config/fields.ts";
 import { closest } from "../config/suggest.ts";
 import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
-import { DEFAULT_TIMEOUT_MS, type Exporter, type ExporterKind, readTimeout } from "./exporter.ts";
-import { HttpExporter } from "./_http_scrape.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  type Exporter,
+  type ExporterContext,
+  type ExporterKind,
+  readTimeout,
+} from "./exporter.ts";
+import { type Agents, HttpExporter } from "./_http_scrape.ts";
+import { checkKeyPair, readCertificateFile, readKeyFile } from "../pem_files.ts";
+import { logRenewal, renewing, watchedFolders } from "../renewal.ts";
 import { systemCaCertificates, systemCaPermissions } from "./_system_cas.ts";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -81,7 +90,7 @@ export const httpKind: ExporterKind<HttpSettings> = {
 
 /** The Deno permissions an `http` exporter needs. */
 function httpPermissions({ settings }: HttpExporterConfig): Deno.PermissionDescriptor[] {
-  const { address, tls, unixSocket } = settings;
+  const { address, unixSocket } = settings;
   const port = address.port || (address.protocol === "https:" ? "443" : "80");
   // Deno checks the address's host even when the connection goes through a Unix socket.
   const out: Deno.PermissionDescriptor[] = [{ name: "net", host: `${address.hostname}:${port}` }];
@@ -92,34 +101,81 @@ function httpPermissions({ settings }: HttpExporterConfig): Deno.PermissionDescr
       { name: "write", path: unixSocket },
     );
   }
-  for (const path of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
-    if (path !== undefined) out.push({ name: "read", path });
-  }
+  const files = tlsFiles(settings);
+  for (const path of [...files, ...watchedFolders(files)]) out.push({ name: "read", path });
   if (address.protocol === "https:") out.push(...systemCaPermissions());
   return out;
 }
 
-/** Makes the running exporter of an `http` exporter; reads its TLS files. */
-export async function createHttpExporter(config: HttpExporterConfig): Promise<Exporter> {
-  const { address, tls } = config.settings;
+/**
+ * Makes the running exporter of an `http` exporter; reads its TLS files, and follows them
+ * (renewals are logged through `context`, when given).
+ */
+export async function createHttpExporter(
+  config: HttpExporterConfig,
+  context?: Pick<ExporterContext, "logger" | "path">,
+): Promise<Exporter> {
+  const { settings } = config;
+  const material = await readClientTls(settings);
+  const exporter = new HttpExporter(config, agentsOf(settings.address, material));
+  const files = tlsFiles(settings);
+  if (files.length === 0) return exporter;
+  const renewal = renewing(files, material, {
+    read: () => readClientTls(settings),
+    same: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    renewed: (renewed) => exporter.useAgents(agentsOf(settings.address, renewed)),
+    report: (report) => {
+      if (context === undefined) return;
+      logRenewal(context.logger, report, { path: context.path, exporter: config.name });
+    },
+  });
+  return {
+    scrape: (scrapeContext) => exporter.scrape(scrapeContext),
+    close: () => {
+      renewal.close();
+      exporter.close();
+    },
+  };
+}
+
+/** What an exporter's agents are made of: the CAs trusted, and its client certificate. */
+interface ClientTlsMaterial {
+  /** PEM texts. */
+  readonly ca: readonly string[];
+  readonly certificate?: { readonly cert: string; readonly key: string };
+}
+
+/** The TLS files of an exporter. */
+function tlsFiles({ tls }: HttpSettings): string[] {
+  return [tls?.caFile, tls?.certFile, tls?.keyFile].filter((f) => f !== undefined);
+}
+
+/** Reads and checks the CAs and client certificate of an exporter; errors name the file. */
+async function readClientTls({ address, tls }: HttpSettings): Promise<ClientTlsMaterial> {
   // Trusted besides Deno's own CAs (Mozilla's, which Deno's TLS client keeps when given
   // more): the system's, as in Go, and the exporter's ca_file.
   const ca = address.protocol === "https:" ? [...await systemCaCertificates()] : [];
-  if (tls?.caFile !== undefined) ca.push(await Deno.readTextFile(tls.caFile));
-  const certificate = tls?.certFile !== undefined && tls.keyFile !== undefined
-    ? { cert: await Deno.readTextFile(tls.certFile), key: await Deno.readTextFile(tls.keyFile) }
-    : {};
+  if (tls?.caFile !== undefined) ca.push((await readCertificateFile(tls.caFile, "CA")).pem);
+  if (tls?.certFile === undefined || tls.keyFile === undefined) return { ca };
+  const cert = await readCertificateFile(tls.certFile, "certificate");
+  const key = await readKeyFile(tls.keyFile);
+  checkKeyPair(cert, key);
+  return { ca, certificate: { cert: cert.pem, key: key.pem } };
+}
+
+/** The agents of an exporter at `address` with `material`. */
+function agentsOf(address: URL, material: ClientTlsMaterial): Agents {
+  const trusted = material.ca.length > 0 ? { ca: [...material.ca] } : {};
   // Another origin a redirect leads to is not shown the client certificate: it gets agents
   // without one.
-  const trusted = ca.length > 0 ? { ca } : {};
   const elsewhere = {
     "http:": new HttpAgent({ keepAlive: true }),
     "https:": new HttpsAgent({ keepAlive: true, ...trusted }),
   };
   const origin = address.protocol === "https:"
-    ? new HttpsAgent({ keepAlive: true, ...trusted, ...certificate })
+    ? new HttpsAgent({ keepAlive: true, ...trusted, ...material.certificate })
     : elsewhere["http:"];
-  return new HttpExporter(config, { origin, elsewhere });
+  return { origin, elsewhere };
 }
 
 function parseHttp(fields: Fields, m: Mapping, at: string): HttpSettings | undefined {

@@ -17,9 +17,12 @@ import {
   Certificate,
   ExtendedKeyUsage,
   id_ce_extKeyUsage,
+  id_ce_subjectAltName,
   id_kp_clientAuth,
+  SubjectAlternativeName,
   Version,
 } from "@peculiar/asn1-x509";
+import { ipAsGoPrints, uriAsGoPrints } from "./client_sans.ts";
 
 /** The most intermediates followed from a client certificate to the client CA. */
 const MAX_INTERMEDIATES = 8;
@@ -68,6 +71,30 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
     certificate = certificate.issuerCertificate;
   }
   return chain;
+}
+
+/**
+ * The subject alternative names of `certificate` that `tls_client_allowed_sans` matches, as Go
+ * writes them: its DNS names, email addresses, IP addresses and URIs (see client_sans.ts).
+ */
+export function subjectAltNames(certificate: X509Certificate): string[] {
+  const extension = parse(certificate).tbsCertificate.extensions?.find((e) =>
+    e.extnID === id_ce_subjectAltName
+  );
+  if (extension === undefined) return [];
+  const names: string[] = [];
+  for (const name of AsnConvert.parse(extension.extnValue, SubjectAlternativeName)) {
+    if (name.dNSName !== undefined) names.push(name.dNSName);
+    if (name.rfc822Name !== undefined) names.push(name.rfc822Name);
+    // The library writes the address's bytes as text (an address that is not 4 or 16 bytes
+    // long, which Go refuses to parse, as it can: ipAsGoPrints then leaves it out).
+    const ip = name.iPAddress === undefined ? undefined : ipAsGoPrints(name.iPAddress);
+    if (ip !== undefined) names.push(ip);
+    if (name.uniformResourceIdentifier !== undefined) {
+      names.push(uriAsGoPrints(name.uniformResourceIdentifier));
+    }
+  }
+  return names;
 }
 
 /**

@@ -10,7 +10,8 @@
  * - a request with two Host headers, or whose target is neither origin-form (`/path`) nor
  *   absolute-form (`http://host/path`, whose authority then replaces Host), is answered 400;
  *   a Host that is no valid host leaves `localhost`;
- * - `info.remoteAddr`, and `info.completed`, which rejects when the response was not sent whole;
+ * - `info.remoteAddr`, `info.clientSans` (those of the client certificate verified on the
+ *   connection), and `info.completed`, which rejects when the response was not sent whole;
  * - an error answer (4xx, 5xx), and any answer while the listener shuts down, closes its
  *   connection.
  * @module
@@ -23,6 +24,8 @@ import type { FetchHandler } from "./types.ts";
 export interface NodeAdapterOptions {
   /** The client's address, for `info.remoteAddr`. */
   readonly remoteAddr: (request: IncomingMessage) => Deno.Addr;
+  /** The SANs of the client certificate verified on the request's connection, if any. */
+  readonly clientSans?: (request: IncomingMessage) => readonly string[] | undefined;
   /** Whether the listener is shutting down: responses then close their connection. */
   readonly closing: () => boolean;
   /** Called when a request starts being handled, and when its response is done or abandoned. */
@@ -42,6 +45,7 @@ export function nodeRequestListener(
         response = await handler(request, {
           remoteAddr: options.remoteAddr(incoming),
           completed: completion(outgoing),
+          clientSans: options.clientSans?.(incoming),
         });
       } catch {
         response = new Response("Internal Server Error\n", { status: 500 });
@@ -139,8 +143,10 @@ function normalizeTarget(
   const target = absolute === null ? incoming.url ?? "" : `/${absolute[2]}`;
   if (!target.startsWith("/")) return BAD_REQUEST;
   if (hasDotSegment(target)) return NOT_FOUND;
-  // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path.
-  const origin = new URL("http://localhost");
+  // An invalid Host leaves "localhost"; whatever it holds, it cannot reach the path. The URL
+  // is of the connection's scheme, so that only that scheme's default port is dropped.
+  const encrypted = (incoming.socket as { encrypted?: boolean } | null)?.encrypted === true;
+  const origin = new URL(encrypted ? "https://localhost" : "http://localhost");
   const host = absolute === null ? incoming.headers.host : absolute[1];
   if (host !== undefined) origin.host = host;
   incoming.url = target;

@@ -5,16 +5,19 @@
  * verify client certificates (`tlsclientca=`).
  *
  * With a client CA, only a client presenting a certificate that _client_certificate.ts accepts
- * is served; without one, no client certificate is asked for. The TLS handshake, too, must end within `read_header_timeout`.
+ * is served, and its SANs are handed to the application with each request; without one, no
+ * client certificate is asked for. The TLS handshake, too, must end within
+ * `read_header_timeout`. The certificate, key and client CA renew themselves (see
+ * renewal.ts): new connections get the new ones, open connections keep theirs.
  *
  * Permissions: `net` to the TCP address, or `read`, `write` and `net` (`unix:<path>`) of
- * the socket; `read` of the TLS files.
+ * the socket; `read` of the TLS files and their folders.
  */
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import type { ListenAddress } from "../config/types.ts";
+import type { ListenAddress, ListenTls } from "../config/types.ts";
 import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
 import { nodeRequestListener } from "./_node_adapter.ts";
 import {
@@ -23,7 +26,8 @@ import {
   restrictSocket,
   type SocketIdentity,
 } from "./_socket_file.ts";
-import { readTlsMaterial } from "./_tls_material.ts";
+import { readTlsMaterial, sameTlsMaterial, type TlsMaterial } from "./_tls_material.ts";
+import { type Renewal, renewing } from "../renewal.ts";
 import { errorMessage } from "../error_message.ts";
 
 /**
@@ -50,13 +54,22 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 const KEEP_ALIVE_TIMEOUT_MS = 6 * 60_000;
 
+/** A node server, and what a TLS one adds. */
+interface NodeServer {
+  readonly server: Server;
+  /** The SANs of the client certificate verified on a request's connection. */
+  readonly clientSans?: (request: IncomingMessage) => readonly string[] | undefined;
+  /** Follows the TLS files. */
+  readonly renewal?: Renewal;
+}
+
 /** Starts a listener on `address`; resolves once the socket is bound. */
 export async function listenNode(
   address: ListenAddress,
   handler: FetchHandler,
   options: ListenOptions,
 ): Promise<Listener> {
-  const server = await createServer(address, options);
+  const { server, clientSans, renewal } = await createServer(address, options);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const connections = new ConnectionSet(options);
   // First, so that a connection refused is closed before the server sets it up.
@@ -71,23 +84,29 @@ export async function listenNode(
           hostname: request.socket.remoteAddress ?? "",
           port: request.socket.remotePort ?? 0,
         }),
+      ...(clientSans === undefined ? {} : { clientSans }),
       closing: () => connections.closing,
       onRequest: (event) => connections.request(event),
     }),
   );
 
   let socket: SocketIdentity | undefined;
-  if (address.scheme === "unix" || address.scheme === "unixs") {
-    await claimSocketPath(address.path);
-    await bind(server, { path: address.path });
-    try {
-      socket = await restrictSocket(address.path);
-    } catch (error) {
-      await closeServer(server, connections);
-      throw error;
+  try {
+    if (address.scheme === "unix" || address.scheme === "unixs") {
+      await claimSocketPath(address.path);
+      await bind(server, { path: address.path });
+      try {
+        socket = await restrictSocket(address.path);
+      } catch (error) {
+        await closeServer(server, connections);
+        throw error;
+      }
+    } else {
+      await bind(server, { host: address.hostname, port: address.port });
     }
-  } else {
-    await bind(server, { host: address.hostname, port: address.port });
+  } catch (error) {
+    renewal?.close();
+    throw error;
   }
   // After start-up, errors of the listening socket are not fatal.
   server.on("error", () => {});
@@ -100,6 +119,7 @@ export async function listenNode(
     bound: socket !== undefined ? socket.path : boundAddress(server),
     shutdown: async () => {
       clearInterval(rearm);
+      renewal?.close();
       await closeServer(server, connections);
       if (socket !== undefined) await removeSocket(socket);
     },
@@ -107,7 +127,7 @@ export async function listenNode(
 }
 
 /** The node server of `address`, with the header timeout; TLS material read and checked. */
-async function createServer(address: ListenAddress, options: ListenOptions): Promise<Server> {
+async function createServer(address: ListenAddress, options: ListenOptions): Promise<NodeServer> {
   const limitMs = options.readHeaderTimeoutMs;
   const timeouts = {
     headersTimeout: limitMs,
@@ -116,18 +136,21 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
     // How often node looks for expired header reads: a slow client is cut within 25 %.
     connectionsCheckingInterval: Math.min(Math.max(limitMs / 4, 10), 1_000),
   };
-  if (address.scheme === "tcp" || address.scheme === "unix") return createHttpServer(timeouts);
-  const material = await readTlsMaterial(address.tls);
+  if (address.scheme === "tcp" || address.scheme === "unix") {
+    return { server: createHttpServer(timeouts) };
+  }
+  let material = await readTlsMaterial(address.tls);
   const verifyClients = material.clientCa !== undefined;
+  // Loaded only for a listener that checks client certificates: its ASN.1 library is some
+  // 15 MB of memory that other deployments do not need.
+  const checker = verifyClients ? await import("./_client_certificate.ts") : undefined;
   // Client certificates are asked for but not refused in the handshake: Deno's TLS refuses
   // some that Go accepts (no clientAuth but anyExtendedKeyUsage) and names no reason. Each
   // one is checked as Go checks it once the handshake is done, before any request is read.
   const server = createHttpsServer({
     ...timeouts,
     handshakeTimeout: limitMs,
-    cert: material.cert,
-    key: material.key,
-    ...(verifyClients ? { ca: material.clientCa } : {}),
+    ...secureContextOf(material),
     requestCert: verifyClients,
     rejectUnauthorized: false,
   });
@@ -135,14 +158,23 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
   const clientOf = (socket: TLSSocket) =>
     address.scheme === "unixs" ? address.path : socket.remoteAddress ??
       (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
-  if (verifyClients) {
-    // Loaded only for a listener that checks client certificates: its ASN.1 library is some
-    // 15 MB of memory that other deployments do not need.
-    const { clientCertificateRefusal, peerChain } = await import("./_client_certificate.ts");
+  server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+    const code = (error as Error & { code?: unknown }).code;
+    options.onTlsFailure?.({
+      client: clientOf(socket),
+      reason: error.message,
+      refused: typeof code === "string" && code.startsWith("ERR_SSL"),
+    });
+  });
+  /** The SANs of the client certificate verified on each connection. */
+  const verified = new WeakMap<object, readonly string[]>();
+  if (checker !== undefined) {
     server.prependListener("secureConnection", (socket: TLSSocket) => {
       let refusal: string | undefined;
       try {
-        refusal = clientCertificateRefusal(peerChain(socket), material.clientCaCertificates);
+        const chain = checker.peerChain(socket);
+        refusal = checker.clientCertificateRefusal(chain, material.clientCaCertificates);
+        if (refusal === undefined) verified.set(socket, checker.subjectAltNames(chain[0]!));
       } catch (error) {
         refusal = `it cannot be checked: ${errorMessage(error)}`;
       }
@@ -155,15 +187,28 @@ async function createServer(address: ListenAddress, options: ListenOptions): Pro
       });
     });
   }
-  server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
-    const code = (error as Error & { code?: unknown }).code;
-    options.onTlsFailure?.({
-      client: clientOf(socket),
-      reason: error.message,
-      refused: typeof code === "string" && code.startsWith("ERR_SSL"),
-    });
+  const renewal = renewing(tlsFiles(address.tls), material, {
+    read: () => readTlsMaterial(address.tls),
+    same: sameTlsMaterial,
+    renewed: (renewed) => {
+      // Used by the connections that come next; those open keep theirs.
+      server.setSecureContext(secureContextOf(renewed));
+      material = renewed;
+    },
+    report: (report) => options.onTlsRenewal?.(report),
   });
-  return server;
+  return { server, clientSans: (request) => verified.get(request.socket), renewal };
+}
+
+/** The TLS files of a listener. */
+function tlsFiles(tls: ListenTls): string[] {
+  return [tls.certFile, tls.keyFile, tls.clientCaFile].filter((f) => f !== undefined);
+}
+
+/** What `node:https` is given of the material. */
+function secureContextOf(material: TlsMaterial): { cert: string; key: string; ca?: string } {
+  const { cert, key, clientCa } = material;
+  return clientCa === undefined ? { cert, key } : { cert, key, ca: clientCa };
 }
 
 /** The listening TCP handle of a node server (Deno's `TCPWrap`), while it listens. */

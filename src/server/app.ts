@@ -10,8 +10,11 @@ import type { PathScraper } from "../path_scraper.ts";
 import { accepts, acceptsEncodings } from "../std/negotiation.ts";
 import type { AuthConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { type BasicAuthGuard, createBasicAuth } from "./basic_auth.ts";
+import { createBasicAuth } from "./basic_auth.ts";
+import { sanRefusal } from "./client_sans.ts";
+import type { RequestInfo } from "./types.ts";
 import { landingPage, renderLandingPage } from "./_landing_page.ts";
+import { targetGroups } from "./_service_discovery.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
 export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
@@ -34,7 +37,7 @@ export interface AppOptions {
   readonly reload: (() => Promise<ReloadResult>) | undefined;
   /** The configuration file served, for the landing page; undefined for the embedded default. */
   readonly configFile: string | undefined;
-  /** `web.auth`: guards the landing page, `/-/metrics` and `/-/reload`. */
+  /** `web.auth`: guards the landing page, `/-/metrics`, `/-/sd` and `/-/reload`. */
   readonly webAuth: AuthConfig | undefined;
 }
 
@@ -44,13 +47,16 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 /** The HTTP application, as the listeners use it. */
 export interface App {
   /** Answers a request. */
-  fetch(request: Request, info: Deno.ServeHandlerInfo<Deno.Addr>): Response | Promise<Response>;
+  fetch(request: Request, info: RequestInfo): Response | Promise<Response>;
 }
+
+/** The application's environment: what the listener knows of each request's connection. */
+type AppEnv = { Bindings: RequestInfo };
 
 /** Builds the application (a Hono one). */
 export function createApp(options: AppOptions): App {
   const { contextPath, metrics } = options;
-  const root = new Hono({ strict: true });
+  const root = new Hono<AppEnv>({ strict: true });
   root.onError((error, c) => {
     options.logger.error("request failed", { path: c.req.path, error: String(error) });
     return c.text("Internal Server Error\n", 500);
@@ -67,14 +73,14 @@ export function createApp(options: AppOptions): App {
   // Guards next: Hono runs middleware in the order it is registered. /-/healthy and
   // /-/ready stay open, for load balancers and orchestrators.
   if (options.webAuth !== undefined) {
-    const guard = guarding(createBasicAuth(options.webAuth));
-    for (const route of ["/", "/-/metrics", "/-/reload"]) app.use(route, guard);
+    const guard = guarding(options.webAuth);
+    for (const route of ["/", "/-/metrics", "/-/sd", "/-/reload"]) app.use(route, guard);
     // The landing page answers at the context path without its final "/" too.
     if (contextPath !== "") root.use(contextPath, guard);
   }
   for (const scraper of options.scrapers) {
     if (scraper.config.auth !== undefined) {
-      app.use(scraper.config.path, guarding(createBasicAuth(scraper.config.auth)));
+      app.use(scraper.config.path, guarding(scraper.config.auth));
     }
   }
   for (const scraper of options.scrapers) {
@@ -103,6 +109,18 @@ export function createApp(options: AppOptions): App {
     );
     return exposition(c, { negotiated, answer });
   });
+  app.on(["GET", "HEAD"], "/-/sd", (c) => {
+    const perExporter = c.req.query("per_exporter");
+    if (perExporter !== undefined && perExporter !== "true" && perExporter !== "false") {
+      return c.text("Bad Request: per_exporter must be true or false\n", 400);
+    }
+    const groups = targetGroups(options.scrapers.map((s) => s.config), {
+      contextPath,
+      url: new URL(c.req.url),
+      perExporter: perExporter === "true",
+    });
+    return c.json(groups);
+  });
   app.post("/-/reload", async (c) => {
     if (options.reload === undefined) {
       return c.text("Lifecycle API is not enabled (start with --web.enable-lifecycle).\n", 403);
@@ -112,7 +130,9 @@ export function createApp(options: AppOptions): App {
       ? c.text("Configuration reloaded.\n")
       : c.text(`Configuration refused, the running one stays: ${result.error}\n`, 500);
   });
-  for (const route of ["/-/healthy", "/-/ready", "/-/metrics"]) app.all(route, methodNotAllowed);
+  for (const route of ["/-/healthy", "/-/ready", "/-/metrics", "/-/sd"]) {
+    app.all(route, methodNotAllowed);
+  }
   app.all("/-/reload", (c) => {
     c.header("Allow", "POST");
     return c.text("Method Not Allowed\n", 405);
@@ -120,17 +140,26 @@ export function createApp(options: AppOptions): App {
   return root;
 }
 
-/** Middleware that answers with the guard's refusal, or lets the request through. */
-function guarding(guard: BasicAuthGuard): MiddlewareHandler {
+/**
+ * Middleware that lets a request through only when it passes every check of `auth`: first
+ * its client certificate's SANs (403), then its credentials (401).
+ */
+function guarding(auth: AuthConfig): MiddlewareHandler<AppEnv> {
+  const allowedSans = auth.tlsClientAllowedSans === undefined
+    ? undefined
+    : new Set(auth.tlsClientAllowedSans);
+  const basicAuth = auth.basicAuth.length > 0 ? createBasicAuth(auth) : undefined;
   return async (c, next) => {
-    const refusal = await guard(c.req.raw);
+    const refusal =
+      (allowedSans === undefined ? undefined : sanRefusal(allowedSans, c.env.clientSans)) ??
+        await basicAuth?.(c.req.raw);
     if (refusal !== undefined) return refusal;
     await next();
     return undefined;
   };
 }
 
-function methodNotAllowed(c: Context): Response {
+function methodNotAllowed(c: Context<AppEnv>): Response {
   c.header("Allow", "GET, HEAD");
   return c.text("Method Not Allowed\n", 405);
 }

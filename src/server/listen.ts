@@ -5,10 +5,12 @@
  * `Deno.serve`, they enforce a header read timeout and can verify client certificates.
  *
  * Permissions: `net` to each TCP address it listens on; `read`, `write` and `net`
- * (`unix:<path>`) of each Unix socket; `read` of TLS files.
+ * (`unix:<path>`) of each Unix socket; `read` of TLS files and of their folders, watched for
+ * renewals.
  */
 import type { ListenAddress } from "../config/types.ts";
 import { listenNode } from "./_node_listener.ts";
+import { watchedFolders } from "../renewal.ts";
 import type { FetchHandler, Listener, ListenOptions } from "./types.ts";
 
 /** A listener that cannot start; the message names the listen URL and what is wrong. */
@@ -21,7 +23,7 @@ export class ListenerError extends Error {
   }
 }
 
-/** The Deno permissions a listen address needs: its socket, and its TLS files. */
+/** The Deno permissions a listen address needs: its socket, its TLS files and their folders. */
 export function listenPermissions(address: ListenAddress): Deno.PermissionDescriptor[] {
   const out: Deno.PermissionDescriptor[] = [];
   if (address.scheme === "tcp" || address.scheme === "tcps") {
@@ -36,9 +38,8 @@ export function listenPermissions(address: ListenAddress): Deno.PermissionDescri
   }
   if (address.scheme === "tcps" || address.scheme === "unixs") {
     const { certFile, keyFile, clientCaFile } = address.tls;
-    for (const path of [certFile, keyFile, clientCaFile]) {
-      if (path !== undefined) out.push({ name: "read", path });
-    }
+    const files = [certFile, keyFile, clientCaFile].filter((f) => f !== undefined);
+    for (const path of [...files, ...watchedFolders(files)]) out.push({ name: "read", path });
   }
   return out;
 }

@@ -1,10 +1,20 @@
 /** What listeners, the node adapter and the program share: handlers, options, listeners. */
 import type { ListenAddress } from "../config/types.ts";
+import type { RenewalReport } from "../renewal.ts";
+
+/** What a handler knows of a request's connection. */
+export interface RequestInfo extends Deno.ServeHandlerInfo<Deno.Addr> {
+  /**
+   * The subject alternative names of the client certificate verified on the connection, as
+   * Go writes them (see client_sans.ts); undefined when none was (no `tlsclientca=`).
+   */
+  readonly clientSans?: readonly string[] | undefined;
+}
 
 /** A request handler, as `app.fetch`. */
 export type FetchHandler = (
   request: Request,
-  info: Deno.ServeHandlerInfo<Deno.Addr>,
+  info: RequestInfo,
 ) => Response | Promise<Response>;
 
 /** Options of {@linkcode listen}. */
@@ -19,6 +29,8 @@ export interface ListenOptions {
   readonly onConnections?: (open: number) => void;
   /** Called when a TLS handshake fails. */
   readonly onTlsFailure?: (failure: TlsFailure) => void;
+  /** Called when the TLS files are read anew: renewed, refused, or not watched. */
+  readonly onTlsRenewal?: (report: RenewalReport) => void;
 }
 
 /** A TLS handshake that failed. */
