@@ -93,10 +93,15 @@ export function asksClientCertificates(listen: readonly ListenAddress[]): boolea
   return listen.some((l) => "tls" in l && l.tls.clientCaFile !== undefined);
 }
 
-/** `web.engine_workers` by default: one per core, up to 4. */
+/**
+ * `web.engine_workers` by default: one per core but the one the main thread uses, at least one,
+ * up to 4. Each worker holds a heap of its own once used (about 30 MB after large bodies): on 2
+ * cores, one worker served the 100k-series payload as fast as two, at 50 MB less peak RSS
+ * (BENCHMARKS.md, "Measurements behind the code").
+ */
 export const DEFAULT_ENGINE_WORKERS: number = Math.min(
   4,
-  Math.max(1, navigator.hardwareConcurrency || 1),
+  Math.max(1, (navigator.hardwareConcurrency || 1) - 1),
 );
 
 /** `web.engine_workers`: a whole number from 0 to 64. */
