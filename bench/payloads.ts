@@ -23,12 +23,14 @@ export interface Payload {
   readonly name: string;
   /** Its body, as an exporter sends it (read or generated on each call). */
   bytes(): Uint8Array;
+  /** Whether it is large (megabytes): benchmarks run it a fixed, small number of times. */
+  readonly large: boolean;
 }
 
 /** The payloads of the engine micro-benchmarks and of the end-to-end runs. */
 export const ENGINE_PAYLOADS: readonly Payload[] = [
-  { name: "node_exporter", bytes: () => Deno.readFileSync(NODE_EXPORTER_FIXTURE) },
-  { name: "100k series", bytes: () => generatedBody(100_000) },
+  { name: "node_exporter", bytes: () => Deno.readFileSync(NODE_EXPORTER_FIXTURE), large: false },
+  { name: "100k series", bytes: () => generatedBody(100_000), large: true },
 ];
 
 /** `generatedExposition(series)` as UTF-8 bytes. */

@@ -6,7 +6,7 @@
  */
 import { SCALING_SERIES, scalingBenchName } from "./bench_names.ts";
 import { generatedBody } from "./payloads.ts";
-import { pipeline } from "./pipeline.ts";
+import { pipeline, reusable } from "./pipeline.ts";
 
 for (const series of SCALING_SERIES) register(series);
 
@@ -19,7 +19,7 @@ function register(series: number): void {
     // Large runs take up to seconds an iteration: fixed counts keep the whole run short.
     ...(series >= 1_000_000 ? { n: 8, warmup: 1 } : series >= 100_000 ? { n: 15, warmup: 2 } : {}),
     fn(b) {
-      body ??= generatedBody(series);
+      body ??= reusable(generatedBody(series));
       b.start();
       pipeline(body);
       b.end();
