@@ -48,10 +48,19 @@ async function bundle(entry: string): Promise<string> {
     if (!success) {
       throw new Error(`deno bundle ${entry} failed: ${new TextDecoder().decode(stderr)}`);
     }
-    return await Deno.readTextFile(out);
+    return withoutCachePaths(await Deno.readTextFile(out));
   } finally {
     await Deno.remove(out);
   }
+}
+
+/**
+ * The bundle with the comments that name an npm package's file by its path in Deno's cache
+ * (which depends on `DENO_DIR` and on where the clone is) naming it by package instead, so the
+ * same sources give the same bundle on every machine.
+ */
+function withoutCachePaths(code: string): string {
+  return code.replace(/^\/\/ [^\n]*\/npm\/registry\.npmjs\.org\/([^\n]*)$/gm, "// npm:$1");
 }
 
 function moduleText(name: string, code: string, entry: string): string {
