@@ -22,8 +22,6 @@ export interface ScrapeRequest {
   readonly signal: AbortSignal;
   /** The Prometheus scrape timeout (`X-Prometheus-Scrape-Timeout-Seconds`), in ms. */
   readonly budgetMs: number | undefined;
-  /** The query parameters of the request. */
-  readonly query: URLSearchParams;
   /** The format, escaping and compression of the answer. */
   readonly how: AnswerFormat;
 }
