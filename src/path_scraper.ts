@@ -12,6 +12,7 @@ import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import type { Answer } from "./scrape/answer.ts";
 import type { AnswerSource, ScrapeEngine } from "./scrape/engine.ts";
+import { ResultCache } from "./result_cache.ts";
 import {
   type Outcome,
   type ScrapedExporter,
@@ -40,6 +41,10 @@ export interface ExporterStatus {
   readonly up: boolean | undefined;
   /** The last run of an exec_cached exporter, which runs on its own schedule. */
   readonly lastRun: RunStatus | undefined;
+  /** Its `cache_for` in seconds; 0: off. */
+  readonly cacheForSeconds: number;
+  /** Epoch milliseconds when a scrape was last answered its cached result; undefined: never. */
+  readonly lastCacheHitAt: number | undefined;
 }
 
 /** What a path scraper needs from the rest of the program. */
@@ -115,6 +120,9 @@ export class PathScraper {
         name: exporter.name,
         timeoutMs: kindOf(exporter).timeoutMs(exporter),
         running: running[i]!,
+        cache: exporter.cacheForMs > 0
+          ? new ResultCache(exporter.cacheForMs, dependencies.budget)
+          : undefined,
       },
       forwardsQuery: kindOf(exporter).forwardsQuery(exporter),
       status: {
@@ -127,6 +135,8 @@ export class PathScraper {
         lastError: undefined,
         up: undefined,
         lastRun: undefined,
+        cacheForSeconds: exporter.cacheForMs / 1000,
+        lastCacheHitAt: undefined,
       },
       loggedCause: undefined,
     }));
@@ -178,6 +188,7 @@ export class PathScraper {
         query,
         engine: this.#engine,
         hold: this.#budget.hold(),
+        budgetMs: request.budgetMs,
       });
       const started = shared;
       this.#inFlight.set(key, started);
@@ -226,10 +237,20 @@ export class PathScraper {
     return sources;
   }
 
-  /** Records the end of one exporter's scrape: metrics, log, status. */
+  /** Drops the results its exporters keep (`cache_for`), giving their bytes back. */
+  close(): void {
+    for (const e of this.#exporters) e.scraped.cache?.close();
+  }
+
+  /** Records the end of one exporter's scrape (or its cached result answered): metrics, log, status. */
   #record(exporter: ExporterState, outcome: Outcome): void {
     const { config } = exporter;
     const labels = [this.config.path, config.name];
+    if (outcome.cached) {
+      this.#metrics.exporterCacheHits.inc(labels);
+      exporter.status = { ...exporter.status, lastCacheHitAt: Date.now() };
+      return;
+    }
     this.#metrics.exporterScrapes.inc([...labels, config.kind]);
     this.#metrics.exporterDuration.observe(labels, outcome.durationSeconds);
     const fields = { path: this.config.path, exporter: config.name, kind: config.kind };

@@ -14,7 +14,7 @@ export const EXPORTER_NAME_LABEL = "exporter_name";
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
 /** The keys every exporter has, whatever its kind. */
-const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit"] as const;
+const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit", "cache_for"] as const;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -105,9 +105,10 @@ function parseExporter(
     at,
     fallback: DEFAULT_BODY_SIZE_LIMIT,
   });
+  const cacheForMs = fields.duration(m, { key: "cache_for", at, fallback: 0 });
   const settings = kind.parse(fields, m, at);
   if (settings === undefined) return undefined;
-  return { kind: kind.name, name, targetLabels, noRewrite, bodySizeLimit, settings };
+  return { kind: kind.name, name, targetLabels, noRewrite, bodySizeLimit, cacheForMs, settings };
 }
 
 function parseTargetLabels(

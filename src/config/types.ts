@@ -103,6 +103,8 @@ export interface ExporterConfig<Settings = unknown> {
   readonly noRewrite: boolean;
   /** The most bytes its output may have (`body_size_limit`). */
   readonly bodySizeLimit: number;
+  /** How long its last successful result answers scrapes instead of a new one (`cache_for`); 0: off. */
+  readonly cacheForMs: number;
   /** The keys of its kind, as the kind reads them. */
   readonly settings: Settings;
 }
