@@ -48,6 +48,11 @@ export class Fields {
     this.#baseDir = origin.baseDir;
   }
 
+  /** The document's file, as problems name it. */
+  get label(): string {
+    return this.#label;
+  }
+
   /** Reports a problem at `at` (a key, or where a mapping or list is). */
   problem(at: string, message: string): void {
     this.problems.push(`${this.#label}: ${at || "(top level)"}: ${message}`);
@@ -230,6 +235,11 @@ export function isMapping(value: unknown): value is Mapping {
 
 function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+/** The folder of the absolute file name `file`. */
+export function folderOf(file: string): string {
+  return file.slice(0, file.lastIndexOf("/")) || "/";
 }
 
 /** Resolves `path` against `baseDir` unless it is absolute, removing "." and ".." segments. */

@@ -2,7 +2,8 @@
 import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
 import type { Config, ExporterSchema } from "./types.ts";
-import { resolvePath } from "./fields.ts";
+import { folderOf, resolvePath } from "./fields.ts";
+import { readIncludes } from "./_include.ts";
 import { ConfigError, validateConfig } from "./validate.ts";
 import {
   DEFAULT_ENGINE_WORKERS,
@@ -28,9 +29,13 @@ export const EMBEDDED_CONFIG: Config = {
   reverseExporters: [
     { path: "/metrics", backendMetrics: false, auth: undefined, exporters: [], ownMetrics: true },
   ],
+  includes: [],
 };
 
-/** Reads, parses and validates a configuration file; throws {@linkcode ConfigError}. */
+/**
+ * Reads, parses and validates a configuration file, and the files its `include` globs match;
+ * throws {@linkcode ConfigError}.
+ */
 export async function loadConfigFile(
   path: string,
   options: { kinds: readonly ExporterSchema[] },
@@ -53,11 +58,9 @@ export async function loadConfigFile(
   } catch (error) {
     throw new ConfigError([`${file}: invalid YAML: ${errorMessage(error)}`]);
   }
-  const config = validateConfig(document, {
-    file,
-    baseDir: file.slice(0, file.lastIndexOf("/")) || "/",
-    kinds: options.kinds,
-  });
+  const baseDir = folderOf(file);
+  const included = await readIncludes(document, { file, baseDir });
+  const config = validateConfig(document, { file, baseDir, kinds: options.kinds, included });
   await checkTlsFiles(config);
   return config;
 }

@@ -8,8 +8,20 @@ export interface Config {
   readonly file: string | undefined;
   /** The `web` section. */
   readonly web: WebConfig;
-  /** The entries of `reverse_exporters`, in file order. */
+  /** The entries of `reverse_exporters`, in file order, then those of the files included. */
   readonly reverseExporters: readonly PathConfig[];
+  /** The entries of `include`, in file order. */
+  readonly includes: readonly Include[];
+}
+
+/** One entry of `include`: a glob of files holding `reverse_exporters` entries. */
+export interface Include {
+  /** The glob as written. */
+  readonly pattern: string;
+  /** What finding its files reads: the folder its glob walks, or the file it names. */
+  readonly read: string;
+  /** The files it matched, absolute, sorted. */
+  readonly files: readonly string[];
 }
 
 /** The `web` section: where and how the program serves. */
