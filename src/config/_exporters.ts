@@ -79,13 +79,22 @@ export function parseDefaults(
   return defaults;
 }
 
-/** Merges `defaults` under `own`, key by key; nested mappings (labels, headers) merge too. */
+/** Keys that stand for one another: an exporter's own one replaces the default's other. */
+const ALTERNATIVES: readonly (readonly string[])[] = [["password", "password_file"]];
+
+/**
+ * Merges `defaults` under `own`, key by key; nested mappings (labels, headers, basic_auth)
+ * merge too, where an own `password` replaces a default `password_file` and the other way round.
+ */
 function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
   const out: Mapping = { ...defaults };
   for (const [k, v] of Object.entries(own)) {
     if (v === null || v === undefined) continue; // an empty key keeps the default
     const d = defaults[k];
     out[k] = isMapping(d) && isMapping(v) ? mergeDefaults(d, v) : v;
+    for (const keys of ALTERNATIVES) {
+      if (keys.includes(k)) { for (const other of keys) if (other !== k) delete out[other]; }
+    }
   }
   return out;
 }

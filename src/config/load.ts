@@ -4,6 +4,7 @@ import { parseYaml } from "../std/yaml.ts";
 import type { Config, ExporterSchema } from "./types.ts";
 import { folderOf, resolvePath } from "./fields.ts";
 import { readIncludes } from "./_include.ts";
+import { readSecretFile } from "./_secret_file.ts";
 import { ConfigError, validateConfig } from "./validate.ts";
 import {
   DEFAULT_ENGINE_WORKERS,
@@ -30,6 +31,7 @@ export const EMBEDDED_CONFIG: Config = {
     { path: "/metrics", backendMetrics: false, auth: undefined, exporters: [], ownMetrics: true },
   ],
   includes: [],
+  secretFiles: [],
 };
 
 /**
@@ -60,7 +62,13 @@ export async function loadConfigFile(
   }
   const baseDir = folderOf(file);
   const included = await readIncludes(document, { file, baseDir });
-  const config = validateConfig(document, { file, baseDir, kinds: options.kinds, included });
+  const config = validateConfig(document, {
+    file,
+    baseDir,
+    kinds: options.kinds,
+    included,
+    readSecret: readSecretFile,
+  });
   await checkTlsFiles(config);
   return config;
 }

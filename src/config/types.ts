@@ -1,6 +1,8 @@
 /** The configuration, parsed once into precise types: the rest of the program trusts it. */
 import type { LabelSet } from "../exposition/model.ts";
-import type { Fields, Mapping } from "./fields.ts";
+import type { Fields, Mapping, SecretFile } from "./fields.ts";
+
+export type { SecretFile };
 
 /** The whole configuration of the program. */
 export interface Config {
@@ -12,6 +14,8 @@ export interface Config {
   readonly reverseExporters: readonly PathConfig[];
   /** The entries of `include`, in file order. */
   readonly includes: readonly Include[];
+  /** The secret files read (`password_file`, headers' `file`), each with a key naming it. */
+  readonly secretFiles: readonly SecretFile[];
 }
 
 /** One entry of `include`: a glob of files holding `reverse_exporters` entries. */

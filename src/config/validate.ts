@@ -68,14 +68,20 @@ export function validateConfig(document: unknown, options: ValidateOptions): Con
   };
   readPaths(fields, top["reverse_exporters"], fields.label);
   const problems = [...fields.problems];
+  const secretFiles = [...fields.secretFiles];
   for (const doc of included?.documents ?? []) {
-    const file = new Fields({ file: doc.file, baseDir: folderOf(doc.file) });
+    const file = new Fields({
+      file: doc.file,
+      baseDir: folderOf(doc.file),
+      readSecret: options.readSecret,
+    });
     if ("error" in doc) {
       file.problem("", doc.error);
     } else {
       readPaths(file, includedPaths(file, doc.document), doc.file);
     }
     problems.push(...file.problems);
+    secretFiles.push(...file.secretFiles);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const includes = (included?.includes ?? []).map(({ pattern, read, files }) => ({
@@ -83,7 +89,7 @@ export function validateConfig(document: unknown, options: ValidateOptions): Con
     read,
     files,
   }));
-  return { file: options.file, web, reverseExporters, includes };
+  return { file: options.file, web, reverseExporters, includes, secretFiles };
 }
 
 /** `include`: a list of globs, and what finding their files met. */
