@@ -172,6 +172,7 @@ function forgetRemoved(previous: Config, next: Config, metrics: OwnMetrics): voi
 function closeGeneration(generation: Generation): void {
   if (generation.closed) return;
   generation.closed = true;
+  for (const scraper of generation.scrapers) scraper.close();
   generation.lease.release();
   generation.onClose?.();
 }

@@ -12,8 +12,10 @@ import type { Logger } from "./log.ts";
 import type { OwnMetrics } from "./metrics/own_metrics.ts";
 import type { Answer } from "./scrape/answer.ts";
 import type { AnswerSource, ScrapeEngine } from "./scrape/engine.ts";
+import { ResultCache } from "./result_cache.ts";
 import {
   type Outcome,
+  type ScrapedExporter,
   type ScrapedPath,
   type ScrapeRequest,
   type ServedAnswer,
@@ -40,6 +42,10 @@ export interface ExporterStatus {
   readonly up: boolean | undefined;
   /** The last run of an exec_cached exporter, which runs on its own schedule. */
   readonly lastRun: RunStatus | undefined;
+  /** Its `cache_for` in seconds; 0: off. */
+  readonly cacheForSeconds: number;
+  /** Epoch milliseconds when a scrape was last answered its cached result; undefined: never. */
+  readonly lastCacheHitAt: number | undefined;
 }
 
 /** What a path scraper needs from the rest of the program. */
@@ -54,10 +60,28 @@ export interface PathScraperDependencies {
   readonly budget: ByteBudget;
 }
 
+/** The query parameter that chooses exporters of a path (`?exporter=NAME`, repeatable). */
+export const EXPORTER_PARAM = "exporter";
+
+/**
+ * The exporters of a path that a request asks for, and the query passed on to them: the
+ * request's, without {@linkcode EXPORTER_PARAM}.
+ */
+export interface Selection {
+  /** The slots of the exporters chosen, in configuration order; undefined: all of them. */
+  readonly slots: readonly number[] | undefined;
+  /** The query passed on to exporters that forward it. */
+  readonly query: URLSearchParams;
+}
+
 /** One exporter of the path: its configuration, and how its scrapes went. */
 interface ExporterState {
   readonly config: ExporterConfig;
   readonly running: Exporter;
+  /** What its shared scrapes need of it. */
+  readonly scraped: ScrapedExporter;
+  /** Whether its scrapes depend on the request's query. */
+  readonly forwardsQuery: boolean;
   status: ExporterStatus;
   /** The cause of the failure last logged; undefined while the exporter is up. */
   loggedCause: string | undefined;
@@ -72,14 +96,12 @@ export class PathScraper {
   readonly #metrics: OwnMetrics;
   readonly #engine: ScrapeEngine;
   readonly #budget: ByteBudget;
-  /** What its shared scrapes work with. */
+  /** What its shared scrapes of every exporter work with. */
   readonly #scraped: ScrapedPath;
   /** Merge conflicts already logged: each is logged once. */
   readonly #loggedConflicts = new Set<string>();
-  /** Scrapes in progress, by forwarded query. */
+  /** Scrapes in progress, by the exporters chosen and the forwarded query. */
   readonly #inFlight = new Map<string, SharedScrape>();
-  /** Whether an exporter forwards the query: then scrapes are shared only for the same query. */
-  readonly #forwardsQuery: boolean;
 
   /** `running` holds the running exporter of each of `config.exporters`, in the same order. */
   constructor(
@@ -92,10 +114,18 @@ export class PathScraper {
     this.#metrics = dependencies.metrics;
     this.#engine = dependencies.engine;
     this.#budget = dependencies.budget;
-    this.#forwardsQuery = config.exporters.some((e) => kindOf(e).forwardsQuery(e));
     this.#exporters = config.exporters.map((exporter, i) => ({
       config: exporter,
       running: running[i]!,
+      scraped: {
+        name: exporter.name,
+        timeoutMs: kindOf(exporter).timeoutMs(exporter),
+        running: running[i]!,
+        cache: exporter.cacheForMs > 0
+          ? new ResultCache(exporter.cacheForMs, dependencies.budget)
+          : undefined,
+      },
+      forwardsQuery: kindOf(exporter).forwardsQuery(exporter),
       status: {
         name: exporter.name,
         kind: exporter.kind,
@@ -106,18 +136,36 @@ export class PathScraper {
         lastError: undefined,
         up: undefined,
         lastRun: undefined,
+        cacheForSeconds: exporter.cacheForMs / 1000,
+        lastCacheHitAt: undefined,
       },
       loggedCause: undefined,
     }));
-    this.#scraped = {
-      exporters: this.#exporters.map((e) => ({
-        name: e.config.name,
-        timeoutMs: kindOf(e.config).timeoutMs(e.config),
-        running: e.running,
-      })),
-      record: (slot, outcome) => this.#record(this.#exporters[slot]!, outcome),
-      sources: (outcomes) => this.#sources(outcomes),
-    };
+    this.#scraped = this.#scrapedPath(this.#exporters);
+  }
+
+  /**
+   * The exporters that `query` asks for with {@linkcode EXPORTER_PARAM} (each name once or
+   * more, in any order; without the parameter, all of them), or why it cannot be served: a
+   * name that is not one of the path's.
+   */
+  select(query: URLSearchParams): Selection | string {
+    const names = query.getAll(EXPORTER_PARAM);
+    if (names.length === 0) return { slots: undefined, query };
+    const unknown = names.filter((n) => !this.config.exporters.some((e) => e.name === n));
+    if (unknown.length > 0) {
+      const known = this.config.exporters.map((e) => JSON.stringify(e.name)).join(", ");
+      return `${this.config.path} has no exporter named ` +
+        `${[...new Set(unknown)].map((n) => JSON.stringify(n)).join(", ")}; ` +
+        `its exporters: ${known || "none"}`;
+    }
+    const slots: number[] = [];
+    this.config.exporters.forEach((e, slot) => {
+      if (names.includes(e.name)) slots.push(slot);
+    });
+    const forwarded = new URLSearchParams(query);
+    forwarded.delete(EXPORTER_PARAM);
+    return { slots, query: forwarded };
   }
 
   /** The last scrape of each exporter, in configuration order. */
@@ -125,15 +173,23 @@ export class PathScraper {
     return this.#exporters.map((e) => ({ ...e.status, lastRun: e.running.lastRun?.() }));
   }
 
-  /** Scrapes every exporter (or joins a scrape in progress) and builds the answer. */
-  async scrape(request: ScrapeRequest): Promise<ServedAnswer> {
-    const key = this.#forwardsQuery ? request.query.toString() : "";
+  /**
+   * Scrapes the exporters `selection` chose, passing them its query, or joins a scrape in
+   * progress of the same exporters with the same forwarded query, and builds the answer.
+   */
+  async scrape(request: ScrapeRequest, selection: Selection): Promise<ServedAnswer> {
+    const { slots, query } = selection;
+    const chosen = slots === undefined ? this.#exporters : slots.map((s) => this.#exporters[s]!);
+    const forwardsQuery = chosen.some((e) => e.forwardsQuery);
+    const key = `${slots?.join(",") ?? "all"} ${forwardsQuery ? query.toString() : ""}`;
     let shared = this.#inFlight.get(key);
     if (shared === undefined || !shared.joinable) {
-      shared = new SharedScrape(this.#scraped, {
-        query: request.query,
+      const scraped = slots === undefined ? this.#scraped : this.#scrapedPath(chosen);
+      shared = new SharedScrape(scraped, {
+        query,
         engine: this.#engine,
         hold: this.#budget.hold(),
+        budgetMs: request.budgetMs,
       });
       const started = shared;
       this.#inFlight.set(key, started);
@@ -150,16 +206,25 @@ export class PathScraper {
     return served;
   }
 
+  /** What a shared scrape of `exporters` works with: their slots are their places in it. */
+  #scrapedPath(exporters: readonly ExporterState[]): ScrapedPath {
+    return {
+      exporters: exporters.map((e) => e.scraped),
+      record: (slot, outcome) => this.#record(exporters[slot]!, outcome),
+      sources: (outcomes) => this.#sources(exporters, outcomes),
+    };
+  }
+
   /**
-   * What an answer is built from: the program's own series where configured, the exporters'
-   * `reverse_exporter_backend_*` series, and the bodies of the exporters that were up.
+   * What an answer is built from: the program's own series where configured, the
+   * `reverse_exporter_backend_*` series of the exporters scraped, and the bodies of those that
+   * were up.
    */
-  #sources(outcomes: readonly Outcome[]): AnswerSource[] {
+  #sources(exporters: readonly ExporterState[], outcomes: readonly Outcome[]): AnswerSource[] {
     const sources: AnswerSource[] = [];
     if (this.config.ownMetrics) {
       sources.push({ exporterName: "", families: this.#metrics.collect(), own: true });
     }
-    const exporters = this.#exporters;
     if (this.config.backendMetrics && exporters.length > 0) {
       sources.push({ exporterName: "", families: backendFamilies(exporters, outcomes), own: true });
     }
@@ -174,10 +239,20 @@ export class PathScraper {
     return sources;
   }
 
-  /** Records the end of one exporter's scrape: metrics, log, status. */
+  /** Drops the results its exporters keep (`cache_for`), giving their bytes back. */
+  close(): void {
+    for (const e of this.#exporters) e.scraped.cache?.close();
+  }
+
+  /** Records the end of one exporter's scrape (or its cached result answered): metrics, log, status. */
   #record(exporter: ExporterState, outcome: Outcome): void {
     const { config } = exporter;
     const labels = [this.config.path, config.name];
+    if (outcome.cached) {
+      this.#metrics.exporterCacheHits.inc(labels);
+      exporter.status = { ...exporter.status, lastCacheHitAt: Date.now() };
+      return;
+    }
     this.#metrics.exporterScrapes.inc([...labels, config.kind]);
     this.#metrics.exporterDuration.observe(labels, outcome.durationSeconds);
     const fields = { path: this.config.path, exporter: config.name, kind: config.kind };

@@ -39,8 +39,9 @@ function valueOf(descriptor: Deno.PermissionDescriptor): [PermissionName, string
 }
 
 /**
- * Every permission `config` needs, without duplicates: its listeners, its exporters and
- * the configuration file (or, for the embedded default, the default file looked for).
+ * Every permission `config` needs, without duplicates: its listeners, its exporters, the
+ * configuration file (or, for the embedded default, the default file looked for), what its
+ * `include` globs read and its secret files.
  */
 export function configPermissions(
   config: Config,
@@ -57,6 +58,13 @@ export function configPermissions(
     }
   };
   add([{ name: "read", path: config.file ?? options.defaultConfigFile }], "the configuration file");
+  // The folder a glob walks covers the files it finds there, and those added later.
+  for (const include of config.includes) {
+    add([{ name: "read", path: include.read }], `include ${include.pattern}`);
+  }
+  for (const secret of config.secretFiles) {
+    add([{ name: "read", path: secret.file }], `the secret file of ${secret.key}`);
+  }
   for (const address of config.web.listen) {
     add(listenPermissions(address), `listener ${address.url}`);
   }

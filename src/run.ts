@@ -58,15 +58,18 @@ export function neededPermissions(config: Config): NeededPermission[] {
   return configPermissions(config, { defaultConfigFile: DEFAULT_CONFIG_FILE });
 }
 
-/** One line per configured path, for `--check-config`. */
+/** One line per `include` glob and per configured path, for `--check-config`. */
 export function summarize(config: Config): string[] {
+  const includes = config.includes.map((i) =>
+    `include ${i.pattern}: ${i.files.length === 0 ? "no file" : i.files.join(", ")}`
+  );
   const lines = config.reverseExporters.map((p) => {
     const exporters = p.exporters.map((e) => `${e.name} (${e.kind})`).join(", ");
     const own = p.ownMetrics ? "the program's own metrics" : "";
     return `${config.web.contextPath}${p.path}: ${p.exporters.length} exporter(s)` +
       (exporters || own ? `: ${[own, exporters].filter((s) => s).join(", ")}` : "");
   });
-  return lines.length > 0 ? lines : ["no paths configured"];
+  return [...includes, ...(lines.length > 0 ? lines : ["no paths configured"])];
 }
 
 /** Loads a configuration and checks that this process was granted what it needs. */

@@ -10,8 +10,9 @@
  */
 import { type Exporter, ScrapeFailure } from "./exporters/mod.ts";
 import type { BudgetHold } from "./exporters/byte_budget.ts";
+import type { CachedResult, HeldCopy, ResultCache } from "./result_cache.ts";
 import type { Answer, AnswerFormat } from "./scrape/answer.ts";
-import type { AnswerSource, EngineSession, ScrapeEngine } from "./scrape/engine.ts";
+import type { AnswerSource, EngineSession, Payload, ScrapeEngine } from "./scrape/engine.ts";
 
 /** An answer for one request, and what the request calls once it has sent it (or given up). */
 export interface ServedAnswer {
@@ -33,8 +34,6 @@ export interface ScrapeRequest {
   readonly signal: AbortSignal;
   /** The Prometheus scrape timeout (`X-Prometheus-Scrape-Timeout-Seconds`), in ms. */
   readonly budgetMs: number | undefined;
-  /** The query parameters of the request. */
-  readonly query: URLSearchParams;
   /** The format, escaping and compression of the answer. */
   readonly how: AnswerFormat;
 }
@@ -47,6 +46,8 @@ export interface ScrapedExporter {
   readonly timeoutMs: number;
   /** What scrapes it. */
   readonly running: Exporter;
+  /** Its last successful result, when it has `cache_for`. */
+  readonly cache: ResultCache | undefined;
 }
 
 /** What a shared scrape needs of its path. */
@@ -69,6 +70,8 @@ export interface Outcome {
   readonly samples: number;
   /** Why it failed; undefined when it succeeded. */
   readonly failure: ScrapeFailure | undefined;
+  /** The exporter's last result answered, not a scrape of its own (`cache_for`). */
+  readonly cached?: true;
 }
 
 /** The deadline of one exporter: its timeout, cut down to the scrape budget less a margin. */
@@ -93,10 +96,19 @@ export class SharedScrape {
   #settled = 0;
   readonly #done = Promise.withResolvers<void>();
 
-  /** A scrape of `path`'s exporters, with the request's query, in `engine`, holding `hold`. */
+  /**
+   * A scrape of `path`'s exporters, with the request's query, in `engine`, holding `hold`;
+   * `budgetMs` is the scrape budget of the request that starts it, which bounds the age of a
+   * cached result it takes.
+   */
   constructor(
     path: ScrapedPath,
-    options: { query: URLSearchParams; engine: ScrapeEngine; hold: BudgetHold },
+    options: {
+      query: URLSearchParams;
+      engine: ScrapeEngine;
+      hold: BudgetHold;
+      budgetMs: number | undefined;
+    },
   ) {
     this.#path = path;
     this.#session = options.engine.open();
@@ -107,6 +119,7 @@ export class SharedScrape {
         query: options.query,
         session: this.#session,
         hold: options.hold,
+        budgetMs: options.budgetMs,
       })
     );
     this.#fetches.forEach((fetch, slot) => {
@@ -216,6 +229,8 @@ interface FetchContext {
   readonly query: URLSearchParams;
   readonly session: EngineSession;
   readonly hold: BudgetHold;
+  /** The scrape budget of the request that started the shared scrape. */
+  readonly budgetMs: number | undefined;
 }
 
 /** One exporter's scrape within a shared scrape, and the requests waiting for it. */
@@ -244,6 +259,12 @@ class ExporterFetch {
     // Let the first request set the deadline before the scrape starts.
     await Promise.resolve();
     const durationSeconds = () => (performance.now() - started) / 1000;
+    const { cache, timeoutMs } = this.exporter;
+    // A result older than this scrape's deadline for the exporter is not taken: its samples
+    // would be further from the time Prometheus gives them than a scrape's own could be.
+    const cached = cache?.fresh(exporterDeadlineMs(timeoutMs, context.budgetMs));
+    if (cached !== undefined) return await this.#answerCached(cached, context);
+    let copy: HeldCopy | undefined;
     try {
       this.#stop.signal.throwIfAborted();
       const payload = await this.exporter.running.scrape({
@@ -251,6 +272,8 @@ class ExporterFetch {
         query: context.query,
         hold: context.hold,
       });
+      // The engine takes the body: the cache keeps a copy of its own.
+      copy = cache?.copy(payload);
       const decoded = await context.session.decode(context.slot, payload);
       if (!decoded.ok) {
         return {
@@ -260,17 +283,61 @@ class ExporterFetch {
           failure: new ScrapeFailure(decoded.cause, decoded.message),
         };
       }
-      return {
+      const outcome = {
         startedAt,
         durationSeconds: durationSeconds(),
         samples: decoded.samples,
         failure: undefined,
       };
+      if (copy !== undefined) {
+        cache!.keep(copy, { at: started, startedAt, durationSeconds: outcome.durationSeconds });
+      }
+      copy = undefined;
+      return outcome;
     } catch (error) {
       const failure = error instanceof ScrapeFailure
         ? error
         : new ScrapeFailure("connect", error instanceof Error ? error.message : String(error));
       return { startedAt, durationSeconds: durationSeconds(), samples: 0, failure };
+    } finally {
+      copy?.hold.release();
+    }
+  }
+
+  /** Decodes a copy of a cached result, held of the scrape's budget as a body read is. */
+  async #answerCached(cached: CachedResult, context: FetchContext): Promise<Outcome> {
+    const { startedAt, durationSeconds } = cached;
+    const failed = (failure: ScrapeFailure): Outcome => ({
+      startedAt,
+      durationSeconds,
+      samples: 0,
+      failure,
+    });
+    const size = cached.payload.body.byteLength;
+    if (!context.hold.take(size)) {
+      return failed(
+        new ScrapeFailure(
+          "memory_limit",
+          `the cached result of ${this.exporter.name} (${size} bytes) is over what ` +
+            `web.max_bytes_in_flight (${context.hold.limit} bytes) has left`,
+        ),
+      );
+    }
+    const payload: Payload = { ...cached.payload, body: cached.payload.body.slice() };
+    try {
+      const decoded = await context.session.decode(context.slot, payload);
+      if (!decoded.ok) return failed(new ScrapeFailure(decoded.cause, decoded.message));
+      return {
+        startedAt,
+        durationSeconds,
+        samples: decoded.samples,
+        failure: undefined,
+        cached: true,
+      };
+    } catch (error) {
+      return failed(
+        new ScrapeFailure("decode", error instanceof Error ? error.message : String(error)),
+      );
     }
   }
 

@@ -20,6 +20,7 @@ function exporterConfig(port: number, options: { limit?: number; timeoutMs?: num
     targetLabels: [],
     noRewrite: false,
     bodySizeLimit: options.limit ?? 128 * 1024 * 1024,
+    cacheForMs: 0,
     settings: {
       address: new URL(`http://127.0.0.1:${port}/metrics`),
       timeoutMs: options.timeoutMs ?? 10_000,

@@ -234,3 +234,39 @@ ${extra}`;
   assertEquals(valueOf(await scrape(server), 'cached_runs{arg="two",exporter_name="cached"}'), 2);
   assertEquals((await Deno.readTextFile(`${dir.path}/runs`)).trim().split("\n").length, 2);
 });
+
+Deno.test("a reload reads the included files again: a new drop-in is served, a broken one refused naming it", async () => {
+  await using dir = await tempDir();
+  await writeMetrics(dir.path, "a", "b");
+  await Deno.mkdir(`${dir.path}/conf.d`);
+  const dropIn = (name: string) =>
+    `reverse_exporters: [{path: /${name}, exporters: {file: [{name: ${name}, path: ../${name}.prom}]}}]\n`;
+  await Deno.writeTextFile(`${dir.path}/conf.d/a.yml`, dropIn("a"));
+  await using server = await startServer(dir.path, fileConfig("a", "include: [conf.d/*.yml]"));
+  assertStringIncludes(await scrape(server, "/a"), 'a_metric{exporter_name="a"} 1');
+
+  await Deno.writeTextFile(`${dir.path}/conf.d/b.yml`, dropIn("b"));
+  Deno.kill(server.pid, "SIGHUP");
+  await eventually("the new drop-in is served", async () => {
+    const response = await fetch(server.url("/b"));
+    return (await response.text()).includes('b_metric{exporter_name="b"} 1');
+  });
+
+  await Deno.writeTextFile(
+    `${dir.path}/conf.d/b.yml`,
+    dropIn("b").replace("path: ../", "paht: ../"),
+  );
+  Deno.kill(server.pid, "SIGHUP");
+  await eventually(
+    "the refusal is logged",
+    () => server.logs.some((l) => l.msg === "invalid configuration"),
+  );
+  const refusal = server.logs.find((l) => l.msg === "invalid configuration")!;
+  assertStringIncludes(
+    String(refusal["problem"]),
+    `${dir.path}/conf.d/b.yml: reverse_exporters[0].exporters.file[0].paht: unknown key`,
+  );
+  // The running configuration stays, the drop-in's path with it.
+  assertStringIncludes(await scrape(server, "/b"), 'b_metric{exporter_name="b"} 1');
+  assertEquals(valueOf(await scrape(server, "/-/metrics"), RELOAD_OK), 0);
+});

@@ -4,6 +4,12 @@ import { type Fields, keyAt, type Mapping } from "./fields.ts";
 import { BCRYPT_HASH } from "../server/basic_auth.ts";
 import { ipAsGoPrints } from "../server/client_sans.ts";
 
+/** The keys of a credential of `basic_auth`. */
+const CREDENTIAL_KEYS = ["username", "password", "password_file", "password_hash"];
+
+/** The keys that give a credential its password: exactly one of them. */
+const PASSWORD_KEYS = ["password", "password_file", "password_hash"];
+
 /**
  * An `auth` section (of `web`, or of a path) at `at`; undefined when it asks for nothing.
  * `clientCertificates`: whether some listener asks for client certificates (`tlsclientca=`),
@@ -28,16 +34,20 @@ function parseBasicAuth(fields: Fields, m: Mapping, at: string): BasicAuthCreden
   const basicAuth: BasicAuthCredential[] = [];
   fields.list(m["basic_auth"], keyAt(at, "basic_auth")).forEach((entry, i) => {
     const p = `${keyAt(at, "basic_auth")}[${i}]`;
-    const c = fields.mapping(entry, { at: p, known: ["username", "password", "password_hash"] });
+    const c = fields.mapping(entry, { at: p, known: CREDENTIAL_KEYS });
     if (c === undefined) return;
     const username = fields.requiredString(c, { key: "username", at: p });
-    const password = fields.string(c, { key: "password", at: p });
-    const passwordHash = fields.string(c, { key: "password_hash", at: p });
     const given = (name: string) => c[name] !== undefined && c[name] !== null;
-    if (given("password") === given("password_hash")) {
-      fields.problem(p, "needs exactly one of password and password_hash");
+    if (PASSWORD_KEYS.filter(given).length !== 1) {
+      fields.problem(p, "needs exactly one of password, password_file and password_hash");
       return;
     }
+    // A password_file holds a plain password, compared as `password` is: never sniffed for a
+    // hash, so that what a file holds is never in doubt.
+    const password = given("password_file")
+      ? fields.secretFile(c, { key: "password_file", at: p })
+      : fields.string(c, { key: "password", at: p });
+    const passwordHash = fields.string(c, { key: "password_hash", at: p });
     if (password === undefined && passwordHash === undefined) return;
     if (passwordHash !== undefined && !BCRYPT_HASH.test(passwordHash)) {
       fields.problem(

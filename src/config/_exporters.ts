@@ -14,7 +14,7 @@ export const EXPORTER_NAME_LABEL = "exporter_name";
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
 /** The keys every exporter has, whatever its kind. */
-const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit"] as const;
+const COMMON_KEYS = ["name", "labels", "no_rewrite", "body_size_limit", "cache_for"] as const;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -79,13 +79,22 @@ export function parseDefaults(
   return defaults;
 }
 
-/** Merges `defaults` under `own`, key by key; nested mappings (labels, headers) merge too. */
+/** Keys that stand for one another: an exporter's own one replaces the default's other. */
+const ALTERNATIVES: readonly (readonly string[])[] = [["password", "password_file"]];
+
+/**
+ * Merges `defaults` under `own`, key by key; nested mappings (labels, headers, basic_auth)
+ * merge too, where an own `password` replaces a default `password_file` and the other way round.
+ */
 function mergeDefaults(defaults: Mapping, own: Mapping): Mapping {
   const out: Mapping = { ...defaults };
   for (const [k, v] of Object.entries(own)) {
     if (v === null || v === undefined) continue; // an empty key keeps the default
     const d = defaults[k];
     out[k] = isMapping(d) && isMapping(v) ? mergeDefaults(d, v) : v;
+    for (const keys of ALTERNATIVES) {
+      if (keys.includes(k)) { for (const other of keys) if (other !== k) delete out[other]; }
+    }
   }
   return out;
 }
@@ -105,9 +114,10 @@ function parseExporter(
     at,
     fallback: DEFAULT_BODY_SIZE_LIMIT,
   });
+  const cacheForMs = fields.duration(m, { key: "cache_for", at, fallback: 0 });
   const settings = kind.parse(fields, m, at);
   if (settings === undefined) return undefined;
-  return { kind: kind.name, name, targetLabels, noRewrite, bodySizeLimit, settings };
+  return { kind: kind.name, name, targetLabels, noRewrite, bodySizeLimit, cacheForMs, settings };
 }
 
 function parseTargetLabels(

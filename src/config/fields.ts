@@ -30,6 +30,19 @@ export interface DocumentOrigin {
   readonly file: string | undefined;
   /** Folder that relative file names resolve against. */
   readonly baseDir: string;
+  /**
+   * Reads a secret file (an absolute name) at load: its content, or throws with a reason that
+   * never quotes it. Absent: a document naming a secret file is refused.
+   */
+  readonly readSecret?: ((file: string) => string) | undefined;
+}
+
+/** A file a secret was read from, and the key that named it. */
+export interface SecretFile {
+  /** The file, absolute. */
+  readonly file: string;
+  /** Where it was named, e.g. `reverse_exporters[0].auth.basic_auth[0].password_file`. */
+  readonly key: string;
 }
 
 /** The longest timer JavaScript runs as asked (2^31 - 1 ms, about 24.8 days). */
@@ -39,13 +52,22 @@ const MAX_DURATION_MS = 2 ** 31 - 1;
 export class Fields {
   /** One line per problem: `file: key: what is wrong`. */
   readonly problems: string[] = [];
+  /** The secret files read, for the permissions they need. */
+  readonly secretFiles: SecretFile[] = [];
   readonly #label: string;
   readonly #baseDir: string;
+  readonly #readSecret: ((file: string) => string) | undefined;
 
   /** A reader of the document that `origin` names. */
   constructor(origin: DocumentOrigin) {
     this.#label = origin.file ?? "embedded default configuration";
     this.#baseDir = origin.baseDir;
+    this.#readSecret = origin.readSecret;
+  }
+
+  /** The document's file, as problems name it. */
+  get label(): string {
+    return this.#label;
   }
 
   /** Reports a problem at `at` (a key, or where a mapping or list is). */
@@ -181,6 +203,43 @@ export class Fields {
     return value;
   }
 
+  /**
+   * The content of the secret file that the key names (relative to the document's folder), with
+   * whitespace trimmed at both ends as Prometheus trims its `*_file` secrets; undefined when
+   * absent or unreadable. No problem it reports quotes the content.
+   */
+  secretFile(m: Mapping, options: FieldOptions): string | undefined {
+    const name = this.string(m, options);
+    if (name === undefined) return undefined;
+    const at = keyAt(options.at, options.key);
+    if (name === "") {
+      this.problem(at, "must not be empty");
+      return undefined;
+    }
+    const file = this.resolve(name);
+    this.secretFiles.push({ file, key: at });
+    if (this.#readSecret === undefined) {
+      this.problem(at, `secret files are read only when the configuration is loaded from a file`);
+      return undefined;
+    }
+    let content: string;
+    try {
+      content = this.#readSecret(file);
+    } catch (error) {
+      this.problem(
+        at,
+        `cannot read the secret file ${file}: ${error instanceof Error ? error.message : error}`,
+      );
+      return undefined;
+    }
+    const value = content.trim();
+    if (value === "") {
+      this.problem(at, `the secret file ${file} is empty`);
+      return undefined;
+    }
+    return value;
+  }
+
   /** A mapping of strings (numbers and booleans are taken as their text); empty when absent. */
   stringMap(m: Mapping, options: FieldOptions): Record<string, string> {
     const value = m[options.key];
@@ -230,6 +289,11 @@ export function isMapping(value: unknown): value is Mapping {
 
 function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+/** The folder of the absolute file name `file`. */
+export function folderOf(file: string): string {
+  return file.slice(0, file.lastIndexOf("/")) || "/";
 }
 
 /** Resolves `path` against `baseDir` unless it is absolute, removing "." and ".." segments. */

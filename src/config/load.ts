@@ -2,7 +2,9 @@
 import { errorMessage } from "../error_message.ts";
 import { parseYaml } from "../std/yaml.ts";
 import type { Config, ExporterSchema } from "./types.ts";
-import { resolvePath } from "./fields.ts";
+import { folderOf, resolvePath } from "./fields.ts";
+import { readIncludes } from "./_include.ts";
+import { readSecretFile } from "./_secret_file.ts";
 import { ConfigError, validateConfig } from "./validate.ts";
 import {
   DEFAULT_ENGINE_WORKERS,
@@ -28,9 +30,14 @@ export const EMBEDDED_CONFIG: Config = {
   reverseExporters: [
     { path: "/metrics", backendMetrics: false, auth: undefined, exporters: [], ownMetrics: true },
   ],
+  includes: [],
+  secretFiles: [],
 };
 
-/** Reads, parses and validates a configuration file; throws {@linkcode ConfigError}. */
+/**
+ * Reads, parses and validates a configuration file, and the files its `include` globs match;
+ * throws {@linkcode ConfigError}.
+ */
 export async function loadConfigFile(
   path: string,
   options: { kinds: readonly ExporterSchema[] },
@@ -53,10 +60,14 @@ export async function loadConfigFile(
   } catch (error) {
     throw new ConfigError([`${file}: invalid YAML: ${errorMessage(error)}`]);
   }
+  const baseDir = folderOf(file);
+  const included = await readIncludes(document, { file, baseDir });
   const config = validateConfig(document, {
     file,
-    baseDir: file.slice(0, file.lastIndexOf("/")) || "/",
+    baseDir,
     kinds: options.kinds,
+    included,
+    readSecret: readSecretFile,
   });
   await checkTlsFiles(config);
   return config;

@@ -1,6 +1,8 @@
 /** The configuration, parsed once into precise types: the rest of the program trusts it. */
 import type { LabelSet } from "../exposition/model.ts";
-import type { Fields, Mapping } from "./fields.ts";
+import type { Fields, Mapping, SecretFile } from "./fields.ts";
+
+export type { SecretFile };
 
 /** The whole configuration of the program. */
 export interface Config {
@@ -8,8 +10,22 @@ export interface Config {
   readonly file: string | undefined;
   /** The `web` section. */
   readonly web: WebConfig;
-  /** The entries of `reverse_exporters`, in file order. */
+  /** The entries of `reverse_exporters`, in file order, then those of the files included. */
   readonly reverseExporters: readonly PathConfig[];
+  /** The entries of `include`, in file order. */
+  readonly includes: readonly Include[];
+  /** The secret files read (`password_file`, headers' `file`), each with a key naming it. */
+  readonly secretFiles: readonly SecretFile[];
+}
+
+/** One entry of `include`: a glob of files holding `reverse_exporters` entries. */
+export interface Include {
+  /** The glob as written. */
+  readonly pattern: string;
+  /** What finding its files reads: the folder its glob walks, or the file it names. */
+  readonly read: string;
+  /** The files it matched, absolute, sorted. */
+  readonly files: readonly string[];
 }
 
 /** The `web` section: where and how the program serves. */
@@ -108,6 +124,8 @@ export interface ExporterConfig<Settings = unknown> {
   readonly noRewrite: boolean;
   /** The most bytes its output may have (`body_size_limit`). */
   readonly bodySizeLimit: number;
+  /** How long its last successful result answers scrapes instead of a new one (`cache_for`); 0: off. */
+  readonly cacheForMs: number;
   /** The keys of its kind, as the kind reads them. */
   readonly settings: Settings;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import type { ExporterConfig } from "../config/types.ts";
-import { type Fields, keyAt, type Mapping } from "../config/fields.ts";
+import { type Fields, isMapping, keyAt, type Mapping, typeName } from "../config/fields.ts";
 import { closest } from "../config/suggest.ts";
 import { SCRAPE_PROTOCOLS, type ScrapeProtocol } from "../exposition/formats.ts";
 import {
@@ -49,9 +49,12 @@ export interface HttpSettings {
   readonly unixSocket: string | undefined;
   /** `tls`; undefined: the system's CAs only, no client certificate. */
   readonly tls: ClientTls | undefined;
-  /** Sent to the address's origin only; from `basic_auth` or the address's user info. */
+  /**
+   * Sent to the address's origin only; from `basic_auth` (its password inline or from its
+   * `password_file`) or the address's user info.
+   */
   readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
-  /** Extra headers sent to the address's origin only. */
+  /** Extra headers sent to the address's origin only; a value may come from a secret file. */
   readonly headers: Readonly<Record<string, string>>;
   /** The formats asked for, in order of preference (`scrape_protocols`). */
   readonly scrapeProtocols: readonly ScrapeProtocol[];
@@ -217,14 +220,17 @@ function parseHttp(fields: Fields, m: Mapping, at: string): HttpSettings | undef
     unixSocket: unixSocket === undefined ? undefined : fields.resolve(unixSocket),
     tls: parseClientTls(fields, m["tls"], keyAt(at, "tls")),
     basicAuth,
-    headers: fields.stringMap(m, { key: "headers", at }),
+    headers: parseHeaders(fields, m, at),
     scrapeProtocols: parseScrapeProtocols(fields, m, at),
   };
   if (address === undefined) return undefined;
   return { address, ...rest };
 }
 
-/** `basic_auth`: a user name, and a password that may be empty. */
+/**
+ * `basic_auth`: a user name, and a password that may be empty, or (`password_file`) the content
+ * of a secret file.
+ */
 function parseBasicAuth(
   fields: Fields,
   m: Mapping,
@@ -232,11 +238,76 @@ function parseBasicAuth(
 ): { username: string; password: string } | undefined {
   if (m["basic_auth"] === undefined || m["basic_auth"] === null) return undefined;
   const p = keyAt(at, "basic_auth");
-  const credentials = fields.mapping(m["basic_auth"], { at: p, known: ["username", "password"] });
+  const credentials = fields.mapping(m["basic_auth"], {
+    at: p,
+    known: ["username", "password", "password_file"],
+  });
   if (credentials === undefined) return undefined;
   const username = fields.requiredString(credentials, { key: "username", at: p });
-  const password = fields.string(credentials, { key: "password", at: p }) ?? "";
-  return username === undefined ? undefined : { username, password };
+  const given = (key: string) => credentials[key] !== undefined && credentials[key] !== null;
+  if (given("password") && given("password_file")) {
+    fields.problem(p, "password and password_file are both set: keep one");
+    return undefined;
+  }
+  const password = given("password_file")
+    ? fields.secretFile(credentials, { key: "password_file", at: p })
+    : fields.string(credentials, { key: "password", at: p }) ?? "";
+  return username === undefined || password === undefined ? undefined : { username, password };
+}
+
+/** A header's name: an HTTP token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** What a header's value may hold: tabs, and visible characters and spaces up to U+00FF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * `headers`: each value a string, or `{file: ...}` for the content of a secret file. Names and
+ * values are checked here, so that no request fails on them, and no message shows a value.
+ */
+function parseHeaders(fields: Fields, m: Mapping, at: string): Record<string, string> {
+  const p = keyAt(at, "headers");
+  const headers = m["headers"];
+  const out: Record<string, string> = {};
+  if (headers === undefined || headers === null) return out;
+  if (!isMapping(headers)) {
+    fields.problem(p, `expected a mapping, got ${typeName(headers)}`);
+    return out;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    const h = keyAt(p, name);
+    const text = headerValue(fields, value, h);
+    if (!HEADER_NAME.test(name)) {
+      fields.problem(h, "is not a valid header name");
+    } else if (text !== undefined && !HEADER_VALUE.test(text)) {
+      fields.problem(
+        h,
+        "its value has a character a header cannot carry (a line break, a control character " +
+          "or one beyond U+00FF)",
+      );
+    } else if (text !== undefined) {
+      out[name] = text;
+    }
+  }
+  return out;
+}
+
+/** A header's value: a string (or a number or boolean, as its text), or `{file: ...}`. */
+function headerValue(fields: Fields, value: unknown, at: string): string | undefined {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    return String(value);
+  }
+  if (!isMapping(value)) {
+    fields.problem(at, `expected a string or {file: <secret file>}, got ${typeName(value)}`);
+    return undefined;
+  }
+  const secret = fields.mapping(value, { at, known: ["file"] });
+  if (secret === undefined) return undefined;
+  if (secret["file"] === undefined || secret["file"] === null) {
+    fields.problem(keyAt(at, "file"), "required");
+    return undefined;
+  }
+  return fields.secretFile(secret, { key: "file", at });
 }
 
 function parseClientTls(fields: Fields, value: unknown, at: string): ClientTls | undefined {

@@ -27,6 +27,12 @@ export class OwnMetrics {
     ["path", "exporter_name"],
     DURATION_BUCKETS,
   );
+  /** Scrapes of each exporter answered its cached result (`cache_for`) instead. */
+  readonly exporterCacheHits = new Counter(
+    "reverse_exporter_exporter_cache_hits_total",
+    "Scrapes of each exporter answered its last successful result (cache_for) instead.",
+    ["path", "exporter_name"],
+  );
   /** Samples in each exporter's last successful scrape. */
   readonly exporterSamples = new Gauge(
     "reverse_exporter_exporter_samples",
@@ -129,6 +135,7 @@ export class OwnMetrics {
     this.exporterScrapes,
     this.exporterFailures,
     this.exporterDuration,
+    this.exporterCacheHits,
     this.exporterSamples,
     this.pathRequests,
     this.mergeConflicts,

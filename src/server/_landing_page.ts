@@ -1,5 +1,6 @@
 /** The landing page at `/`: what is served and how each exporter did, as HTML or JSON. */
 import type { ExporterStatus, PathScraper } from "../path_scraper.ts";
+import { formatDuration } from "../duration.ts";
 import { VERSION } from "../version.ts";
 
 /** One exporter as the landing page shows it; never with credentials. */
@@ -159,12 +160,17 @@ function renderTable(exporters: readonly ExporterSummary[], now: number): string
       : `<span class="run">last run ${renderTime(e.lastRun.at, now)}, ${
         formatSeconds(e.lastRun.durationSeconds)
       }${e.lastRun.error ? ", failed" : ""}</span>`;
+    const cacheHit = e.lastCacheHitAt === undefined
+      ? ""
+      : `<span class="run">last answered from cache ${renderTime(e.lastCacheHitAt, now)}</span>`;
     return `<tr class="${state}"><td class="name"><span class="dot"></span>${breakable(e.name)}` +
-      `<span class="kind">${e.kind}</span></td>` +
+      `<span class="kind">${e.kind}${
+        e.cacheForSeconds > 0 ? `, cache_for ${formatDuration(e.cacheForSeconds * 1000)}` : ""
+      }</span></td>` +
       `<td class="target">${breakable(e.target)}</td>` +
       `<td class="time" data-label="last scrape">${
         e.lastScrapeAt === undefined ? "not yet" : renderTime(e.lastScrapeAt, now)
-      }${run}</td>` +
+      }${run}${cacheHit}</td>` +
       `<td class="num" data-label="duration">${
         e.lastDurationSeconds === undefined ? "" : formatSeconds(e.lastDurationSeconds)
       }</td>` +

@@ -165,8 +165,9 @@ function methodNotAllowed(c: Context<AppEnv>): Response {
 }
 
 /**
- * Scrapes the path and answers with its exposition in the format negotiated; refused (503)
- * while the scrapes in flight hold all of `web.max_bytes_in_flight`.
+ * Scrapes the path (or the exporters of it that `?exporter=` names) and answers with its
+ * exposition in the format negotiated; refused (400) for a name that is not one of its
+ * exporters, and (503) while the scrapes in flight hold all of `web.max_bytes_in_flight`.
  */
 async function servePath(
   c: Context,
@@ -174,6 +175,9 @@ async function servePath(
   options: { budget: ByteBudget; logger: Logger },
 ): Promise<Response> {
   const { budget, logger } = options;
+  const request = c.req.raw;
+  const selection = scraper.select(new URL(request.url).searchParams);
+  if (typeof selection === "string") return c.text(`Bad Request: ${selection}\n`, 400);
   if (budget.exhausted()) {
     return c.text(
       `Service Unavailable: scrapes in flight hold web.max_bytes_in_flight ` +
@@ -181,22 +185,20 @@ async function servePath(
       503,
     );
   }
-  const request = c.req.raw;
   const { negotiated, how } = answerFormat(request);
   const started = performance.now();
   const { answer, sent } = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
-    query: new URL(request.url).searchParams,
     how,
-  });
+  }, selection);
   // Once the response is written (or given up), the answer's body may be freed.
   const info = c.env as Partial<Deno.ServeHandlerInfo<Deno.Addr>> | undefined;
   info?.completed?.then(sent, sent);
   if (logger.enabled("debug")) {
     logger.debug("path scraped", {
       path: scraper.config.path,
-      exporters: scraper.config.exporters.length,
+      exporters: selection.slots?.length ?? scraper.config.exporters.length,
       duration_seconds: Number(((performance.now() - started) / 1000).toFixed(6)),
       samples: answer.samples,
       bytes: answer.bytes,

@@ -1245,7 +1245,7 @@ Deno.test("a basic_auth credential with neither password nor password_hash is re
   assertOnlyProblem(
     httpPath("", "    auth:\n      basic_auth:\n        - username: prometheus\n"),
     "reverse_exporters[0].auth.basic_auth[0]",
-    "needs exactly one of password and password_hash",
+    "needs exactly one of password, password_file and password_hash",
   );
 });
 
@@ -1256,7 +1256,7 @@ Deno.test("a basic_auth credential with both password and password_hash is rejec
       `    auth:\n      basic_auth:\n        - {username: p, password: x, password_hash: "${BCRYPT}"}\n`,
     ),
     "reverse_exporters[0].auth.basic_auth[0]",
-    "needs exactly one of password and password_hash",
+    "needs exactly one of password, password_file and password_hash",
   );
 });
 
@@ -1264,7 +1264,7 @@ Deno.test("a basic_auth credential in web.auth is checked the same way", () => {
   assertOnlyProblem(
     "web:\n  auth:\n    basic_auth:\n      - {username: admin}\n",
     "web.auth.basic_auth[0]",
-    "needs exactly one of password and password_hash",
+    "needs exactly one of password, password_file and password_hash",
   );
 });
 
