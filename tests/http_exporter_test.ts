@@ -235,3 +235,44 @@ Deno.test("http exporter: the deadline stops a body that stalls, sized or not", 
     assert(performance.now() - started < 5_000, "the deadline did not stop the read");
   }
 });
+
+Deno.test("http exporter: a connection closed before the body ends fails the scrape at once, sized or not", async () => {
+  // Half the node_exporter payload, then the connection closes: with a Content-Length of the
+  // whole, and chunked without the last chunk. Neither is taken as the body, nor waits for the
+  // deadline.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const half = NODE_BYTES.subarray(0, NODE_BYTES.length >> 1);
+  const served = (async () => {
+    let sized = true;
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4096));
+      const head = sized
+        ? `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${NODE_BYTES.length}\r\n\r\n`
+        : "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
+          `${half.length.toString(16)}\r\n`;
+      sized = !sized;
+      try {
+        await conn.write(new TextEncoder().encode(head));
+        await conn.write(half);
+      } catch {
+        // the client hung up
+      }
+      conn.close();
+    }
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  const exporter = await createHttpExporter(exporterConfig(port, {}));
+  try {
+    for (const what of ["sized", "chunked"]) {
+      const started = performance.now();
+      const error = await assertRejects(() => scrape(exporter, 5_000), ScrapeFailure, undefined);
+      assertEquals(error.category, "connect", `${what}: ${error.message}`);
+      assertStringIncludes(error.message, "reading the body");
+      assert(performance.now() - started < 4_000, `${what}: waited for the deadline`);
+    }
+  } finally {
+    exporter.close();
+    listener.close();
+    await served.catch(() => {});
+  }
+});

@@ -14,12 +14,11 @@ import {
   ScrapeFailure,
   tooLarge,
 } from "./exporter.ts";
-import { readBounded } from "./_bounded_read.ts";
+import { readBoundedNode } from "./_bounded_read.ts";
 import type { ContentEncoding } from "../scrape/engine.ts";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { Readable } from "node:stream";
 
 /** The connection pools of an exporter: for its address's origin, and for others (no certificate). */
 export interface Agents {
@@ -138,7 +137,7 @@ export class HttpExporter implements Exporter {
     let body: Uint8Array;
     try {
       if (size !== undefined && size > limit) throw tooLarge({ limit, what });
-      body = await readBounded(Readable.toWeb(response) as ReadableStream<Uint8Array>, {
+      body = await readBoundedNode(response, {
         limit,
         what,
         hold: context.hold,
