@@ -15,6 +15,45 @@ function gauges(series: number): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(lines.join("\n") + "\n");
 }
 
+/**
+ * A path whose one exporter, `big`, answers `body` after `delayMs`: slow enough that requests
+ * made meanwhile share its scrape.
+ */
+async function slowPath(
+  dir: string,
+  body: Uint8Array<ArrayBuffer>,
+  delayMs: number,
+): Promise<
+  AsyncDisposable & {
+    exporter: Awaited<ReturnType<typeof serveExporter>>;
+    server: Awaited<ReturnType<typeof startServer>>;
+  }
+> {
+  const exporter = await serveExporter(async () => {
+    await new Promise((r) => setTimeout(r, delayMs));
+    return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
+  });
+  const server = await startServer(
+    dir,
+    `
+web:
+  listen: ["tcp://127.0.0.1:0"]
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      http: [{name: big, address: "${exporter.url}/metrics"}]
+`,
+  );
+  return {
+    exporter,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await exporter[Symbol.asyncDispose]();
+    },
+  };
+}
+
 /** Reads a response's body without keeping it: its size, and whether `marker` is in it. */
 async function drain(
   response: Response,
@@ -48,22 +87,9 @@ Deno.test("200 concurrent scrapes of a 7 MB exporter share its scrape: all answe
   await using dir = await tempDir();
   const body = gauges(103_000);
   assert(body.length > 7_000_000, `${body.length} bytes`);
-  await using exporter = await serveExporter(async () => {
-    // Slow enough that the 200 requests arrive while it is being scraped.
-    await new Promise((r) => setTimeout(r, 1000));
-    return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
-  });
-  await using server = await startServer(
-    dir.path,
-    `
-web:
-  listen: ["tcp://127.0.0.1:0"]
-reverse_exporters:
-  - path: /metrics
-    exporters:
-      http: [{name: big, address: "${exporter.url}/metrics"}]
-`,
-  );
+  // Slow enough that the 200 requests arrive while it is being scraped.
+  await using path = await slowPath(dir.path, body, 1000);
+  const { exporter, server } = path;
   const last = 'big_gauge{instance="host-82:9100",job="node",series="102999",exporter_name="big"}';
   const results = await Promise.all(
     Array.from({ length: 200 }, async () => {
@@ -174,21 +200,8 @@ reverse_exporters:
 Deno.test("an answer shared with a client that goes away reaches a slow reader whole, and the next scrape's too", async () => {
   await using dir = await tempDir();
   const body = gauges(30_000);
-  await using exporter = await serveExporter(async () => {
-    await new Promise((r) => setTimeout(r, 500));
-    return new Response(body, { headers: { "Content-Type": "text/plain; version=0.0.4" } });
-  });
-  await using server = await startServer(
-    dir.path,
-    `
-web:
-  listen: ["tcp://127.0.0.1:0"]
-reverse_exporters:
-  - path: /metrics
-    exporters:
-      http: [{name: big, address: "${exporter.url}/metrics"}]
-`,
-  );
+  await using path = await slowPath(dir.path, body, 500);
+  const { exporter, server } = path;
   const last = 'big_gauge{instance="host-26:9100",job="node",series="29999",exporter_name="big"}';
   // Three requests share one scrape and one answer: one leaves as soon as its answer starts,
   // one reads it slowly, one at once.
