@@ -5,10 +5,11 @@
  * A piece that arrives may be a view of a few bytes over a 64 KiB buffer of the runtime (a
  * body trickled a byte per packet, gzip decoded in 4 KiB pieces, a script writing a byte at a
  * time): keeping the pieces, as a list of chunks does, kept 64 KiB for every piece. Here each
- * piece is copied into the buffer and dropped. The runtime's streams (fetch bodies, files,
- * pipes) are byte streams: they are read into one scratch buffer of the reader's, reused for
- * every read, so that no piece is even allocated. The buffer grows by doubling, up to the
- * limit: a read costs at most twice the bytes read, whatever the pieces.
+ * piece is copied into the buffer and dropped. The runtime's streams (files, pipes) are byte
+ * streams: they are read into one scratch buffer of the reader's, reused for every read, so
+ * that no piece is even allocated; `node:http` bodies are Node streams, whose pieces are copied
+ * as they come. The buffer grows by doubling, up to the limit: a read costs at most twice the
+ * bytes read, whatever the pieces.
  */
 import { ScrapeFailure, tooLarge } from "./exporter.ts";
 import type { BudgetHold } from "./byte_budget.ts";
@@ -124,8 +125,7 @@ export function readBoundedNode(
  */
 class Kept {
   readonly #options: Omit<BoundedReadOptions, "stop">;
-  #buffer = new ArrayBuffer(0);
-  #bytes = new Uint8Array(this.#buffer);
+  #bytes = new Uint8Array(0);
   #size = 0;
   /** Whether the limit was reached, with `overflow: "truncate"`: the rest is dropped. */
   #full = false;
@@ -155,8 +155,7 @@ class Kept {
         ),
       );
       reserve(capacity - this.#bytes.byteLength, options);
-      this.#buffer = this.#buffer.transfer(capacity);
-      this.#bytes = new Uint8Array(this.#buffer);
+      this.#bytes = new Uint8Array(this.#bytes.buffer.transfer(capacity));
     }
     this.#bytes.set(piece, size);
     this.#size = size + piece.byteLength;
@@ -164,13 +163,13 @@ class Kept {
 
   /** Frees what was kept and gives its share back (a failed read). */
   drop(): void {
-    this.#options.hold?.give(this.#buffer.byteLength);
-    this.#buffer.transfer(0);
+    this.#options.hold?.give(this.#bytes.byteLength);
+    this.#bytes.buffer.transfer(0);
   }
 
   /** Exactly the bytes kept; the share of the budget not used is given back. */
   bytes(): Uint8Array {
-    const buffer = this.#buffer;
+    const buffer = this.#bytes.buffer;
     const size = this.#size;
     this.#options.hold?.give(buffer.byteLength - size);
     return new Uint8Array(size === buffer.byteLength ? buffer : buffer.transfer(size));

@@ -138,9 +138,6 @@ export const METRIC_TYPES = [
   "GAUGE_HISTOGRAM",
 ] as const;
 
-/** A `MetricType`'s name. */
-export type ProtoMetricType = (typeof METRIC_TYPES)[number];
-
 /** The tag (field number and wire type) of a field, as written before its value. */
 export function tagOf(f: Field): number {
   return f.number * 8 + f.wire;

@@ -326,7 +326,7 @@ export function sampleHash(labelsHash: number, role: number): number {
 }
 
 /** At most this many labels are compared pairwise for duplicates; more use a set. */
-const MANY_LABELS = 16;
+export const MANY_LABELS = 16;
 
 /**
  * A reader of UTF-8 text, line by line, with the label set parsing shared by text 0.0.4/1.0.0

@@ -34,11 +34,13 @@ import {
   isLegacyLabelName,
   LF,
   LOWER_N,
+  MANY_LABELS,
   QUOTE,
   sampleHash,
   textOf,
   utf8SequenceLength,
 } from "./_scan.ts";
+import { canonicalLabels } from "./label_bytes.ts";
 import { BoundedReader, WireError, type WireReader } from "./_protobuf_reader.ts";
 import {
   BUCKET as BUCKET_MESSAGE,
@@ -190,9 +192,6 @@ type MessageName = keyof typeof WIRE_TYPES;
 const SPECIAL = new Uint8Array(256);
 SPECIAL[BACKSLASH] = SPECIAL[QUOTE] = SPECIAL[LF] = 1;
 SPECIAL.fill(1, 0x80);
-
-/** At most this many labels are compared pairwise for duplicates; more use a set. */
-const MANY_LABELS = 16;
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -747,15 +746,7 @@ class ProtobufDecoder {
     const negativeZero = Object.is(bound, -0);
     const cached = negativeZero ? undefined : labels.get(bound);
     if (cached !== undefined) return cached;
-    const text = `${name}="${formatValue(bound)}"`;
-    const bytes = new Uint8Array(text.length);
-    let h = HASH_START;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      bytes[i] = c;
-      if (c !== QUOTE) h = hashByte(h, c);
-    }
-    const label = { bytes, hash: finishLabelHash(h) };
+    const label = canonicalLabels([{ name, value: formatValue(bound) }]);
     if (labels.size > 4096) labels.clear();
     if (!negativeZero) labels.set(bound, label);
     this.store.labelNames.add(name);

@@ -18,7 +18,7 @@
  * @module
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
-import { BACKSLASH, EQUALS, LF, LOWER_N, QUOTE } from "./_scan.ts";
+import { BACKSLASH, EQUALS, isEscaped, LF, LOWER_N, QUOTE } from "./_scan.ts";
 import {
   T_BUCKET_BOUND,
   T_BUCKET_COUNT,
@@ -74,16 +74,10 @@ import {
 } from "./_protobuf_schema.ts";
 import { ByteWriter } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
-import { labelsOf } from "./label_bytes.ts";
+import { closingQuote, labelsOf } from "./label_bytes.ts";
 import type { MergedFamily, MergedPart, TargetLabels } from "./merge.ts";
 import type { BucketSpan, Exemplar, LabelSet, MetricType, NativeHistogram } from "./model.ts";
-import {
-  escapeLabelName,
-  escapeName,
-  type Escaping,
-  isLegacyLabelName,
-  isLegacyName,
-} from "./names.ts";
+import { escapeLabelName, escapeName, type Escaping } from "./names.ts";
 import { relabelLabels } from "./relabel.ts";
 import {
   BUCKET,
@@ -187,10 +181,7 @@ class ProtobufEncoder {
   }
 
   family(family: MergedFamily): void {
-    const escaping = this.#escaping;
-    const name = escaping === "allow-utf-8" || isLegacyName(family.name)
-      ? family.name
-      : escapeName(family.name, escaping);
+    const name = escapeName(family.name, this.#escaping);
     this.#familyLength = 0;
     this.#string(T_FAMILY_NAME, name);
     if (family.help !== undefined) this.#string(T_FAMILY_HELP, family.help);
@@ -602,11 +593,12 @@ class ProtobufEncoder {
   }
 
   /**
-   * A label name as written: escaped when it is outside the legacy set (legacy names are kept
-   * even by `dots`, which escapes their underscores, as Prometheus's `EscapeMetricFamily` does).
+   * A label name as written: escaped when it is outside the legacy set (`escapeLabelName` keeps
+   * legacy names even with `dots`, which escapes their underscores, as Prometheus's
+   * `EscapeMetricFamily` does).
    */
   #labelName(name: string): string {
-    return isLegacyLabelName(name) ? name : escapeLabelName(name, this.#escaping);
+    return escapeLabelName(name, this.#escaping);
   }
 
   /** The `LabelPair` fields of `target`, names escaped. */
@@ -726,7 +718,7 @@ class PartLabelPairs {
       let c = b[p]!;
       if (c === QUOTE) {
         for (c = b[++p]!; c !== QUOTE; c = b[++p]!) {
-          if (c === BACKSLASH && isEscape(b[p + 1])) c = unescaped(b[++p]!);
+          if (c === BACKSLASH && isEscaped(b[p + 1])) c = unescaped(b[++p]!);
           out[o++] = c;
         }
         p += 2; // past `"=`
@@ -744,7 +736,7 @@ class PartLabelPairs {
       const valueAt = o + 1;
       o += 2;
       for (c = b[++p]!; c !== QUOTE; c = b[++p]!) {
-        if (c === BACKSLASH && isEscape(b[p + 1])) c = unescaped(b[++p]!);
+        if (c === BACKSLASH && isEscaped(b[p + 1])) c = unescaped(b[++p]!);
         out[o++] = c;
       }
       p += 2; // past `",`
@@ -776,12 +768,6 @@ function unescaped(c: number): number {
   return c === LOWER_N ? LF : c;
 }
 
-/** The position of the quote that ends a quoted string whose content starts at `p`. */
-function closingQuote(b: Uint8Array, p: number): number {
-  for (let c = b[p]; c !== QUOTE && c !== undefined; c = b[++p]) if (c === BACKSLASH) p++;
-  return p;
-}
-
 /** Whether `b[start, end)` is the ASCII text `name`. */
 function isNamed(b: Uint8Array, start: number, end: number, name: string): boolean {
   if (end - start !== name.length) return false;
@@ -806,9 +792,4 @@ function writeVarint(out: Uint8Array, o: number, n: number): number {
 function copy(b: Uint8Array, start: number, end: number, out: Uint8Array, o: number): number {
   for (let p = start; p < end; p++) out[o++] = b[p]!;
   return o;
-}
-
-/** Whether `\` and `c` are an escape sequence of a label value (`\\`, `\"`, `\n`). */
-function isEscape(c: number | undefined): boolean {
-  return c === BACKSLASH || c === QUOTE || c === LOWER_N;
 }

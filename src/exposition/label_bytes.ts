@@ -75,7 +75,7 @@ export function readLabel(b: Uint8Array, label: LabelCursor): void {
 }
 
 /** The position of the quote that ends a quoted string whose content starts at `p`. */
-function closingQuote(b: Uint8Array, p: number): number {
+export function closingQuote(b: Uint8Array, p: number): number {
   for (;;) {
     const c = b[p];
     if (c === QUOTE || c === undefined) return p;

@@ -17,7 +17,5 @@ export * from "./decode_openmetrics.ts";
 export * from "./encode_openmetrics.ts";
 export * from "./decode.ts";
 export * from "./formats.ts";
-export * from "./decode_openmetrics.ts";
-export * from "./encode_openmetrics.ts";
 export * from "./decode_protobuf.ts";
 export * from "./encode_protobuf.ts";

@@ -12,7 +12,6 @@ import {
   encodeText,
   escapeName,
   type Escaping,
-  type Exposition,
   type Format,
   type MergeConflict,
   type MergedFamily,
@@ -92,11 +91,4 @@ function encode(
     case "protobuf":
       return encodeProtobuf(families, { escaping });
   }
-}
-
-/** The sample count of an exposition, as Prometheus counts a scrape's samples. */
-export function samplesOf(exposition: Exposition): number {
-  let n = 0;
-  for (const f of exposition.families) n += f.indices.length;
-  return n;
 }

@@ -13,9 +13,10 @@ import {
   type LabelSet,
   type MergeSource,
   type MetricFamily,
+  sampleCountOf,
   targetLabelsOf,
 } from "../exposition/mod.ts";
-import { type Answer, type AnswerFormat, buildAnswer, samplesOf } from "./answer.ts";
+import { type Answer, type AnswerFormat, buildAnswer } from "./answer.ts";
 
 /** How an http exporter's body may be compressed. */
 export type ContentEncoding = "gzip" | "deflate" | "br";
@@ -116,7 +117,7 @@ export function decodePayload(
   if (!(body instanceof Uint8Array)) return { outcome: body };
   try {
     const exposition = decodeExposition(body, { contentType: payload.contentType });
-    return { exposition, outcome: { ok: true, samples: samplesOf(exposition) } };
+    return { exposition, outcome: { ok: true, samples: sampleCountOf(exposition) } };
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     return {

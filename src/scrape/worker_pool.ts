@@ -202,7 +202,7 @@ export class WorkerPool implements ScrapeEngine {
   readonly #workers: PoolWorker[];
   #next = 0;
 
-  /** A pool of `size` workers, started at once. */
+  /** A pool of `size` workers, each started when it is first used. */
   constructor(size: number) {
     this.#workers = Array.from({ length: Math.max(1, size) }, () => new PoolWorker());
   }
