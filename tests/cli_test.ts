@@ -1,6 +1,7 @@
 /** The command line of the real program: flags, exit codes, the embedded default. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { serveCachedPackages } from "./_npm_registry.ts";
+import { freePort } from "./_prometheus.ts";
 import { REPO, runProgram, ServerProcess, tempDir } from "./_server.ts";
 import { EMBEDDED_CONFIG } from "../src/config/load.ts";
 import { ByteBudget } from "../src/exporters/byte_budget.ts";
@@ -209,14 +210,6 @@ Deno.test("console and json log formats, and --log-level", async () => {
   assertEquals(quiet.stderr, "");
   assert(quiet.code === 0);
 });
-
-/** A port free now on 127.0.0.1 (never 9998 while the quick start holds it). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
 
 /**
  * `deno task start` with exactly its flags, on the example files copied into `dir` with the

@@ -3,9 +3,6 @@ import type { ExporterStatus, PathScraper } from "../path_scraper.ts";
 import { formatDuration } from "../duration.ts";
 import { VERSION } from "../version.ts";
 
-/** One exporter as the landing page shows it; never with credentials. */
-export type ExporterSummary = ExporterStatus;
-
 /** How many exporters of a path were up and down at their last scrape. */
 export interface ExporterCounts {
   /** Exporters up at their last scrape. */
@@ -25,7 +22,7 @@ export interface PathSummary {
   /** How many of its exporters are up and down. */
   readonly counts: ExporterCounts;
   /** Its exporters, in configuration order. */
-  readonly exporters: readonly ExporterSummary[];
+  readonly exporters: readonly ExporterStatus[];
 }
 
 /** What the landing page shows, and what its JSON form is. */
@@ -152,7 +149,7 @@ function renderCounts(counts: ExporterCounts): string {
   return parts.join(" &middot; ");
 }
 
-function renderTable(exporters: readonly ExporterSummary[], now: number): string {
+function renderTable(exporters: readonly ExporterStatus[], now: number): string {
   const rows = exporters.map((e) => {
     const state = e.up === undefined ? "never" : e.up ? "up" : "down";
     const run = e.lastRun === undefined

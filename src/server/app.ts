@@ -17,7 +17,7 @@ import { landingPage, renderLandingPage } from "./_landing_page.ts";
 import { targetGroups } from "./_service_discovery.ts";
 
 /** The header in which Prometheus sends its scrape timeout. */
-export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
+const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
 
 /** What the application serves. */
 export interface AppOptions {
@@ -102,12 +102,12 @@ export function createApp(options: AppOptions): App {
     return options.isReady() ? c.text("Ready.\n") : c.text("Not ready.\n", 503);
   });
   app.on(["GET", "HEAD"], "/-/metrics", (c) => {
-    const { negotiated, how } = answerFormat(c.req.raw);
+    const format = answerFormat(c.req.raw);
     const answer = new InlineSession().answerNow(
       [{ exporterName: "", families: metrics.collect(), own: true }],
-      how,
+      format.how,
     );
-    return exposition(c, { negotiated, answer });
+    return exposition(c, { ...format, answer });
   });
   app.on(["GET", "HEAD"], "/-/sd", (c) => {
     const perExporter = c.req.query("per_exporter");
@@ -170,7 +170,7 @@ function methodNotAllowed(c: Context<AppEnv>): Response {
  * exporters, and (503) while the scrapes in flight hold all of `web.max_bytes_in_flight`.
  */
 async function servePath(
-  c: Context,
+  c: Context<AppEnv>,
   scraper: PathScraper,
   options: { budget: ByteBudget; logger: Logger },
 ): Promise<Response> {
@@ -185,16 +185,15 @@ async function servePath(
       503,
     );
   }
-  const { negotiated, how } = answerFormat(request);
+  const format = answerFormat(request);
   const started = performance.now();
   const { answer, sent } = await scraper.scrape({
     signal: request.signal,
     budgetMs: scrapeBudgetMs(request.headers.get(SCRAPE_TIMEOUT_HEADER)),
-    how,
+    how: format.how,
   }, selection);
   // Once the response is written (or given up), the answer's body may be freed.
-  const info = c.env as Partial<Deno.ServeHandlerInfo<Deno.Addr>> | undefined;
-  info?.completed?.then(sent, sent);
+  c.env.completed.then(sent, sent);
   if (logger.enabled("debug")) {
     logger.debug("path scraped", {
       path: scraper.config.path,
@@ -204,11 +203,16 @@ async function servePath(
       bytes: answer.bytes,
     });
   }
-  return exposition(c, { negotiated, answer });
+  return exposition(c, { ...format, answer });
 }
 
-/** How to answer a request: the format its Accept header asks for, gzip if it accepts it. */
-function answerFormat(request: Request): { negotiated: Negotiated; how: AnswerFormat } {
+/**
+ * How to answer a request: the format its Accept header asks for, gzip if it accepts it
+ * (`gzip`: its headers say so even for HEAD, whose answer is built uncompressed).
+ */
+function answerFormat(
+  request: Request,
+): { negotiated: Negotiated; how: AnswerFormat; gzip: boolean } {
   const negotiated = negotiate(request.headers.get("Accept"));
   const gzip = request.headers.has("Accept-Encoding") &&
     acceptsEncodings(request, ["gzip", "identity"]) === "gzip";
@@ -218,31 +222,28 @@ function answerFormat(request: Request): { negotiated: Negotiated; how: AnswerFo
     escaping: negotiated.escaping,
     gzip: gzip && request.method !== "HEAD",
   };
-  return { negotiated, how };
+  return { negotiated, how, gzip };
 }
 
 /** The scrape budget from Prometheus's timeout header, in ms; undefined when absent or invalid. */
-export function scrapeBudgetMs(header: string | null): number | undefined {
+function scrapeBudgetMs(header: string | null): number | undefined {
   if (header === null) return undefined;
   const seconds = Number(header.trim());
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 /** Serves an answer, with the Content-Type negotiated. */
-function exposition(c: Context, served: { negotiated: Negotiated; answer: Answer }): Response {
-  const { negotiated, answer } = served;
+function exposition(
+  c: Context,
+  served: { negotiated: Negotiated; gzip: boolean; answer: Answer },
+): Response {
+  const { negotiated, gzip, answer } = served;
   const headers = new Headers({
     "Content-Type": negotiated.contentType,
     "Vary": "Accept, Accept-Encoding",
   });
-  const request = c.req.raw;
-  if (
-    request.headers.has("Accept-Encoding") &&
-    acceptsEncodings(request, ["gzip", "identity"]) === "gzip"
-  ) {
-    headers.set("Content-Encoding", "gzip");
-  }
-  if (request.method === "HEAD") return new Response(null, { headers });
+  if (gzip) headers.set("Content-Encoding", "gzip");
+  if (c.req.method === "HEAD") return new Response(null, { headers });
   return new Response(oneChunk(answer.body), { headers });
 }
 

@@ -7,10 +7,10 @@ import { BcryptBusy, sharedBcryptPool } from "./_bcrypt_pool.ts";
 export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
 /** The realm announced in `WWW-Authenticate`. */
-export const BASIC_AUTH_REALM = "reverse_exporter";
+const BASIC_AUTH_REALM = "reverse_exporter";
 
 /** How long a successful bcrypt verification is remembered by default. */
-export const DEFAULT_CACHE_TTL_MS = 60_000;
+const DEFAULT_CACHE_TTL_MS = 60_000;
 
 /** At most this many successful bcrypt verifications are remembered at once. */
 const CACHE_MAX_ENTRIES = 1024;
