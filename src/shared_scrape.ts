@@ -13,6 +13,7 @@ import type { BudgetHold } from "./exporters/byte_budget.ts";
 import type { CachedResult, HeldCopy, ResultCache } from "./result_cache.ts";
 import type { Answer, AnswerFormat } from "./scrape/answer.ts";
 import type { AnswerSource, EngineSession, Payload, ScrapeEngine } from "./scrape/engine.ts";
+import { errorMessage } from "./error_message.ts";
 
 /** An answer for one request, and what the request calls once it has sent it (or given up). */
 export interface ServedAnswer {
@@ -297,7 +298,7 @@ class ExporterFetch {
     } catch (error) {
       const failure = error instanceof ScrapeFailure
         ? error
-        : new ScrapeFailure("connect", error instanceof Error ? error.message : String(error));
+        : new ScrapeFailure("connect", errorMessage(error));
       return { startedAt, durationSeconds: durationSeconds(), samples: 0, failure };
     } finally {
       copy?.hold.release();
@@ -336,7 +337,7 @@ class ExporterFetch {
       };
     } catch (error) {
       return failed(
-        new ScrapeFailure("decode", error instanceof Error ? error.message : String(error)),
+        new ScrapeFailure("decode", errorMessage(error)),
       );
     }
   }

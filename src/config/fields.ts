@@ -6,6 +6,7 @@
  */
 import { parseByteSize, parseDuration } from "../duration.ts";
 import { closest } from "./suggest.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** A YAML mapping, as parsed. */
 export type Mapping = Record<string, unknown>;
@@ -228,7 +229,7 @@ export class Fields {
     } catch (error) {
       this.problem(
         at,
-        `cannot read the secret file ${file}: ${error instanceof Error ? error.message : error}`,
+        `cannot read the secret file ${file}: ${errorMessage(error)}`,
       );
       return undefined;
     }

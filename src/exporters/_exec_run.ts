@@ -140,7 +140,8 @@ export async function runExporter(
   const labels = [context.path, config.name];
   const started = performance.now();
   metrics.execRuns.inc(labels);
-  // The output is held of the budget of bytes in flight until the run is decoded.
+  // The output is held of the budget of bytes in flight while the command runs and, for
+  // `exec_cached`, while `check` decodes it; the copies the scrapes get are their own.
   const hold = context.budget.hold();
   try {
     const result = await runCommand(

@@ -112,8 +112,10 @@ function join(
     run.result.then(
       (payload) => {
         signal.removeEventListener("abort", leave);
-        // Each scrape hands its body over to the engine: each gets a copy.
-        resolve({ ...payload, body: payload.body.slice() });
+        // Each scrape hands its body over to the engine: each but the last one served gets a
+        // copy, the last the body itself.
+        run.waiting--;
+        resolve(run.waiting === 0 ? payload : { ...payload, body: payload.body.slice() });
       },
       (error) => {
         signal.removeEventListener("abort", leave);
