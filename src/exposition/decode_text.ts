@@ -7,15 +7,19 @@
  * summary (same labels but `le` or `quantile`, same timestamp) become one metric.
  * @module
  */
+import { type Help, unescapeHelp, WrittenHelp } from "./help.ts";
 import {
+  BACKSLASH,
   CR,
   DecodeError,
   HASH,
   isInfinityToken,
   LF,
+  LOWER_N,
   OPEN_BRACE,
   parseGoFloat,
   QUOTE,
+  sameAscii,
   sampleHash,
   Scanner,
   SPACE,
@@ -52,13 +56,14 @@ export function decodeText(body: Uint8Array, options: DecodeTextOptions = {}): E
   return new TextParser(body, options.version === "1.0.0").decode();
 }
 
-const TEXT_TYPES: Readonly<Record<string, MetricType>> = {
-  counter: "counter",
-  gauge: "gauge",
-  histogram: "histogram",
-  summary: "summary",
-  untyped: "unknown",
-};
+/** The type words of TYPE lines, and the types they give. */
+const TEXT_TYPES: readonly (readonly [string, MetricType])[] = [
+  ["counter", "counter"],
+  ["gauge", "gauge"],
+  ["histogram", "histogram"],
+  ["summary", "summary"],
+  ["untyped", "unknown"],
+];
 
 /** What the decoder knows of a family. */
 interface FamilyBuilder {
@@ -66,7 +71,7 @@ interface FamilyBuilder {
   type: MetricType;
   /** Whether it had a `# TYPE` line. */
   typed: boolean;
-  help: string | undefined;
+  help: Help | undefined;
   /** Its position among the families, in order of first appearance. */
   readonly id: number;
   /** How many samples it has. */
@@ -178,7 +183,7 @@ class TextParser extends Scanner {
     this.pos = end;
     // A TYPE line mostly follows the HELP line of the same family.
     const current = this.#current?.name;
-    if (current !== undefined && this.#sameText(start, end, current)) return current;
+    if (current !== undefined && sameAscii(b, start, end, current)) return current;
     return textOf(b, start, end);
   }
 
@@ -187,22 +192,36 @@ class TextParser extends Scanner {
     const lineEnd = this.lineEnd();
     let stop = lineEnd;
     if (stop > this.pos && b[stop - 1] === CR) stop--;
+    // Kept as written unless a backslash escapes something else than `\` or `n`: the text
+    // keeps that backslash, which the encoder would then escape.
+    let written = true;
     for (let p = this.pos; p < stop; p++) {
-      if (b[p] === CR) this.fail("carriage return not followed by newline", p);
+      const c = b[p];
+      if (c === CR) this.fail("carriage return not followed by newline", p);
+      if (c !== BACKSLASH) continue;
+      const e = b[p + 1];
+      if (p + 1 < stop && (e === BACKSLASH || e === LOWER_N)) p++;
+      else written = false;
     }
     this.checkUtf8(this.pos, stop);
     const family = this.#family(name);
     // A second HELP for the same family keeps the first, as Prometheus does when scraping.
-    if (family.help === undefined) family.help = unescapeHelp(textOf(b, this.pos, stop));
+    if (family.help === undefined) {
+      family.help = written
+        ? new WrittenHelp(b, { start: this.pos, end: stop })
+        : unescapeHelp(textOf(b, this.pos, stop));
+    }
     this.pos = lineEnd;
     this.#endLine();
   }
 
   #type(name: string, nameAt: number): void {
     const typeAt = this.pos;
-    const token = this.token();
-    const type = Object.hasOwn(TEXT_TYPES, token) ? TEXT_TYPES[token]! : undefined;
-    if (type === undefined) this.fail(`unknown metric type ${JSON.stringify(token)}`, typeAt);
+    const type = this.#typeWord();
+    if (type === undefined) {
+      this.pos = typeAt;
+      this.fail(`unknown metric type ${JSON.stringify(this.token())}`, typeAt);
+    }
     this.skipBlanks();
     if (!this.#atLineEnd()) this.fail("unexpected text after metric type");
     const existing = this.#families.get(name);
@@ -220,6 +239,18 @@ class TextParser extends Scanner {
       this.#current = existing;
     }
     this.#endLine();
+  }
+
+  /** Reads the type word of a TYPE line, compared as bytes; undefined when it is not one. */
+  #typeWord(): MetricType | undefined {
+    const b = this.b;
+    const start = this.pos;
+    let p = start;
+    let c = b[p];
+    while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c !== undefined) c = b[++p];
+    this.pos = p;
+    for (const [word, type] of TEXT_TYPES) if (sameAscii(b, start, p, word)) return type;
+    return undefined;
   }
 
   #newFamily(name: string, type: MetricType, typed: boolean): FamilyBuilder {
@@ -251,14 +282,6 @@ class TextParser extends Scanner {
     return family;
   }
 
-  /** Whether `b[start, end)` is the ASCII text `text`. */
-  #sameText(start: number, end: number, text: string): boolean {
-    if (end - start !== text.length) return false;
-    const b = this.b;
-    for (let i = 0; i < text.length; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
-    return true;
-  }
-
   #sample(): void {
     const b = this.b;
     const nameAt = this.pos;
@@ -270,7 +293,13 @@ class TextParser extends Scanner {
       const length = previous.length;
       let same = nameEnd - nameAt === length && previousAt >= 0;
       for (let i = 0; same && i < length; i++) same = b[nameAt + i] === b[previousAt + i];
-      name = same ? previous : textOf(b, nameAt, nameEnd);
+      // Else mostly the family of the HELP and TYPE lines just before.
+      const current = this.#current?.name;
+      name = same
+        ? previous
+        : current !== undefined && sameAscii(b, nameAt, nameEnd, current)
+        ? current
+        : textOf(b, nameAt, nameEnd);
       this.#previousNameAt = nameAt;
       this.pos = nameEnd;
       this.skipBlanks();
@@ -435,23 +464,4 @@ function parseTimestamp(token: string): number | undefined {
   }
   const ms = Number(token);
   return Number.isSafeInteger(ms) ? ms : undefined;
-}
-
-/** Unescapes `\\` and `\n` in HELP text; other backslashes are kept as written. */
-function unescapeHelp(raw: string): string {
-  if (raw.indexOf("\\") === -1) return raw;
-  let out = "";
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === "\\" && i + 1 < raw.length) {
-      const e = raw[i + 1];
-      if (e === "\\" || e === "n") {
-        out += e === "n" ? "\n" : "\\";
-        i++;
-        continue;
-      }
-    }
-    out += c;
-  }
-  return out;
 }

@@ -38,6 +38,7 @@ import {
   writeMetadataStart,
 } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
+import { helpText } from "./help.ts";
 import { EXEMPLAR_LABELS_LIMIT } from "./decode_openmetrics.ts";
 import type { MergedFamily, MergedPart } from "./merge.ts";
 import type { Exemplar } from "./model.ts";
@@ -218,9 +219,10 @@ class OpenMetricsEncoder {
         this.dropped.unit++;
       }
     }
-    if (family.help !== undefined && family.help !== "") {
+    const help = helpText(family.help);
+    if (help !== undefined && help !== "") {
       writeMetadataStart(w, HELP_LINE, name);
-      w.escaped(family.help, true);
+      w.escaped(help, true);
       w.byte(LF);
     }
   }

@@ -74,6 +74,7 @@ import {
 } from "./_protobuf_schema.ts";
 import { ByteWriter } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
+import { helpText } from "./help.ts";
 import { closingQuote, labelsOf } from "./label_bytes.ts";
 import type { MergedFamily, MergedPart, TargetLabels } from "./merge.ts";
 import type { BucketSpan, Exemplar, LabelSet, MetricType, NativeHistogram } from "./model.ts";
@@ -144,7 +145,7 @@ function sizeHint(families: readonly MergedFamily[]): number {
   const stores = new Set<SampleStore>();
   let size = 4096;
   for (const family of families) {
-    size += family.name.length + (family.help?.length ?? 0) + 16;
+    size += family.name.length + 16;
     for (const part of family.parts) {
       stores.add(part.store);
       size += part.indices.length * (part.target.bytes.length + 24);
@@ -184,7 +185,8 @@ class ProtobufEncoder {
     const name = escapeName(family.name, this.#escaping);
     this.#familyLength = 0;
     this.#string(T_FAMILY_NAME, name);
-    if (family.help !== undefined) this.#string(T_FAMILY_HELP, family.help);
+    const help = helpText(family.help);
+    if (help !== undefined) this.#string(T_FAMILY_HELP, help);
     const type = this.room(this.#familyLength + 2);
     type[this.#familyLength++] = T_FAMILY_TYPE;
     type[this.#familyLength++] = PROTO_TYPES[family.type];

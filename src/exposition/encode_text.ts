@@ -12,6 +12,7 @@
  * @module
  */
 import { LF, SPACE } from "./_scan.ts";
+import { WrittenHelp } from "./help.ts";
 import {
   ByteWriter,
   encodedSizeHint,
@@ -106,7 +107,9 @@ class TextEncoder_ {
       header = true;
       if (family.help !== undefined) {
         writeMetadataStart(w, HELP_LINE, metadataName);
-        w.escaped(family.help, false);
+        const help = family.help;
+        if (help instanceof WrittenHelp) w.copy(help.body, help.start, help.end);
+        else w.escaped(help, false);
         w.byte(LF);
       }
       writeMetadataStart(w, TYPE_LINE, metadataName);

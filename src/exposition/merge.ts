@@ -5,6 +5,7 @@
  */
 import { sampleHash } from "./_scan.ts";
 import { canonicalLabels, forEachLabel, labelsOf, type LabelSpan } from "./label_bytes.ts";
+import type { Help } from "./help.ts";
 import type { LabelSet, MetricType } from "./model.ts";
 import { relabelLabels } from "./relabel.ts";
 import type { Exposition, SampleStore } from "./store.ts";
@@ -66,7 +67,7 @@ export interface MergedFamily {
   /** The family's type. */
   readonly type: MetricType;
   /** Its help text (the first exporter's that has one). */
-  readonly help: string | undefined;
+  readonly help: Help | undefined;
   /** Its unit, if any. */
   readonly unit: string | undefined;
   /** Its samples, by exporter, in merge order. */
@@ -107,7 +108,7 @@ export interface MergeOptions {
 interface Entry {
   readonly name: string;
   type: MetricType;
-  help: string | undefined;
+  help: Help | undefined;
   unit: string | undefined;
   readonly parts: MergedPart[];
   readonly exporters: string[];

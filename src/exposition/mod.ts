@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./model.ts";
+export * from "./help.ts";
 export * from "./store.ts";
 export * from "./objects.ts";
 export * from "./label_bytes.ts";

@@ -7,6 +7,7 @@
  */
 import { formatValue } from "./_number.ts";
 import { isLegacyLabelName, sampleHash } from "./_scan.ts";
+import { helpText } from "./help.ts";
 import { canonicalLabels, labelsOf } from "./label_bytes.ts";
 import type {
   Bucket,
@@ -67,7 +68,7 @@ function familyOf(store: SampleStore, family: StoredFamily): MetricFamily {
     addSample(store, i, m);
   }
   const out: Record<string, unknown> = { name: family.name, type: family.type };
-  if (family.help !== undefined) out.help = family.help;
+  if (family.help !== undefined) out.help = helpText(family.help);
   if (family.unit !== undefined) out.unit = family.unit;
   out.metrics = [...metrics.values()].map((m) => toMetric(family.type, m));
   return out as unknown as MetricFamily;

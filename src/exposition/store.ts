@@ -13,6 +13,7 @@
  * label are part of its label set, as written. Pure: no I/O.
  * @module
  */
+import type { Help } from "./help.ts";
 import type { Exemplar, MetricType, NativeHistogram } from "./model.ts";
 
 /** Sample roles: what a sample is within its metric. */
@@ -56,8 +57,8 @@ export interface StoredFamily {
   readonly name: string;
   /** Its type. */
   readonly type: MetricType;
-  /** Its help text, unescaped; undefined when it had none. */
-  readonly help: string | undefined;
+  /** Its help text; undefined when it had none. */
+  readonly help: Help | undefined;
   /** Its unit; undefined when it had none. */
   readonly unit: string | undefined;
   /** Indices of its samples in the store, in the order decoded; never empty. */
@@ -247,7 +248,7 @@ export class SampleStore {
     families: readonly {
       name: string;
       type: MetricType;
-      help: string | undefined;
+      help: Help | undefined;
       unit?: string | undefined;
       count: number;
     }[],

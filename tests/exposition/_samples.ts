@@ -11,6 +11,7 @@ import {
   type Exposition,
   expositionOf,
   familiesOf,
+  helpText,
   type HistogramMetric,
   type Label,
   type MergedFamily,
@@ -139,7 +140,7 @@ export function objectsOf(families: readonly MergedFamily[]): MetricFamily[] {
     const out = { name: family.name, type: family.type, metrics } as MetricFamily;
     return {
       ...out,
-      ...(family.help === undefined ? {} : { help: family.help }),
+      ...(family.help === undefined ? {} : { help: helpText(family.help)! }),
       ...(family.unit === undefined ? {} : { unit: family.unit }),
     };
   });
