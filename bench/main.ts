@@ -28,6 +28,7 @@ import {
   type TargetResult,
   writeReverseExporterConfig,
 } from "./end_to_end.ts";
+import { runBaseline } from "./baseline.ts";
 import { runEngineBenchmarks } from "./engine_results.ts";
 import { runLoad } from "./load.ts";
 import { generatedBody, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
 
   say("engine micro-benchmarks and scaling (deno bench) ...");
   const engine = await runEngineBenchmarks();
+  say("the text pipeline side by side with the engine before issue 13 ...");
+  const baseline = await runBaseline(WORK);
 
   const payloads = await writePayloads(`${WORK}/www`);
   const [node, big] = payloads as [ServedPayload, ServedPayload];
@@ -252,6 +255,7 @@ async function main(): Promise<void> {
     engine: engine.engine,
     formats: engine.formats,
     engineScaling: engine.scaling,
+    baseline,
     payloads,
     throughput,
     gzip,
