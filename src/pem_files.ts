@@ -8,6 +8,10 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { errorMessage } from "./error_message.ts";
+import { readSmallFile } from "./small_file.ts";
+
+/** The largest PEM file read; a bundle of every public CA is about 220 KB. */
+export const MAX_PEM_BYTES = 4 * 1024 * 1024;
 
 /** A file of one or more PEM certificates. */
 export interface CertificateFile {
@@ -29,7 +33,8 @@ export interface KeyFile {
   readonly key: KeyObject;
 }
 
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+/** A PEM certificate block. */
+export const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const KEY_BLOCK = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
 
 /** Reads the certificates of `file`; `what` names them in errors (`certificate`, `client CA`). */
@@ -80,7 +85,7 @@ export function checkKeyPair(cert: CertificateFile, key: KeyFile): void {
 
 async function readPem(file: string, what: string): Promise<string> {
   try {
-    return await Deno.readTextFile(file);
+    return new TextDecoder().decode(await readSmallFile(file, MAX_PEM_BYTES));
   } catch (error) {
     throw new Error(`TLS ${what} file ${file}: cannot read it: ${errorMessage(error)}`);
   }

@@ -509,6 +509,8 @@ Deno.test({
     const certs = await makeCertificates(dir.path);
     await Deno.writeTextFile(`${dir.path}/not_pem.txt`, "this is not PEM\n");
     await Deno.copyFile(certs.clientKey, `${dir.path}/key_as_cert.crt`);
+    const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir.path}/fifo.crt`] }).output();
+    assertEquals(mkfifo.code, 0);
     const d = dir.path;
     const cases: [string, string, string[]][] = [
       [
@@ -520,6 +522,12 @@ Deno.test({
         "a certificate file that is not PEM",
         "tcps://127.0.0.1:0?tlscert=not_pem.txt&tlskey=server.key",
         [`TLS certificate file ${d}/not_pem.txt: not a PEM certificate`],
+      ],
+      [
+        // Opened, it would wait for a writer: the program would never start.
+        "a certificate file that is a FIFO",
+        "tcps://127.0.0.1:0?tlscert=fifo.crt&tlskey=server.key",
+        [`TLS certificate file ${d}/fifo.crt: cannot read it: not a regular file`],
       ],
       [
         "a key where the certificate should be",

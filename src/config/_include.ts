@@ -5,6 +5,7 @@
  * @module
  */
 import { errorMessage } from "../error_message.ts";
+import { FileTooLarge, readSmallFile } from "../small_file.ts";
 import { globToRegExp, isGlob } from "../std/glob.ts";
 import { parseYaml } from "../std/yaml.ts";
 import { isMapping, resolvePath } from "./fields.ts";
@@ -143,12 +144,11 @@ function mayRead(path: string): void {
 async function readDocument(file: string): Promise<IncludedDocument> {
   let text: string;
   try {
-    const size = (await Deno.stat(file)).size;
-    if (size > MAX_INCLUDED_FILE_BYTES) {
-      return { file, error: `larger than ${MAX_INCLUDED_FILE_BYTES} bytes: not a configuration` };
-    }
-    text = await Deno.readTextFile(file);
+    text = new TextDecoder().decode(await readSmallFile(file, MAX_INCLUDED_FILE_BYTES));
   } catch (error) {
+    if (error instanceof FileTooLarge) {
+      return { file, error: `${error.message}: not a configuration` };
+    }
     return { file, error: `cannot read the file: ${errorMessage(error)}` };
   }
   try {

@@ -4,6 +4,7 @@
  * only a regular file is opened, so that no FIFO or device can hold the load up.
  * @module
  */
+import { readSmallFileSync } from "../small_file.ts";
 
 /** The largest secret file read. */
 export const MAX_SECRET_BYTES = 64 * 1024;
@@ -13,12 +14,7 @@ export function readSecretFile(file: string): string {
   if (Deno.permissions.querySync({ name: "read", path: file }).state !== "granted") {
     throw new Error(`not permitted; add --allow-read=${file}`);
   }
-  const info = Deno.statSync(file);
-  if (!info.isFile) throw new Error("not a regular file");
-  if (info.size > MAX_SECRET_BYTES) throw new Error(`larger than ${MAX_SECRET_BYTES} bytes`);
-  const bytes = Deno.readFileSync(file);
-  // It may have grown since it was looked at.
-  if (bytes.length > MAX_SECRET_BYTES) throw new Error(`larger than ${MAX_SECRET_BYTES} bytes`);
+  const bytes = readSmallFileSync(file, MAX_SECRET_BYTES);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {

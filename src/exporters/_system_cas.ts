@@ -7,7 +7,11 @@
  * (`DENO_TLS_CA_STORE` is not needed).
  *
  * Permissions: `env` of SSL_CERT_FILE and SSL_CERT_DIR; `read` of the files and folders.
+ * @module
  */
+import { CERTIFICATE_BLOCK, MAX_PEM_BYTES } from "../pem_files.ts";
+import { FileTooLarge, readSmallFile } from "../small_file.ts";
+
 /** The variables that replace the system's places, as in Go. */
 export const CA_VARIABLES = ["SSL_CERT_FILE", "SSL_CERT_DIR"] as const;
 
@@ -23,11 +27,6 @@ const BUNDLE_FILES = [
 
 /** Go's certificate folders on Linux: every file of each is read. */
 const CERTIFICATE_FOLDERS = ["/etc/ssl/certs", "/etc/pki/tls/certs"];
-
-/** The largest file read; a bundle of every public CA is about 220 KB. */
-export const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
-
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 interface Places {
   readonly files: readonly string[];
@@ -65,7 +64,7 @@ const CACHE_MS = 5_000;
 
 /**
  * The system's CA certificates, as PEM blocks, each once. Missing and unreadable files are
- * skipped, as Go skips them; a file over {@linkcode MAX_CA_FILE_BYTES} is an error naming it.
+ * skipped, as Go skips them; a file over `MAX_PEM_BYTES` is an error naming it.
  */
 export function systemCaCertificates(): Promise<string[]> {
   const where = places();
@@ -103,40 +102,12 @@ async function readCertificates({ files, folders }: Places): Promise<string[]> {
 
 /** The text of a CA file; undefined when it cannot be read (Go skips such files too). */
 async function readCaFile(path: string): Promise<string | undefined> {
-  let file: Deno.FsFile;
   try {
-    file = await Deno.open(path);
-  } catch {
-    return undefined;
-  }
-  try {
-    const info = await file.stat();
-    if (!info.isFile) return undefined;
-    // One byte more than the size given, to see a file that grew past the limit since.
-    const buffer = new Uint8Array(Math.min(info.size, MAX_CA_FILE_BYTES) + 1);
-    let size = 0;
-    for (let n: number | null = 0; n !== null && size < buffer.length;) {
-      n = await file.read(buffer.subarray(size));
-      size += n ?? 0;
-    }
-    if (size > MAX_CA_FILE_BYTES) {
-      throw new CaFileError(
-        `CA certificates file ${path} is larger than ${MAX_CA_FILE_BYTES} bytes`,
-      );
-    }
-    return new TextDecoder().decode(buffer.subarray(0, size));
+    return new TextDecoder().decode(await readSmallFile(path, MAX_PEM_BYTES));
   } catch (error) {
-    if (error instanceof CaFileError) throw error;
+    if (error instanceof FileTooLarge) {
+      throw new Error(`CA certificates file ${path} is ${error.message}`);
+    }
     return undefined;
-  } finally {
-    file.close();
-  }
-}
-
-/** A CA file that cannot be used: too large. */
-class CaFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CaFileError";
   }
 }
