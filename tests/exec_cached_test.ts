@@ -354,3 +354,49 @@ Deno.test("on SIGTERM the server exits 0 and stops a running command", async () 
   assert(server.logs.some((l) => l.msg === "stopped"), JSON.stringify(server.logs));
   await eventually("the command is gone", async () => (await liveProcesses(marker)).length === 0);
 });
+
+Deno.test("each scrape's copy of a cached output is held of web.max_bytes_in_flight", async () => {
+  await using dir = await tempDir();
+  // 400 kB each, the runs 0.4 s apart so that they never hold the budget at once (a run's
+  // output is read into a buffer that doubles: 512 KiB for each).
+  const names = ["first", "second", "third"];
+  const exporters: string[] = [];
+  for (const [i, name] of names.entries()) {
+    const script = await writeScript(
+      dir.path,
+      `${name}.sh`,
+      `sleep 0.${
+        i * 4
+      }\necho "${name} 1"; printf '# '; head -c 400000 /dev/zero | tr '\\0' x; echo`,
+    );
+    exporters.push(`{name: ${name}, command: ${script}, exec_interval: 1h}`);
+  }
+  await using server = await startServer(
+    dir.path,
+    `
+web: {listen: ["tcp://127.0.0.1:0"], max_bytes_in_flight: 1MiB}
+reverse_exporters:
+  - path: /metrics
+    exporters:
+      exec_cached: [${exporters.join(", ")}]
+`,
+    { permissions: scriptPermissions(dir.path) },
+  );
+  const lastSuccess = (name: string) =>
+    `reverse_exporter_exec_last_success_timestamp_seconds{path="/metrics",exporter_name="${name}"}`;
+  await eventually("every command has run", async () => {
+    const own = await (await fetch(server.url("/-/metrics"))).text();
+    return names.every((name) => (valueOf(own, lastSuccess(name)) ?? 0) > 0);
+  });
+  // Three copies of 400 kB do not fit in 1 MiB: two exporters are served, one fails.
+  const text = await scrape(server);
+  const ups = names.map((name) => valueOf(text, up(name)));
+  assertEquals(ups.toSorted(), [0, 1, 1], text.slice(0, 2000));
+  const failure = server.logs.find((l) => l.msg === "exporter scrape failed");
+  assertEquals(failure?.["cause"], "memory_limit", JSON.stringify(failure));
+  // Given back once the scrape has answered.
+  await eventually("the bytes held are given back", async () => {
+    const own = await (await fetch(server.url("/-/metrics"))).text();
+    return valueOf(own, "reverse_exporter_bytes_in_flight") === 0;
+  });
+});

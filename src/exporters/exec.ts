@@ -23,6 +23,7 @@ import {
   runExporter,
 } from "./_exec_run.ts";
 import type { ExporterConfig } from "../config/types.ts";
+import { reserve } from "./_bounded_read.ts";
 
 /** The keys of an `exec` exporter. */
 export type ExecSettings = CommandSettings;
@@ -67,7 +68,7 @@ class ExecExporter implements Exporter {
       );
     }
     const run = this.#run ?? this.#start();
-    return join(run, context.signal, `running ${this.#config.settings.command}`, () => {
+    return join(run, context, `running ${this.#config.settings.command}`, () => {
       // The last scrape left: stop the run, and let the next scrape start a new one.
       if (this.#run === run) this.#run = undefined;
       run.stop.abort();
@@ -94,13 +95,18 @@ class ExecExporter implements Exporter {
   }
 }
 
-/** Waits for a shared run on behalf of one scrape; `abandon` is called when the last one leaves. */
+/**
+ * Waits for a shared run on behalf of one scrape; `abandon` is called when the last one leaves.
+ * The output the scrape gets is held of its share of `web.max_bytes_in_flight` (the run's own
+ * share was given back when it ended).
+ */
 function join(
   run: SharedRun,
-  signal: AbortSignal,
+  context: ScrapeContext,
   what: string,
   abandon: () => void,
 ): Promise<Payload> {
+  const { signal } = context;
   run.waiting++;
   return new Promise((resolve, reject) => {
     const leave = () => {
@@ -115,6 +121,12 @@ function join(
         // Each scrape hands its body over to the engine: each but the last one served gets a
         // copy, the last the body itself.
         run.waiting--;
+        try {
+          reserve(payload.body.length, { hold: context.hold, what: payload.what });
+        } catch (error) {
+          reject(error);
+          return;
+        }
         resolve(run.waiting === 0 ? payload : { ...payload, body: payload.body.slice() });
       },
       (error) => {

@@ -20,6 +20,7 @@ import {
   type ScrapeContext,
   ScrapeFailure,
 } from "./exporter.ts";
+import { reserve } from "./_bounded_read.ts";
 import {
   COMMAND_KEYS,
   commandKind,
@@ -112,7 +113,9 @@ class ExecCachedExporter implements Exporter {
           `more than max_age ${formatDuration(this.#config.settings.maxAgeMs)}${why}`,
       );
     }
-    // The engine takes the bytes it is given: each scrape gets a copy.
+    // The engine takes the bytes it is given: each scrape gets a copy, held of its share of
+    // web.max_bytes_in_flight.
+    reserve(last.payload.body.length, { hold: context.hold, what: last.payload.what });
     return { ...last.payload, body: last.payload.body.slice() };
   }
 
