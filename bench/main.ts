@@ -28,7 +28,7 @@ import {
   type TargetResult,
   writeReverseExporterConfig,
 } from "./end_to_end.ts";
-import { runBaseline } from "./baseline.ts";
+import { runBaseline, runFormats } from "./side_by_side.ts";
 import { runEngineBenchmarks } from "./engine_results.ts";
 import { runLoad } from "./load.ts";
 import { generatedBody, NODE_EXPORTER_FIXTURE } from "./payloads.ts";
@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   const engine = await runEngineBenchmarks();
   say("the text pipeline side by side with the engine before issue 13 ...");
   const baseline = await runBaseline(WORK);
+  say("protobuf and text decode+encode side by side ...");
+  const formatsSideBySide = await runFormats();
 
   const payloads = await writePayloads(`${WORK}/www`);
   const [node, big] = payloads as [ServedPayload, ServedPayload];
@@ -256,6 +258,7 @@ async function main(): Promise<void> {
     formats: engine.formats,
     engineScaling: engine.scaling,
     baseline,
+    formatsSideBySide,
     payloads,
     throughput,
     gzip,

@@ -3,7 +3,7 @@
  * loop, in a process of its own: `deno run --allow-read=tests/fixtures
  * bench/pipeline_timing.ts <payload>` times this repository's engine, and with
  * `--baseline <folder>` (absolute or relative to the repository, and read access to it) the engine before issue 13 that
- * bench/baseline.ts took out of git into that folder. `<payload>` is a name of
+ * bench/side_by_side.ts took out of git into that folder. `<payload>` is a name of
  * `ENGINE_PAYLOADS`. Prints one line of JSON: the mean time of each batch, in ms.
  *
  * The engine before issue 13 took the exporter's body as a string (its scrapes decoded the
@@ -15,7 +15,9 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { ENGINE_PAYLOADS } from "./payloads.ts";
-import { pipeline, reusable } from "./pipeline.ts";
+import { decodeExposition, mergeSources } from "../src/exposition/mod.ts";
+import { BENCH_FORMATS, type BenchFormat, encodeIn, payloadIn } from "./formats.ts";
+import { oneSource, pipeline, reusable } from "./pipeline.ts";
 import { say } from "./report.ts";
 
 /** What the baseline's bench/pipeline.ts exports. */
@@ -30,14 +32,19 @@ const RUNS = {
 } as const;
 
 async function main(): Promise<void> {
-  const args = parseArgs(Deno.args, { string: ["baseline"] });
+  const args = parseArgs(Deno.args, { string: ["baseline", "format"] });
   const payload = ENGINE_PAYLOADS.find((p) => p.name === String(args._[0]));
-  if (payload === undefined) {
-    throw new Error("usage: pipeline_timing.ts [--baseline <folder>] <payload name>");
+  const format = BENCH_FORMATS.find((f) => f === args.format);
+  if (payload === undefined || (args.format !== undefined && format === undefined)) {
+    throw new Error(
+      "usage: pipeline_timing.ts [--baseline <folder> | --format <format>] <payload name>",
+    );
   }
   const body = payload.bytes();
   let run: () => unknown;
-  if (args.baseline === undefined) {
+  if (format !== undefined) {
+    run = decodeAndEncode(body, format);
+  } else if (args.baseline === undefined) {
     const input = reusable(body);
     run = () => pipeline(input);
   } else {
@@ -57,6 +64,21 @@ async function main(): Promise<void> {
     means.push((performance.now() - start) / runs.batch);
   }
   say(JSON.stringify(means));
+}
+
+/**
+ * Decoding `text` converted into `format`, and encoding its merged families back in `format`,
+ * each freed at once, as bench/formats_bench.ts times them.
+ */
+function decodeAndEncode(text: Uint8Array, format: BenchFormat): () => void {
+  const converted = payloadIn(text, format);
+  const body = reusable(converted.body);
+  const { contentType } = converted;
+  const merged = mergeSources(oneSource(decodeExposition(body, { contentType }))).families;
+  return () => {
+    decodeExposition(body, { contentType }).store.release();
+    encodeIn(merged, format).body.buffer.transfer(0);
+  };
 }
 
 if (import.meta.main) await main();

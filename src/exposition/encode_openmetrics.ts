@@ -28,8 +28,8 @@ import {
   ByteWriter,
   encodedSizeHint,
   HELP_LINE,
+  nameBytes,
   PartLabels,
-  quotedBytes,
   type SampleName,
   sampleName,
   TYPE_LINE,
@@ -42,7 +42,7 @@ import { helpText } from "./help.ts";
 import { EXEMPLAR_LABELS_LIMIT } from "./decode_openmetrics.ts";
 import type { MergedFamily, MergedPart } from "./merge.ts";
 import type { Exemplar } from "./model.ts";
-import { escapeLabelName, escapeName, type Escaping, isLegacyName } from "./names.ts";
+import { escapeLabelName, escapeName, type Escaping } from "./names.ts";
 import {
   BUCKET,
   COUNT,
@@ -202,10 +202,7 @@ class OpenMetricsEncoder {
   /** The TYPE, UNIT and HELP lines of a family. */
   #metadata(family: MergedFamily, layout: Layout): void {
     const w = this.w;
-    const name = {
-      plain: layout.name,
-      quoted: isLegacyName(layout.name) ? undefined : quotedBytes(layout.name),
-    };
+    const name = nameBytes(layout.name);
     writeMetadataStart(w, TYPE_LINE, name);
     w.plain(layout.type);
     w.byte(LF);
@@ -275,7 +272,7 @@ class OpenMetricsEncoder {
   #line(labels: PartLabels, i: number, name: SampleName, native: boolean): void {
     const w = this.w;
     const store: SampleStore = labels.store;
-    if (name.plain !== undefined) w.plain(name.plain);
+    if (name.plain !== undefined) w.raw(name.plain);
     labels.write(i, native ? name.native : name.extras);
     w.byte(SPACE);
     w.value(native ? store.natives[store.value[i]!]!.count : store.value[i]!);

@@ -17,8 +17,8 @@ import {
   ByteWriter,
   encodedSizeHint,
   HELP_LINE,
+  nameBytes,
   PartLabels,
-  quotedBytes,
   type SampleName,
   sampleName,
   TYPE_LINE,
@@ -26,7 +26,7 @@ import {
 } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
 import type { MergedFamily } from "./merge.ts";
-import { escapeName, type Escaping, isLegacyName } from "./names.ts";
+import { escapeName, type Escaping } from "./names.ts";
 import { BUCKET, CREATED, GCOUNT, GSUM, NATIVE, type Role, ROLE_SUFFIX } from "./store.ts";
 
 /** The Content-Type of text 0.0.4, as served to clients that ask for no format. */
@@ -43,15 +43,19 @@ export interface EncodeTextOptions {
   readonly escaping?: Escaping;
 }
 
-const TEXT_TYPES: Readonly<Record<MergedFamily["type"], string>> = {
-  counter: "counter",
-  gauge: "gauge",
-  histogram: "histogram",
-  gaugehistogram: "gauge",
-  summary: "summary",
-  info: "gauge",
-  stateset: "gauge",
-  unknown: "untyped",
+const ascii = (text: string) => new TextEncoder().encode(text);
+const GAUGE = ascii("gauge");
+
+/** The type word of each type in a TYPE line. */
+const TEXT_TYPES: Readonly<Record<MergedFamily["type"], Uint8Array>> = {
+  counter: ascii("counter"),
+  gauge: GAUGE,
+  histogram: ascii("histogram"),
+  gaugehistogram: GAUGE,
+  summary: ascii("summary"),
+  info: GAUGE,
+  stateset: GAUGE,
+  unknown: ascii("untyped"),
 };
 
 /** Encodes merged families as a text exposition, in the order given. */
@@ -98,10 +102,7 @@ class TextEncoder_ {
   #section(family: MergedFamily, what: { name: string; roles: readonly Role[] | undefined }): void {
     const { name, roles } = what;
     const w = this.w;
-    const metadataName = {
-      plain: name,
-      quoted: isLegacyName(name) ? undefined : quotedBytes(name),
-    };
+    const metadataName = nameBytes(name);
     let header = false;
     const writeHeader = () => {
       header = true;
@@ -113,7 +114,7 @@ class TextEncoder_ {
         w.byte(LF);
       }
       writeMetadataStart(w, TYPE_LINE, metadataName);
-      w.plain(roles === undefined ? TEXT_TYPES[family.type] : "gauge");
+      w.raw(roles === undefined ? TEXT_TYPES[family.type] : GAUGE);
       w.byte(LF);
     };
     // The name of each role's samples: `name` + suffix, or `name` for a gauge histogram part.
@@ -152,7 +153,7 @@ class TextEncoder_ {
   #line(labels: PartLabels, i: number, name: SampleName, native: boolean): void {
     const w = this.w;
     const store = labels.store;
-    if (name.plain !== undefined) w.plain(name.plain);
+    if (name.plain !== undefined) w.raw(name.plain);
     labels.write(i, native ? name.native : name.extras);
     w.byte(SPACE);
     w.value(native ? store.natives[store.value[i]!]!.count : store.value[i]!);

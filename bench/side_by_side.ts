@@ -1,12 +1,16 @@
 /**
- * The text 0.0.4 pipeline side by side with the engine before issue 13, whose committed
- * figures issue 13 bounds it by (1.1x): that engine is taken out of git at
- * `BASELINE_COMMIT`, and each engine times the same payload in processes of its own
- * (bench/pipeline_timing.ts), the two in turn, so that a disturbance of the machine falls on
- * both alike.
+ * The comparisons that issue 13 bounds, each side measured in processes of its own in a plain
+ * timing loop (bench/pipeline_timing.ts), the two sides in turn for `SIDE_BY_SIDE_ROUNDS`
+ * rounds, so that a disturbance of the machine falls on both alike; each figure is the median
+ * of every batch's mean:
+ * - the text 0.0.4 pipeline against the engine before issue 13 (1.1x), which is taken out of
+ *   git at `BASELINE_COMMIT`;
+ * - protobuf decode+encode against text's, per series (1x).
  * @module
  */
 import { V8_FLAGS } from "../src/v8_flags.ts";
+import { seriesOf } from "./engine_results.ts";
+import type { BenchFormat } from "./formats.ts";
 import { percentile } from "./load.ts";
 import { ENGINE_PAYLOADS } from "./payloads.ts";
 import { say } from "./report.ts";
@@ -17,8 +21,8 @@ export const BASELINE_COMMIT = "945ce4939e2801c1d855a1c5c0a1f9e48e56074b";
 /** What is taken out of git: the engine and the pipeline its benchmarks ran. */
 const BASELINE_PATHS = ["src/exposition", "bench/pipeline.ts"];
 
-/** How many times each engine runs each payload (in turn with the other). */
-export const BASELINE_ROUNDS = 5;
+/** How many times each side runs each payload (in turn with the other). */
+export const SIDE_BY_SIDE_ROUNDS = 5;
 
 /** The pipeline of both engines on one payload. */
 export interface BaselineResult {
@@ -45,17 +49,10 @@ export async function runBaseline(workDir: string): Promise<BaselineResult[] | s
   const results: BaselineResult[] = [];
   for (const v8Flags of [V8_FLAGS, ""]) {
     for (const payload of ENGINE_PAYLOADS) {
-      const current: number[] = [];
-      const baseline: number[] = [];
-      for (let round = 0; round < BASELINE_ROUNDS; round++) {
-        // Each goes first in every other round.
-        const runs = [
-          async () => current.push(...await timing(payload.name, { v8Flags })),
-          async () => baseline.push(...await timing(payload.name, { v8Flags, baseline: dir })),
-        ];
-        if (round % 2 === 1) runs.reverse();
-        for (const run of runs) await run();
-      }
+      const [current, baseline] = await inTurn(
+        { payload: payload.name, v8Flags },
+        { payload: payload.name, v8Flags, baseline: dir },
+      );
       results.push({
         payload: payload.name,
         v8Flags,
@@ -66,6 +63,47 @@ export async function runBaseline(workDir: string): Promise<BaselineResult[] | s
     }
   }
   return results;
+}
+
+/** Protobuf and text decode+encode on one payload, per iteration. */
+export interface FormatsResult {
+  readonly payload: string;
+  readonly series: number;
+  /** The median of every batch mean of every round, in ms per decode+encode. */
+  readonly textMs: number;
+  readonly protobufMs: number;
+  /** How many batch means each median is of. */
+  readonly batches: number;
+}
+
+/** Runs protobuf and text decode+encode on every engine payload, in turn, with the V8 flags. */
+export async function runFormats(): Promise<FormatsResult[]> {
+  const results: FormatsResult[] = [];
+  for (const payload of ENGINE_PAYLOADS) {
+    const [text, protobuf] = await inTurn(
+      { payload: payload.name, v8Flags: V8_FLAGS, format: "text" },
+      { payload: payload.name, v8Flags: V8_FLAGS, format: "protobuf" },
+    );
+    results.push({
+      payload: payload.name,
+      series: seriesOf(payload.bytes()),
+      textMs: median(text),
+      protobufMs: median(protobuf),
+      batches: text.length,
+    });
+  }
+  return results;
+}
+
+/** The batch means of two timings, run `SIDE_BY_SIDE_ROUNDS` times in turn. */
+async function inTurn(a: Timing, b: Timing): Promise<[number[], number[]]> {
+  const means: [number[], number[]] = [[], []];
+  for (let round = 0; round < SIDE_BY_SIDE_ROUNDS; round++) {
+    // Each goes first in every other round.
+    const order = round % 2 === 0 ? [0, 1] as const : [1, 0] as const;
+    for (const side of order) means[side].push(...await timing(side === 0 ? a : b));
+  }
+  return means;
 }
 
 /** Writes the baseline's files into `dir`; a reason when git cannot give them. */
@@ -96,12 +134,20 @@ async function git(args: string[]): Promise<{ ok: boolean; text: string }> {
   return { ok: out.success, text: out.success ? text : text.trim() };
 }
 
-/** The batch means of bench/pipeline_timing.ts on `payload`: the baseline's in `baseline`. */
-async function timing(
-  payload: string,
-  how: { v8Flags: string; baseline?: string },
-): Promise<number[]> {
-  const { v8Flags, baseline } = how;
+/** One run of bench/pipeline_timing.ts. */
+interface Timing {
+  readonly payload: string;
+  /** The V8 flags ("" for none). */
+  readonly v8Flags: string;
+  /** The baseline engine's folder, to time its pipeline. */
+  readonly baseline?: string;
+  /** A format, to time decode+encode in it instead of the pipeline. */
+  readonly format?: BenchFormat;
+}
+
+/** The batch means of one run of bench/pipeline_timing.ts. */
+async function timing(how: Timing): Promise<number[]> {
+  const { payload, v8Flags, baseline, format } = how;
   const out = await new Deno.Command("deno", {
     args: [
       "run",
@@ -111,6 +157,7 @@ async function timing(
       `--allow-read=tests/fixtures${baseline === undefined ? "" : `,${baseline}`}`,
       "bench/pipeline_timing.ts",
       ...(baseline === undefined ? [] : ["--baseline", baseline]),
+      ...(format === undefined ? [] : ["--format", format]),
       payload,
     ],
     cwd: REPO,
@@ -128,6 +175,10 @@ function median(values: readonly number[]): number {
 }
 
 if (import.meta.main) {
+  for (const f of await runFormats()) {
+    const ratio = (f.protobufMs / f.textMs).toFixed(2);
+    say(`${f.payload}: protobuf ${f.protobufMs} ms vs text ${f.textMs} ms (${ratio}x)`);
+  }
   const results = await runBaseline(`${REPO}.tmp/bench`);
   if (typeof results === "string") say(results);
   else {
