@@ -39,7 +39,7 @@ export interface BaselineResult {
 const REPO = new URL("..", import.meta.url).pathname;
 
 /**
- * Runs both engines on every engine payload, `BASELINE_ROUNDS` times in turn; `workDir`: where
+ * Runs both engines on every engine payload, `SIDE_BY_SIDE_ROUNDS` times in turn; `workDir`: where
  * the baseline engine is written. Without the baseline in git: why, instead of results.
  */
 export async function runBaseline(workDir: string): Promise<BaselineResult[] | string> {

@@ -315,3 +315,39 @@ Deno.test({
     );
   },
 });
+
+Deno.test("a scrape that leaves a shared run holds nothing once the run ends; the other gets all", async () => {
+  await using dir = await tempDir();
+  // 100 kB after 1 s: held of web.max_bytes_in_flight by each scrape that gets it.
+  await writeScript(
+    dir.path,
+    "slow.sh",
+    `sleep 1\necho "slow_value 7"; printf '# '; head -c 100000 /dev/zero | tr '\\0' x; echo`,
+  );
+  await using server = await startServer(
+    dir.path,
+    execConfig(`      exec: [{name: slow, command: ./slow.sh, timeout: 30s}]`),
+    { permissions: scriptPermissions(dir.path) },
+  );
+  // Two scrapes of their own (one selects the exporter) that share the one run.
+  const leaving = new AbortController();
+  const first = fetch(server.url("/metrics?exporter=slow"), { signal: leaving.signal })
+    .then((r) => r.text()).catch(() => "gone");
+  const runs = 'reverse_exporter_exec_runs_total{path="/metrics",exporter_name="slow"}';
+  await eventually("the run started", async () => {
+    const own = await (await fetch(server.url("/-/metrics"))).text();
+    return (valueOf(own, runs) ?? 0) >= 1;
+  });
+  const second = fetch(server.url("/metrics")).then((r) => r.text());
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  leaving.abort();
+  assertEquals(await first, "gone");
+  const text = await second;
+  assertEquals(valueOf(text, 'slow_value{exporter_name="slow"}'), 7);
+  const own = await (await fetch(server.url("/-/metrics"))).text();
+  assertEquals(valueOf(own, runs), 1, "one run, shared");
+  await eventually("nothing is held once both scrapes are over", async () => {
+    const own = await (await fetch(server.url("/-/metrics"))).text();
+    return valueOf(own, "reverse_exporter_bytes_in_flight") === 0;
+  });
+});

@@ -109,7 +109,11 @@ function join(
   const { signal } = context;
   run.waiting++;
   return new Promise((resolve, reject) => {
+    // Once this scrape has left, the run's end is no longer its business: its hold may be
+    // released already, and it was counted out of `waiting`.
+    let left = false;
     const leave = () => {
+      left = true;
       run.waiting--;
       reject(abortFailure(signal, what));
       if (run.waiting === 0) abandon();
@@ -117,6 +121,7 @@ function join(
     signal.addEventListener("abort", leave, { once: true });
     run.result.then(
       (payload) => {
+        if (left) return;
         signal.removeEventListener("abort", leave);
         // Each scrape hands its body over to the engine: each but the last one served gets a
         // copy, the last the body itself.
@@ -130,6 +135,7 @@ function join(
         resolve(run.waiting === 0 ? payload : { ...payload, body: payload.body.slice() });
       },
       (error) => {
+        if (left) return;
         signal.removeEventListener("abort", leave);
         reject(error);
       },

@@ -146,7 +146,8 @@ export function utf8SequenceLength(b: Uint8Array, p: number): number {
   return 4;
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+/** Keeps a byte order mark, which is text like any other inside a line. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Strings made by `textOf`, by a hash of their bytes: an exporter's names and HELP texts are
@@ -202,7 +203,7 @@ export function textOf(b: Uint8Array, start: number, end: number): string {
 }
 
 /** Whether `b[start, end)` is the ASCII text `text`. */
-export function sameAscii(b: Uint8Array, start: number, end: number, text: string): boolean {
+function sameAscii(b: Uint8Array, start: number, end: number, text: string): boolean {
   if (end - start !== text.length) return false;
   for (let i = 0; i < text.length; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
   return true;
@@ -413,6 +414,11 @@ export class Scanner {
       column: this.column(at),
       invalidUtf8: true,
     });
+  }
+
+  /** Whether the input at `[start, end)` is the ASCII text `text`. */
+  sameText(start: number, end: number, text: string): boolean {
+    return sameAscii(this.b, start, end, text);
   }
 
   /** The 1-based column of byte position `at` on the current line, in UTF-16 code units. */

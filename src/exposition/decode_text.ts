@@ -19,7 +19,6 @@ import {
   OPEN_BRACE,
   parseGoFloat,
   QUOTE,
-  sameAscii,
   sampleHash,
   Scanner,
   SPACE,
@@ -183,7 +182,7 @@ class TextParser extends Scanner {
     this.pos = end;
     // A TYPE line mostly follows the HELP line of the same family.
     const current = this.#current?.name;
-    if (current !== undefined && sameAscii(b, start, end, current)) return current;
+    if (current !== undefined && this.sameText(start, end, current)) return current;
     return textOf(b, start, end);
   }
 
@@ -249,7 +248,7 @@ class TextParser extends Scanner {
     let c = b[p];
     while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c !== undefined) c = b[++p];
     this.pos = p;
-    for (const [word, type] of TEXT_TYPES) if (sameAscii(b, start, p, word)) return type;
+    for (const [word, type] of TEXT_TYPES) if (this.sameText(start, p, word)) return type;
     return undefined;
   }
 
@@ -297,7 +296,7 @@ class TextParser extends Scanner {
       const current = this.#current?.name;
       name = same
         ? previous
-        : current !== undefined && sameAscii(b, nameAt, nameEnd, current)
+        : current !== undefined && this.sameText(nameAt, nameEnd, current)
         ? current
         : textOf(b, nameAt, nameEnd);
       this.#previousNameAt = nameAt;

@@ -74,7 +74,7 @@ import {
 } from "./_protobuf_schema.ts";
 import { ByteWriter } from "./_writer.ts";
 import { type DroppedCounts, type Encoded, noneDropped } from "./conversion.ts";
-import { helpText } from "./help.ts";
+import { helpLength, helpText } from "./help.ts";
 import { closingQuote, labelsOf } from "./label_bytes.ts";
 import type { MergedFamily, MergedPart, TargetLabels } from "./merge.ts";
 import type { BucketSpan, Exemplar, LabelSet, MetricType, NativeHistogram } from "./model.ts";
@@ -145,7 +145,7 @@ function sizeHint(families: readonly MergedFamily[]): number {
   const stores = new Set<SampleStore>();
   let size = 4096;
   for (const family of families) {
-    size += family.name.length + 16;
+    size += family.name.length + helpLength(family.help) + 16;
     for (const part of family.parts) {
       stores.add(part.store);
       size += part.indices.length * (part.target.bytes.length + 24);

@@ -50,6 +50,12 @@ export function helpText(help: Help | undefined): string | undefined {
   return help instanceof WrittenHelp ? help.text : help;
 }
 
+/** About how many bytes `help` takes written (exactly, as written in text). */
+export function helpLength(help: Help | undefined): number {
+  if (help === undefined) return 0;
+  return help instanceof WrittenHelp ? help.end - help.start : help.length;
+}
+
 /** Unescapes `\\` and `\n` in HELP text; other backslashes are kept as written. */
 export function unescapeHelp(raw: string): string {
   if (raw.indexOf("\\") === -1) return raw;

@@ -51,3 +51,11 @@ Deno.test("HELP kept as written is not read from a released exposition", () => {
   assertThrows(() => help.text, Error, "released");
   assertThrows(() => help.body, Error, "released");
 });
+
+Deno.test("a byte order mark at the start of a HELP text is text like any other", () => {
+  const exposition = decode("# HELP m \uFEFFx\n# TYPE m gauge\nm 1\n");
+  assertEquals(helpText(exposition.families[0]!.help), "\uFEFFx");
+  assertEquals(encoded(exposition), "# HELP m \uFEFFx\n# TYPE m gauge\nm 1\n");
+  const om = decodeOpenMetrics(encodeOpenMetrics(unmerged(exposition)).body);
+  assertEquals(om.families[0]!.help, "\uFEFFx");
+});
