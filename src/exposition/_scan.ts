@@ -773,13 +773,19 @@ export class Scanner {
 
   /** Reads a token up to a blank, CR, LF or the end; returns it as text. */
   token(): string {
+    const start = this.skipToken();
+    this.checkUtf8(start, this.pos);
+    return textOf(this.b, start, this.pos);
+  }
+
+  /** Moves past a token (up to a blank, CR, LF or the end), unchecked; returns where it starts. */
+  skipToken(): number {
     const b = this.b;
     const start = this.pos;
     let p = start;
     let c = b[p];
     while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c !== undefined) c = b[++p];
     this.pos = p;
-    this.checkUtf8(start, p);
-    return textOf(b, start, p);
+    return start;
   }
 }

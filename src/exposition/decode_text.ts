@@ -242,13 +242,8 @@ class TextParser extends Scanner {
 
   /** Reads the type word of a TYPE line, compared as bytes; undefined when it is not one. */
   #typeWord(): MetricType | undefined {
-    const b = this.b;
-    const start = this.pos;
-    let p = start;
-    let c = b[p];
-    while (c !== SPACE && c !== TAB && c !== LF && c !== CR && c !== undefined) c = b[++p];
-    this.pos = p;
-    for (const [word, type] of TEXT_TYPES) if (this.sameText(start, p, word)) return type;
+    const start = this.skipToken();
+    for (const [word, type] of TEXT_TYPES) if (this.sameText(start, this.pos, word)) return type;
     return undefined;
   }
 
