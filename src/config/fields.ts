@@ -243,19 +243,24 @@ export class Fields {
 
   /** A mapping of strings (numbers and booleans are taken as their text); empty when absent. */
   stringMap(m: Mapping, options: FieldOptions): Record<string, string> {
-    const value = m[options.key];
-    const at = keyAt(options.at, options.key);
     const out: Record<string, string> = {};
-    if (value === undefined || value === null) return out;
-    if (!isMapping(value)) {
-      this.problem(at, `expected a mapping, got ${typeName(value)}`);
-      return out;
-    }
-    for (const [k, v] of Object.entries(value)) {
-      if (isScalar(v)) out[k] = String(v);
-      else this.problem(keyAt(at, k), `expected a string, got ${typeName(v)}`);
+    for (const { key, value, at } of this.entries(m, options)) {
+      if (isScalar(value)) out[key] = String(value);
+      else this.problem(at, `expected a string, got ${typeName(value)}`);
     }
     return out;
+  }
+
+  /** The entries of a mapping of any keys, each with where it is; none when absent. */
+  entries(m: Mapping, options: FieldOptions): { key: string; value: unknown; at: string }[] {
+    const value = m[options.key];
+    const at = keyAt(options.at, options.key);
+    if (value === undefined || value === null) return [];
+    if (!isMapping(value)) {
+      this.problem(at, `expected a mapping, got ${typeName(value)}`);
+      return [];
+    }
+    return Object.entries(value).map(([key, v]) => ({ key, value: v, at: keyAt(at, key) }));
   }
 
   /** A list of strings (numbers and booleans are taken as their text); empty when absent. */

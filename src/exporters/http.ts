@@ -266,16 +266,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * values are checked here, so that no request fails on them, and no message shows a value.
  */
 function parseHeaders(fields: Fields, m: Mapping, at: string): Record<string, string> {
-  const p = keyAt(at, "headers");
-  const headers = m["headers"];
   const out: Record<string, string> = {};
-  if (headers === undefined || headers === null) return out;
-  if (!isMapping(headers)) {
-    fields.problem(p, `expected a mapping, got ${typeName(headers)}`);
-    return out;
-  }
-  for (const [name, value] of Object.entries(headers)) {
-    const h = keyAt(p, name);
+  for (const { key: name, value, at: h } of fields.entries(m, { key: "headers", at })) {
     const text = headerValue(fields, value, h);
     if (!HEADER_NAME.test(name)) {
       fields.problem(h, "is not a valid header name");
